@@ -1,0 +1,22 @@
+using Microsoft.Extensions.Logging;
+
+namespace Fleet.Agent;
+
+/// <summary>The agent's log events, source-generated so their properties stay structured.</summary>
+internal static partial class AgentLog
+{
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Connected to the coordinator as node {NodeId}; heartbeat every {IntervalSeconds} s")]
+    public static partial void Connected(ILogger logger, string nodeId, double intervalSeconds);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Session with {Coordinator} failed (attempt {Attempt}): {Reason}; retrying in {DelaySeconds:0.0} s")]
+    public static partial void SessionFailed(ILogger logger, string coordinator, int attempt, string reason, double delaySeconds);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Ignoring a coordinator message this agent does not know: {Kind}")]
+    public static partial void UnknownMessage(ILogger logger, string kind);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Could not read the version of {Path}: {Reason}")]
+    public static partial void VersionProbeFailed(ILogger logger, string path, string reason);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "fleet-agent {Version} starting: coordinator {Coordinator}, root {Root}, state {StateDir}")]
+    public static partial void Starting(ILogger logger, string version, string coordinator, string root, string stateDir);
+}

@@ -1,0 +1,158 @@
+using System.Text.Json;
+
+namespace Fleet.Agent.Configuration;
+
+/// <summary>
+/// Builds <see cref="AgentOptions"/> from three layers, later wins: the JSON file, FLEET_* environment
+/// variables, command-line flags. Every problem is reported with the layer it came from.
+/// </summary>
+public static class AgentConfigLoader
+{
+    private sealed record Setting(string Key, string Env, string Flag, Action<AgentOptions, string> Apply);
+
+    private static readonly Setting[] Settings =
+    [
+        new("coordinator", "FLEET_COORDINATOR", "--coordinator", (o, v) => o.Coordinator = ParseUri(v)),
+        new("name", "FLEET_NAME", "--name", (o, v) => o.Name = NonEmpty(v)),
+        new("root", "FLEET_ROOT", "--root", (o, v) => o.Root = AbsolutePath(v)),
+        new("stateDir", "FLEET_STATE_DIR", "--state-dir", (o, v) => o.StateDir = AbsolutePath(v)),
+        new("heartbeatInterval", "FLEET_HEARTBEAT_INTERVAL", "--heartbeat-interval", (o, v) => o.HeartbeatInterval = ParseDuration(v)),
+        new("reconnectCap", "FLEET_RECONNECT_CAP", "--reconnect-cap", (o, v) => o.ReconnectCap = ParseDuration(v)),
+        new("requiredCniPlugins", "FLEET_REQUIRED_CNI_PLUGINS", "--required-cni-plugins", (o, v) => o.RequiredCniPlugins = List(v)),
+        new("systemctlPath", "FLEET_SYSTEMCTL_PATH", "--systemctl-path", (o, v) => o.SystemctlPath = AbsolutePath(v)),
+        new("binaryDirs", "FLEET_BINARY_DIRS", "--binary-dirs", (o, v) => o.BinaryDirs = List(v).Select(AbsolutePath).ToArray()),
+    ];
+
+    /// <summary>The flags this loader understands, for the command line parser.</summary>
+    public static IEnumerable<string> Flags => Settings.Select(s => s.Flag);
+
+    /// <param name="configPath">The JSON file; a missing file is fine only when it is the default path.</param>
+    /// <param name="configPathGiven">True when the operator named the file, so it must exist.</param>
+    /// <param name="environment">Environment variables (FLEET_* are read).</param>
+    /// <param name="flags">Flag name (e.g. --root) to value, for the flags given.</param>
+    public static AgentOptions Load(string configPath, bool configPathGiven, IReadOnlyDictionary<string, string?> environment, IReadOnlyDictionary<string, string> flags)
+    {
+        var options = new AgentOptions();
+        ApplyFile(options, configPath, configPathGiven);
+        foreach (var s in Settings)
+        {
+            if (environment.TryGetValue(s.Env, out var value) && !string.IsNullOrEmpty(value))
+            {
+                Apply(options, s, value, $"environment variable {s.Env}");
+            }
+        }
+
+        foreach (var s in Settings)
+        {
+            if (flags.TryGetValue(s.Flag, out var value))
+            {
+                Apply(options, s, value, $"flag {s.Flag}");
+            }
+        }
+
+        if (options.Coordinator is null)
+        {
+            throw new ConfigException($"no coordinator configured: set \"coordinator\" in {configPath}, FLEET_COORDINATOR, or --coordinator");
+        }
+
+        return options;
+    }
+
+    private static void ApplyFile(AgentOptions options, string path, bool mustExist)
+    {
+        if (!File.Exists(path))
+        {
+            if (mustExist)
+            {
+                throw new ConfigException($"{path}: no such file");
+            }
+
+            return;
+        }
+
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        }
+        catch (JsonException ex)
+        {
+            throw new ConfigException($"{path}: not valid JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}): {FirstSentence(ex.Message)}");
+        }
+        catch (IOException ex)
+        {
+            throw new ConfigException($"{path}: cannot read: {ex.Message}");
+        }
+        catch (UnauthorizedAccessException)
+        {
+            throw new ConfigException($"{path}: permission denied");
+        }
+
+        using (doc)
+        {
+            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                throw new ConfigException($"{path}: expected a JSON object of settings, found {doc.RootElement.ValueKind}");
+            }
+
+            foreach (var property in doc.RootElement.EnumerateObject())
+            {
+                var setting = Settings.FirstOrDefault(s => s.Key == property.Name)
+                    ?? throw new ConfigException($"{path}: unknown setting \"{property.Name}\" (known: {string.Join(", ", Settings.Select(s => s.Key))})");
+                Apply(options, setting, JsonValue(property.Value, path, property.Name), $"{path}: \"{property.Name}\"");
+            }
+        }
+    }
+
+    private static string JsonValue(JsonElement value, string path, string key) => value.ValueKind switch
+    {
+        JsonValueKind.String => value.GetString()!,
+        JsonValueKind.Number => value.GetRawText(),
+        JsonValueKind.Array when value.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String) =>
+            string.Join(',', value.EnumerateArray().Select(e => e.GetString())),
+        _ => throw new ConfigException($"{path}: \"{key}\" must be a string, a number or a list of strings, not {value.ValueKind}"),
+    };
+
+    private static void Apply(AgentOptions options, Setting setting, string value, string source)
+    {
+        try
+        {
+            setting.Apply(options, value);
+        }
+        catch (FormatException ex)
+        {
+            throw new ConfigException($"{source}: {ex.Message}");
+        }
+    }
+
+    private static Uri ParseUri(string v) =>
+        Uri.TryCreate(v, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+            ? uri
+            : throw new FormatException($"\"{v}\" is not an http:// or https:// URL");
+
+    private static string NonEmpty(string v) =>
+        string.IsNullOrWhiteSpace(v) ? throw new FormatException("must not be empty") : v.Trim();
+
+    private static string AbsolutePath(string v) =>
+        Path.IsPathFullyQualified(v) ? v : throw new FormatException($"\"{v}\" is not an absolute path");
+
+    private static TimeSpan ParseDuration(string v) =>
+        DurationText.TryParse(v, out var d) ? d : throw new FormatException($"\"{v}\" is not a duration such as 5s, 500ms or 2m");
+
+    private static string[] List(string v) =>
+        v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    private static string FirstSentence(string message)
+    {
+        foreach (var marker in new[] { " Path:", " LineNumber:" })
+        {
+            var cut = message.IndexOf(marker, StringComparison.Ordinal);
+            if (cut > 0)
+            {
+                message = message[..cut];
+            }
+        }
+
+        return message.TrimEnd(' ', '.', '|');
+    }
+}

@@ -1,0 +1,37 @@
+namespace Fleet.Agent.Configuration;
+
+/// <summary>
+/// The agent's settings, merged from /etc/fleet/agent.json, then FLEET_* environment variables,
+/// then command-line flags (later wins). See <see cref="AgentConfigLoader"/>.
+/// </summary>
+public sealed class AgentOptions
+{
+    public const string DefaultConfigPath = "/etc/fleet/agent.json";
+
+    /// <summary>Coordinator agent endpoint, e.g. http://10.0.0.1:7443.</summary>
+    public Uri? Coordinator { get; set; }
+
+    /// <summary>Node name; the host name when not set.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>Prefix for every path the agent reads or writes.</summary>
+    public string Root { get; set; } = "/";
+
+    /// <summary>The agent's own state (node id, journal), inside <see cref="Root"/>.</summary>
+    public string StateDir { get; set; } = "/var/lib/fleet-agent";
+
+    /// <summary>Heartbeat interval until the coordinator says otherwise.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Upper bound of the reconnect backoff.</summary>
+    public TimeSpan ReconnectCap { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>CNI plugins that must be present in /opt/cni/bin for the node to be healthy.</summary>
+    public IReadOnlyList<string> RequiredCniPlugins { get; set; } = ["loopback", "portmap", "bridge", "host-local"];
+
+    /// <summary>systemctl, inside <see cref="Root"/>; kubelet state is "unknown" where it does not exist.</summary>
+    public string SystemctlPath { get; set; } = "/usr/bin/systemctl";
+
+    /// <summary>Folders searched for kubelet and kubeadm, inside <see cref="Root"/>.</summary>
+    public IReadOnlyList<string> BinaryDirs { get; set; } = ["/usr/bin", "/usr/local/bin"];
+}

@@ -1,0 +1,90 @@
+using Fleet.Agent.Configuration;
+using Fleet.Agent.Facts;
+using Fleet.Agent.Health;
+using Fleet.Agent.Session;
+using Fleet.V1;
+using Grpc.Net.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Serilog;
+using Serilog.Events;
+
+namespace Fleet.Agent.Hosting;
+
+/// <summary>Composes the agent: one DI entry point, used by Program and by the tests.</summary>
+public static class AgentHost
+{
+    public static IHost Build(AgentOptions options, Action<LoggerConfiguration>? configureLogging = null, Action<IServiceCollection>? configureServices = null)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Services.AddSystemd();
+        var logging = new LoggerConfiguration()
+            .MinimumLevel.Information()
+            .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+            .MinimumLevel.Override("Grpc", LogEventLevel.Warning)
+            .Enrich.FromLogContext();
+        if (configureLogging is null)
+        {
+            logging.WriteTo.Console(outputTemplate: "{Timestamp:HH:mm:ss.fff} {Level:u3} {Message:lj}{NewLine}{Exception}");
+        }
+        else
+        {
+            configureLogging(logging);
+        }
+
+        builder.Services.AddSerilog(logging.CreateLogger(), dispose: true);
+        builder.Services.AddFleetAgent(options);
+        configureServices?.Invoke(builder.Services);
+        return builder.Build();
+    }
+
+    public static IServiceCollection AddFleetAgent(this IServiceCollection services, AgentOptions options)
+    {
+        services.AddSingleton(options);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<HostPaths>();
+        services.AddSingleton<IProcessRunner, ProcessRunner>();
+        services.AddSingleton<IUname, LibcUname>();
+
+        services.AddSingleton<CniPlugins>();
+        services.AddSingleton<KubernetesVersionProbe>();
+        services.AddSingleton<FactsCollector>();
+
+        services.AddSingleton<ClockOffset>();
+        services.AddSingleton<INodeHealthCheck, MemoryCheck>();
+        services.AddSingleton<INodeHealthCheck, LoadCheck>();
+        services.AddSingleton<INodeHealthCheck>(sp => new DiskCheck("disk-root", "/", sp.GetRequiredService<HostPaths>()));
+        services.AddSingleton<INodeHealthCheck>(sp => new DiskCheck("disk-state", options.StateDir, sp.GetRequiredService<HostPaths>()));
+        services.AddSingleton<INodeHealthCheck, KubeletCheck>();
+        services.AddSingleton<INodeHealthCheck, CniPluginsCheck>();
+        services.AddSingleton<INodeHealthCheck, ClockCheck>();
+        services.AddSingleton<HealthSampler>();
+
+        services.AddSingleton<NodeIdentity>();
+        services.AddSingleton(new HeartbeatInterval(options.HeartbeatInterval));
+        services.AddSingleton(new Backoff(TimeSpan.FromSeconds(1), options.ReconnectCap, Random.Shared));
+        services.AddSingleton(_ => CreateChannel(options.Coordinator!));
+        services.AddSingleton(sp => new AgentService.AgentServiceClient(sp.GetRequiredService<GrpcChannel>()));
+        services.AddSingleton<AgentSession>();
+        services.AddHostedService<CoordinatorConnection>();
+        return services;
+    }
+
+    /// <summary>
+    /// One channel for the agent's lifetime: its HTTP/2 connection is re-established underneath, so
+    /// reconnecting allocates nothing that accumulates. Keep-alive pings find half-open connections.
+    /// </summary>
+    private static GrpcChannel CreateChannel(Uri coordinator) => GrpcChannel.ForAddress(coordinator, new GrpcChannelOptions
+    {
+        HttpHandler = new SocketsHttpHandler
+        {
+            ConnectTimeout = TimeSpan.FromSeconds(10),
+            KeepAlivePingDelay = TimeSpan.FromSeconds(20),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
+            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
+            PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+        },
+        MaxReceiveMessageSize = 4 * 1024 * 1024,
+        MaxSendMessageSize = 4 * 1024 * 1024,
+    });
+}

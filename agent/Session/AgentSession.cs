@@ -1,0 +1,115 @@
+using System.Threading.Channels;
+using Fleet.Agent.Facts;
+using Fleet.Agent.Health;
+using Fleet.V1;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
+
+namespace Fleet.Agent.Session;
+
+/// <summary>
+/// One Connect stream: Hello, then a heartbeat every interval while reading the coordinator's messages.
+/// Everything written to the stream goes through one outbox, drained by one writer.
+/// Returns when the coordinator ends the stream; throws when the stream fails.
+/// </summary>
+public sealed class AgentSession(
+    AgentService.AgentServiceClient client,
+    NodeIdentity identity,
+    FactsCollector facts,
+    HealthSampler health,
+    HeartbeatInterval interval,
+    ClockOffset clock,
+    TimeProvider time,
+    ILogger<AgentSession> logger)
+{
+    /// <param name="established">Called once the coordinator has accepted the Hello.</param>
+    public async Task RunAsync(Action established, CancellationToken ct)
+    {
+        var hello = new Hello { Facts = await facts.CollectAsync(ct) };
+        using var sessionCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var headers = new Metadata { { NodeIdentity.HeaderName, identity.NodeId } };
+        using var call = client.Connect(headers, cancellationToken: sessionCts.Token);
+
+        var outbox = Channel.CreateBounded<AgentMessage>(new BoundedChannelOptions(16) { SingleReader = true });
+        await outbox.Writer.WriteAsync(new AgentMessage { Hello = hello }, ct);
+
+        var writer = WriteAsync(call.RequestStream, outbox.Reader, sessionCts.Token);
+        var reader = ReadAsync(call.ResponseStream, established, outbox.Writer, sessionCts.Token);
+        var heartbeats = HeartbeatAsync(outbox.Writer, sessionCts.Token);
+
+        var first = await Task.WhenAny(reader, writer, heartbeats);
+        await sessionCts.CancelAsync();
+        try
+        {
+            await first; // the task that ended the session says why
+        }
+        finally
+        {
+            // Observe the others' cancellation so no exception goes unobserved.
+            await Task.WhenAll(reader, writer, heartbeats).ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
+        }
+    }
+
+    private static async Task WriteAsync(IClientStreamWriter<AgentMessage> stream, ChannelReader<AgentMessage> outbox, CancellationToken ct)
+    {
+        await foreach (var message in outbox.ReadAllAsync(ct))
+        {
+            await stream.WriteAsync(message, ct);
+        }
+    }
+
+    private async Task ReadAsync(IAsyncStreamReader<CoordinatorMessage> stream, Action established, ChannelWriter<AgentMessage> outbox, CancellationToken ct)
+    {
+        var accepted = false;
+        await foreach (var message in stream.ReadAllAsync(ct))
+        {
+            switch (message.KindCase)
+            {
+                case CoordinatorMessage.KindOneofCase.Reconfigure:
+                    if (message.Reconfigure.HeartbeatInterval is { } d && d.ToTimeSpan() > TimeSpan.Zero)
+                    {
+                        interval.Set(d.ToTimeSpan());
+                    }
+
+                    if (message.Reconfigure.ServerTime is { } t)
+                    {
+                        clock.Observe(t.ToDateTimeOffset());
+                    }
+
+                    if (!accepted)
+                    {
+                        accepted = true;
+                        established();
+                        AgentLog.Connected(logger, identity.NodeId, interval.Current.TotalSeconds);
+                    }
+
+                    break;
+                case CoordinatorMessage.KindOneofCase.Ping:
+                    if (message.Ping.ServerTime is { } serverTime)
+                    {
+                        clock.Observe(serverTime.ToDateTimeOffset());
+                    }
+
+                    break;
+                default:
+                    AgentLog.UnknownMessage(logger, message.KindCase.ToString());
+                    break;
+            }
+        }
+
+        outbox.TryComplete();
+        throw new RpcException(new Status(StatusCode.Unavailable, "the coordinator closed the session"));
+    }
+
+    private async Task HeartbeatAsync(ChannelWriter<AgentMessage> outbox, CancellationToken ct)
+    {
+        while (true)
+        {
+            var sample = await health.SampleAsync(ct);
+            var beat = new Heartbeat { SentAt = Timestamp.FromDateTimeOffset(time.GetUtcNow()), Health = sample };
+            await outbox.WriteAsync(new AgentMessage { Heartbeat = beat }, ct);
+            await interval.WaitAsync(time, ct);
+        }
+    }
+}

@@ -1,0 +1,134 @@
+using Fleet.Coordinator.Hosting;
+using Fleet.Coordinator.Metrics;
+using Fleet.Coordinator.Nodes;
+using Fleet.V1;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+
+namespace Fleet.Coordinator.Agents;
+
+/// <summary>
+/// The agents' Connect stream: identity from the connection, a validated Hello first, then
+/// heartbeats. One writer task drains the session's outbox; the newest stream of a node wins.
+/// </summary>
+public sealed class AgentApi(
+    INodeIdentityResolver identities,
+    INodeStore store,
+    AgentRegistry registry,
+    FleetMetrics metrics,
+    CoordinatorOptions options,
+    TimeProvider time,
+    ILogger<AgentApi> logger) : AgentService.AgentServiceBase
+{
+    public override async Task Connect(IAsyncStreamReader<AgentMessage> requestStream, IServerStreamWriter<CoordinatorMessage> responseStream, ServerCallContext context)
+    {
+        var nodeId = identities.Resolve(context);
+        var ct = context.CancellationToken;
+        if (!await requestStream.MoveNext(ct))
+        {
+            return;
+        }
+
+        var hello = requestStream.Current.KindCase == AgentMessage.KindOneofCase.Hello
+            ? requestStream.Current.Hello
+            : throw Reject(StatusCode.FailedPrecondition, nodeId, $"the first message of a session must be Hello, not {requestStream.Current.KindCase}");
+        if (HelloValidator.Problems(hello) is { Count: > 0 } problems)
+        {
+            throw Reject(StatusCode.InvalidArgument, nodeId, $"invalid Hello: {string.Join("; ", problems)}");
+        }
+
+        try
+        {
+            await store.UpsertHelloAsync(nodeId, hello.Facts, time.GetUtcNow(), ct);
+        }
+        catch (NodeNameConflictException ex)
+        {
+            throw Reject(StatusCode.AlreadyExists, nodeId, ex.Message);
+        }
+
+        using var agent = new ConnectedAgent(nodeId, hello.Facts.NodeName, context.Peer);
+        if (registry.Attach(agent) is { } replaced)
+        {
+            CoordinatorLog.SessionReplaced(logger, agent.NodeName, replaced.Peer, agent.Peer);
+        }
+
+        CoordinatorLog.AgentConnected(logger, agent.NodeName, hello.Facts.Arch.ToName(), agent.Peer, hello.Facts.AgentVersion);
+        metrics.AgentsConnected.Inc();
+        using var session = CancellationTokenSource.CreateLinkedTokenSource(ct, agent.Closed);
+        var writer = WriteAsync(agent, responseStream, session.Token);
+        var pinger = PingAsync(agent, session.Token);
+        _ = writer.ContinueWith(_ => session.Cancel(), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        try
+        {
+            await agent.Outbox.Writer.WriteAsync(Reconfigure(), session.Token);
+            await ReadAsync(agent, requestStream, session.Token);
+        }
+        catch (OperationCanceledException) when (agent.Closed.IsCancellationRequested)
+        {
+            throw new RpcException(new Status(StatusCode.Aborted, "replaced by a newer session of this node"));
+        }
+        finally
+        {
+            metrics.AgentsConnected.Dec();
+            registry.Detach(agent);
+            await session.CancelAsync();
+            await Task.WhenAll(writer, pinger).ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
+            CoordinatorLog.AgentDisconnected(logger, agent.NodeName, agent.Peer);
+        }
+    }
+
+    private async Task ReadAsync(ConnectedAgent agent, IAsyncStreamReader<AgentMessage> requestStream, CancellationToken ct)
+    {
+        while (await requestStream.MoveNext(ct))
+        {
+            var message = requestStream.Current;
+            switch (message.KindCase)
+            {
+                case AgentMessage.KindOneofCase.Heartbeat when message.Heartbeat.Health is { } health:
+                    await store.RecordHeartbeatAsync(agent.NodeId, health, time.GetUtcNow(), ct);
+                    metrics.HeartbeatsReceived.Inc();
+                    break;
+                case AgentMessage.KindOneofCase.Heartbeat:
+                    throw Reject(StatusCode.InvalidArgument, agent.NodeId, "invalid Heartbeat: health: missing");
+                case AgentMessage.KindOneofCase.Hello:
+                    throw Reject(StatusCode.FailedPrecondition, agent.NodeId, "Hello sent twice in one session");
+                default:
+                    throw Reject(StatusCode.InvalidArgument, agent.NodeId, $"unknown message kind {message.KindCase}");
+            }
+        }
+    }
+
+    private static async Task WriteAsync(ConnectedAgent agent, IServerStreamWriter<CoordinatorMessage> stream, CancellationToken ct)
+    {
+        await foreach (var message in agent.Outbox.Reader.ReadAllAsync(ct))
+        {
+            await stream.WriteAsync(message, ct);
+        }
+    }
+
+    private async Task PingAsync(ConnectedAgent agent, CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            await Task.Delay(options.PingInterval, time, ct);
+            await agent.Outbox.Writer.WriteAsync(new CoordinatorMessage { Ping = new Ping { ServerTime = Now() } }, ct);
+        }
+    }
+
+    private CoordinatorMessage Reconfigure() => new()
+    {
+        Reconfigure = new Reconfigure
+        {
+            HeartbeatInterval = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(options.HeartbeatInterval),
+            ServerTime = Now(),
+        },
+    };
+
+    private Timestamp Now() => Timestamp.FromDateTimeOffset(time.GetUtcNow());
+
+    private RpcException Reject(StatusCode code, string nodeId, string detail)
+    {
+        CoordinatorLog.SessionRejected(logger, nodeId, detail);
+        return new RpcException(new Status(code, detail));
+    }
+}

@@ -1,0 +1,27 @@
+using System.Threading.Channels;
+using Fleet.V1;
+
+namespace Fleet.Coordinator.Agents;
+
+/// <summary>
+/// One open Connect stream. Everything sent to the agent goes through <see cref="Outbox"/>, drained
+/// by the stream's single writer; <see cref="Closed"/> fires when a newer stream replaces this one.
+/// </summary>
+public sealed class ConnectedAgent(string nodeId, string nodeName, string peer) : IDisposable
+{
+    private readonly CancellationTokenSource _replaced = new();
+
+    public string NodeId { get; } = nodeId;
+
+    public string NodeName { get; } = nodeName;
+
+    public string Peer { get; } = peer;
+
+    public Channel<CoordinatorMessage> Outbox { get; } = Channel.CreateBounded<CoordinatorMessage>(new BoundedChannelOptions(64) { SingleReader = true });
+
+    public CancellationToken Closed => _replaced.Token;
+
+    public void Replace() => _replaced.Cancel();
+
+    public void Dispose() => _replaced.Dispose();
+}

@@ -1,0 +1,41 @@
+using Fleet.V1;
+
+namespace Fleet.Coordinator.Agents;
+
+/// <summary>Checks a Hello before anything is stored; every problem is named, missing fields are errors.</summary>
+public static class HelloValidator
+{
+    public static IReadOnlyList<string> Problems(Hello hello)
+    {
+        var problems = new List<string>();
+        if (hello.Facts is not { } facts)
+        {
+            problems.Add("facts: missing");
+            return problems;
+        }
+
+        if (string.IsNullOrWhiteSpace(facts.NodeName))
+        {
+            problems.Add("facts.node_name: missing");
+        }
+        else if (facts.NodeName.Length > 63 || !facts.NodeName.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '-' or '.')
+            || !char.IsAsciiLetterOrDigit(facts.NodeName[0]) || !char.IsAsciiLetterOrDigit(facts.NodeName[^1]))
+        {
+            problems.Add($"facts.node_name: \"{facts.NodeName}\" is not a valid node name (lowercase letters, digits, '-' and '.', at most 63, as Kubernetes node names)");
+        }
+
+        if (!facts.Arch.IsKnown())
+        {
+            problems.Add(facts.Arch == Arch.Unspecified
+                ? "facts.arch: missing"
+                : $"facts.arch: unknown value {(int)facts.Arch}");
+        }
+
+        if (string.IsNullOrWhiteSpace(facts.AgentVersion))
+        {
+            problems.Add("facts.agent_version: missing");
+        }
+
+        return problems;
+    }
+}

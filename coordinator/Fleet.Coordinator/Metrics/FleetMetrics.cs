@@ -1,0 +1,42 @@
+using Fleet.Coordinator.Nodes;
+using Fleet.V1;
+using Prometheus;
+
+namespace Fleet.Coordinator.Metrics;
+
+/// <summary>
+/// The coordinator's Prometheus metrics, in a registry of its own (so several coordinators can live
+/// in one test process). Node counts by status and arch are computed from the store at scrape time.
+/// </summary>
+public sealed class FleetMetrics
+{
+    private readonly Gauge _nodes;
+
+    public FleetMetrics(INodeStore store, NodeStatusPolicy status)
+    {
+        Registry = Prometheus.Metrics.NewCustomRegistry();
+        var factory = Prometheus.Metrics.WithCustomRegistry(Registry);
+        AgentsConnected = factory.CreateGauge("fleet_agents_connected", "Agents with an open Connect stream.");
+        HeartbeatsReceived = factory.CreateCounter("fleet_heartbeats_received_total", "Heartbeats received from agents.");
+        _nodes = factory.CreateGauge("fleet_nodes", "Known nodes by status and architecture.", "status", "arch");
+        Registry.AddBeforeCollectCallback(async ct =>
+        {
+            var counts = (await store.ListAsync(ct))
+                .GroupBy(n => (Status: status.StatusOf(n.LastSeen).ToName(), Arch: n.Facts.Arch.ToName()))
+                .ToDictionary(g => g.Key, g => g.Count());
+            foreach (var s in new[] { NodeStatus.Online, NodeStatus.Stale, NodeStatus.Offline })
+            {
+                foreach (var a in new[] { Arch.Amd64, Arch.Arm64, Arch.Arm })
+                {
+                    _nodes.WithLabels(s.ToName(), a.ToName()).Set(counts.GetValueOrDefault((s.ToName(), a.ToName())));
+                }
+            }
+        });
+    }
+
+    public CollectorRegistry Registry { get; }
+
+    public Gauge AgentsConnected { get; }
+
+    public Counter HeartbeatsReceived { get; }
+}

@@ -1,0 +1,92 @@
+using Fleet.Coordinator.Storage;
+using Fleet.V1;
+using Google.Protobuf;
+using Microsoft.Data.Sqlite;
+
+namespace Fleet.Coordinator.Nodes;
+
+public sealed class SqliteNodeStore(SqliteDatabase database) : INodeStore
+{
+    private const string Columns = "id, name, facts, health, first_seen, last_seen";
+
+    public async Task UpsertHelloAsync(string nodeId, NodeFacts facts, DateTimeOffset at, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+        await using (var owner = connection.CreateCommand())
+        {
+            owner.Transaction = tx;
+            owner.CommandText = "SELECT id FROM nodes WHERE name = $name AND id <> $id";
+            owner.Parameters.AddWithValue("$name", facts.NodeName);
+            owner.Parameters.AddWithValue("$id", nodeId);
+            if (await owner.ExecuteScalarAsync(ct) is string existing)
+            {
+                throw new NodeNameConflictException(facts.NodeName, existing);
+            }
+        }
+
+        await using (var upsert = connection.CreateCommand())
+        {
+            upsert.Transaction = tx;
+            upsert.CommandText = """
+                INSERT INTO nodes (id, name, arch, facts, health, first_seen, last_seen)
+                VALUES ($id, $name, $arch, $facts, NULL, $at, $at)
+                ON CONFLICT (id) DO UPDATE SET name = $name, arch = $arch, facts = $facts, last_seen = $at
+                """;
+            upsert.Parameters.AddWithValue("$id", nodeId);
+            upsert.Parameters.AddWithValue("$name", facts.NodeName);
+            upsert.Parameters.AddWithValue("$arch", facts.Arch.ToName());
+            upsert.Parameters.AddWithValue("$facts", facts.ToByteArray());
+            upsert.Parameters.AddWithValue("$at", at.ToUnixTimeMilliseconds());
+            await upsert.ExecuteNonQueryAsync(ct);
+        }
+
+        await tx.CommitAsync(ct);
+    }
+
+    public async Task RecordHeartbeatAsync(string nodeId, HealthSample health, DateTimeOffset at, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        await using var update = connection.CreateCommand();
+        update.CommandText = "UPDATE nodes SET health = $health, last_seen = $at WHERE id = $id";
+        update.Parameters.AddWithValue("$id", nodeId);
+        update.Parameters.AddWithValue("$health", health.ToByteArray());
+        update.Parameters.AddWithValue("$at", at.ToUnixTimeMilliseconds());
+        await update.ExecuteNonQueryAsync(ct);
+    }
+
+    public async Task<IReadOnlyList<NodeRecord>> ListAsync(CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        await using var query = connection.CreateCommand();
+        query.CommandText = $"SELECT {Columns} FROM nodes ORDER BY name";
+        return await ReadAllAsync(query, ct);
+    }
+
+    public async Task<NodeRecord?> FindByNameAsync(string name, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        await using var query = connection.CreateCommand();
+        query.CommandText = $"SELECT {Columns} FROM nodes WHERE name = $name";
+        query.Parameters.AddWithValue("$name", name);
+        return (await ReadAllAsync(query, ct)).SingleOrDefault();
+    }
+
+    private static async Task<List<NodeRecord>> ReadAllAsync(SqliteCommand query, CancellationToken ct)
+    {
+        var nodes = new List<NodeRecord>();
+        await using var reader = await query.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            nodes.Add(new NodeRecord(
+                Id: reader.GetString(0),
+                Name: reader.GetString(1),
+                Facts: NodeFacts.Parser.ParseFrom((byte[])reader.GetValue(2)),
+                Health: reader.IsDBNull(3) ? null : HealthSample.Parser.ParseFrom((byte[])reader.GetValue(3)),
+                FirstSeen: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)),
+                LastSeen: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5))));
+        }
+
+        return nodes;
+    }
+}

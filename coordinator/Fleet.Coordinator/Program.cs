@@ -1,0 +1,111 @@
+using System.CommandLine;
+using System.Net;
+using System.Reflection;
+using Fleet.Coordinator.Hosting;
+
+namespace Fleet.Coordinator;
+
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        var defaults = new CoordinatorOptions();
+        var listen = new Option<IPEndPoint>("--listen")
+        {
+            Description = "Address and port agents connect to",
+            CustomParser = r => ParseEndPoint(r.Tokens[0].Value, r.AddError),
+            DefaultValueFactory = _ => defaults.Listen,
+        };
+        var dataDir = new Option<string>("--data-dir") { Description = "State folder: the SQLite database", DefaultValueFactory = _ => defaults.DataDir };
+        var socket = new Option<string>("--socket") { Description = "Control API unix socket for fleetctl", DefaultValueFactory = _ => defaults.Socket };
+        var metrics = new Option<string>("--metrics-listen") { Description = "Address and port of the Prometheus /metrics endpoint, or 'off'", DefaultValueFactory = _ => defaults.MetricsListen!.ToString() };
+        var heartbeat = new Option<string>("--heartbeat-interval") { Description = "Heartbeat interval asked of every agent", DefaultValueFactory = _ => "5s" };
+        var staleAfter = new Option<int>("--stale-after") { Description = "Missed heartbeats before a node is stale", DefaultValueFactory = _ => defaults.StaleAfterMissed };
+        var offlineAfter = new Option<int>("--offline-after") { Description = "Missed heartbeats before a node is offline", DefaultValueFactory = _ => defaults.OfflineAfterMissed };
+
+        var root = new RootCommand("fleet-coordinator: the Fleet coordinator. Agents connect over gRPC; operators use fleetctl over the control socket.")
+        {
+            listen, dataDir, socket, metrics, heartbeat, staleAfter, offlineAfter,
+        };
+        root.SetAction(async (parse, ct) =>
+        {
+            var errors = new List<string>();
+            if (!DurationText.TryParse(parse.GetValue(heartbeat)!, out var interval))
+            {
+                errors.Add($"--heartbeat-interval: \"{parse.GetValue(heartbeat)}\" is not a duration such as 5s or 500ms");
+            }
+
+            if (parse.GetValue(staleAfter) < 1 || parse.GetValue(offlineAfter) <= parse.GetValue(staleAfter))
+            {
+                errors.Add("--stale-after must be at least 1 and --offline-after larger than it");
+            }
+
+            var metricsValue = parse.GetValue(metrics)!;
+            var metricsEndPoint = metricsValue == "off" ? null : ParseEndPoint(metricsValue, e => errors.Add($"--metrics-listen: {e}"));
+            if (errors.Count > 0)
+            {
+                await Console.Error.WriteLineAsync(string.Join('\n', errors.Select(e => $"fleet-coordinator: {e}")));
+                return 2;
+            }
+
+            var options = new CoordinatorOptions
+            {
+                Listen = parse.GetValue(listen)!,
+                DataDir = Path.GetFullPath(parse.GetValue(dataDir)!),
+                Socket = Path.GetFullPath(parse.GetValue(socket)!),
+                MetricsListen = metricsEndPoint,
+                HeartbeatInterval = interval,
+                StaleAfterMissed = parse.GetValue(staleAfter),
+                OfflineAfterMissed = parse.GetValue(offlineAfter),
+            };
+            return await RunAsync(options, ct);
+        });
+        return await root.Parse(args).InvokeAsync();
+    }
+
+    private static async Task<int> RunAsync(CoordinatorOptions options, CancellationToken ct)
+    {
+        WebApplication app;
+        try
+        {
+            app = await CoordinatorApp.CreateAsync(options, ct: ct);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+        {
+            await Console.Error.WriteLineAsync($"fleet-coordinator: {ex.Message}");
+            return 1;
+        }
+
+        await using (app)
+        {
+            var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Fleet.Coordinator");
+            app.Lifetime.ApplicationStarted.Register(() => CoordinatorLog.Started(
+                logger, Version, options.Listen.ToString(), options.Socket, options.MetricsListen?.ToString() ?? "off", options.DataDir));
+            try
+            {
+                await app.RunAsync(ct);
+            }
+            catch (IOException ex)
+            {
+                await Console.Error.WriteLineAsync($"fleet-coordinator: cannot listen: {ex.Message}");
+                return 1;
+            }
+        }
+
+        return 0;
+    }
+
+    private static string Version =>
+        typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    private static IPEndPoint ParseEndPoint(string text, Action<string> error)
+    {
+        if (IPEndPoint.TryParse(text, out var endPoint) && endPoint.Port != 0 || text.EndsWith(":0", StringComparison.Ordinal) && IPEndPoint.TryParse(text, out endPoint))
+        {
+            return endPoint;
+        }
+
+        error($"\"{text}\" is not ADDRESS:PORT, e.g. 0.0.0.0:7443 or 127.0.0.1:9464");
+        return new IPEndPoint(IPAddress.None, 0);
+    }
+}

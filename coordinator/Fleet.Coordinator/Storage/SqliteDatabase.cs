@@ -1,0 +1,84 @@
+using Microsoft.Data.Sqlite;
+
+namespace Fleet.Coordinator.Storage;
+
+/// <summary>
+/// The coordinator's SQLite file: opens pooled connections and brings the schema up to date at start.
+/// Each migration runs once, in order, inside a transaction, and records itself in schema_version.
+/// </summary>
+public sealed class SqliteDatabase
+{
+    private static readonly string[] Migrations =
+    [
+        """
+        CREATE TABLE nodes (
+            id          TEXT PRIMARY KEY,      -- from the connection's identity, never from a message
+            name        TEXT NOT NULL UNIQUE,
+            arch        TEXT NOT NULL,         -- amd64 | arm64 | arm
+            facts       BLOB NOT NULL,         -- fleet.v1.NodeFacts
+            health      BLOB,                  -- fleet.v1.HealthSample, the latest
+            first_seen  INTEGER NOT NULL,      -- unix milliseconds
+            last_seen   INTEGER NOT NULL
+        );
+        """,
+    ];
+
+    private readonly string _connectionString;
+
+    public SqliteDatabase(string path)
+    {
+        Path = path;
+        System.IO.Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+    }
+
+    public string Path { get; }
+
+    public async Task<SqliteConnection> OpenAsync(CancellationToken ct)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(ct);
+        await using var pragma = connection.CreateCommand();
+        pragma.CommandText = "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
+        await pragma.ExecuteNonQueryAsync(ct);
+        return connection;
+    }
+
+    public async Task MigrateAsync(CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using (var setup = connection.CreateCommand())
+        {
+            setup.CommandText = "PRAGMA journal_mode = WAL; CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);";
+            await setup.ExecuteNonQueryAsync(ct);
+        }
+
+        long current;
+        await using (var read = connection.CreateCommand())
+        {
+            read.CommandText = "SELECT COALESCE(MAX(version), 0) FROM schema_version";
+            current = (long)(await read.ExecuteScalarAsync(ct))!;
+        }
+
+        if (current > Migrations.Length)
+        {
+            throw new InvalidOperationException($"{Path} has schema version {current}, newer than this coordinator knows ({Migrations.Length}); run a newer fleet-coordinator");
+        }
+
+        for (var version = (int)current + 1; version <= Migrations.Length; version++)
+        {
+            await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+            await using var migrate = connection.CreateCommand();
+            migrate.Transaction = tx;
+            migrate.CommandText = Migrations[version - 1] + $"\nINSERT INTO schema_version (version) VALUES ({version});";
+            await migrate.ExecuteNonQueryAsync(ct);
+            await tx.CommitAsync(ct);
+        }
+    }
+}

@@ -1,0 +1,19 @@
+using System.CommandLine;
+using Fleet.Ctl.Nodes;
+
+namespace Fleet.Ctl;
+
+/// <summary>The fleetctl command tree, runnable in-process with its own output writers (tests use this).</summary>
+public static class FleetCtl
+{
+    public static Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, IReadOnlyDictionary<string, string?> environment, CancellationToken ct = default)
+    {
+        var ctx = new CtlContext(stdout, stderr, environment, TimeProvider.System);
+        var root = new RootCommand("fleetctl: drive a Fleet coordinator (nodes, and later catalog, tokens and rollouts).")
+        {
+            ctx.Socket,
+        };
+        root.Subcommands.Add(NodesCommand.Create(ctx));
+        return root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr }, ct);
+    }
+}
