@@ -1,0 +1,156 @@
+using Fleet.Coordinator.Agents;
+using Fleet.Coordinator.Nodes;
+using Fleet.Testing;
+using Fleet.V1;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+
+namespace Fleet.Coordinator.Tests.Agents;
+
+/// <summary>The Connect stream against the real coordinator on Kestrel, driven by hand.</summary>
+public sealed class ConnectProtocolTests : IAsyncLifetime
+{
+    private readonly TempDir _dir = new();
+    private TestCoordinator _coordinator = null!;
+
+    public async Task InitializeAsync() => _coordinator = await TestCoordinator.StartAsync(TestCoordinator.OptionsIn(_dir.Path));
+
+    public async Task DisposeAsync()
+    {
+        await _coordinator.DisposeAsync();
+        _dir.Dispose();
+    }
+
+    private async Task<IReadOnlyList<NodeRecord>> NodesAsync() => await _coordinator.Service<INodeStore>().ListAsync(CancellationToken.None);
+
+    [Fact]
+    public async Task Connect_HelloThenHeartbeat_RegistersNodeAndHealth()
+    {
+        using var agent = new RawAgent(_coordinator.AgentUri, RawAgent.NewId());
+        await agent.SendAsync(RawAgent.Hello("node-a", Arch.Arm64));
+
+        var first = await agent.ReadAsync().DefaultTimeout();
+        Assert.Equal(CoordinatorMessage.KindOneofCase.Reconfigure, first.KindCase);
+        Assert.Equal(_coordinator.Options.HeartbeatInterval, first.Reconfigure.HeartbeatInterval.ToTimeSpan());
+        Assert.NotNull(first.Reconfigure.ServerTime);
+
+        var sample = new HealthSample();
+        sample.Checks.Add(new HealthCheck { Name = "memory", Status = HealthStatus.Ok, Reason = "fine" });
+        await agent.SendAsync(new Heartbeat { SentAt = Timestamp.FromDateTime(DateTime.UtcNow), Health = sample });
+
+        var node = (await Eventually.Until(NodesAsync, n => n.Count == 1 && n[0].Health is not null, "the heartbeat is stored")).Single();
+        Assert.Equal(("node-a", Arch.Arm64), (node.Name, node.Facts.Arch));
+        Assert.Equal("fine", node.Health!.Checks.Single().Reason);
+        Assert.True(_coordinator.Service<AgentRegistry>().IsConnected(node.Id));
+    }
+
+    [Fact]
+    public async Task Connect_WithoutIdentity_IsUnauthenticated()
+    {
+        using var agent = new RawAgent(_coordinator.AgentUri, nodeId: null);
+        await agent.SendAsync(RawAgent.Hello("node-a"));
+
+        var ex = await agent.ReadUntilFailureAsync().DefaultTimeout();
+
+        Assert.Equal(StatusCode.Unauthenticated, ex.StatusCode);
+        Assert.Contains(HeaderNodeIdentityResolver.HeaderName, ex.Status.Detail);
+        Assert.Empty(await NodesAsync());
+    }
+
+    [Fact]
+    public async Task Connect_HeartbeatBeforeHello_IsRefused()
+    {
+        using var agent = new RawAgent(_coordinator.AgentUri, RawAgent.NewId());
+        await agent.SendAsync(new Heartbeat { Health = new HealthSample() });
+
+        var ex = await agent.ReadUntilFailureAsync().DefaultTimeout();
+
+        Assert.Equal(StatusCode.FailedPrecondition, ex.StatusCode);
+        Assert.Equal("the first message of a session must be Hello, not Heartbeat", ex.Status.Detail);
+        Assert.Empty(await NodesAsync());
+    }
+
+    [Fact]
+    public async Task Connect_HelloWithoutNameOrArch_IsRefusedNamingBoth()
+    {
+        using var agent = new RawAgent(_coordinator.AgentUri, RawAgent.NewId());
+        var hello = RawAgent.Hello("");
+        hello.Facts.Arch = Arch.Unspecified;
+        await agent.SendAsync(hello);
+
+        var ex = await agent.ReadUntilFailureAsync().DefaultTimeout();
+
+        Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
+        Assert.Equal("invalid Hello: facts.node_name: missing; facts.arch: missing", ex.Status.Detail);
+        Assert.Empty(await NodesAsync());
+        Assert.Contains(_coordinator.Logs.Messages, m => m.Contains("facts.node_name: missing", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Connect_HelloTwice_IsRefused()
+    {
+        using var agent = new RawAgent(_coordinator.AgentUri, RawAgent.NewId());
+        await agent.SendAsync(RawAgent.Hello("node-a"));
+        await agent.ReadAsync().DefaultTimeout();
+        await agent.SendAsync(RawAgent.Hello("node-b"));
+
+        var ex = await agent.ReadUntilFailureAsync().DefaultTimeout();
+
+        Assert.Equal(StatusCode.FailedPrecondition, ex.StatusCode);
+        Assert.Equal("node-a", Assert.Single(await NodesAsync()).Name);
+    }
+
+    [Fact]
+    public async Task Connect_SecondStreamOfTheSameNode_NewerWinsOlderIsClosed()
+    {
+        var id = RawAgent.NewId();
+        using var older = new RawAgent(_coordinator.AgentUri, id);
+        await older.SendAsync(RawAgent.Hello("node-a"));
+        await older.ReadAsync().DefaultTimeout();
+
+        using var newer = new RawAgent(_coordinator.AgentUri, id);
+        await newer.SendAsync(RawAgent.Hello("node-a"));
+        await newer.ReadAsync().DefaultTimeout();
+
+        var ex = await older.ReadUntilFailureAsync().DefaultTimeout();
+        Assert.Equal(StatusCode.Aborted, ex.StatusCode);
+        Assert.Contains("replaced by a newer session", ex.Status.Detail);
+
+        // The newer stream still works, and the node is connected once.
+        await newer.SendAsync(new Heartbeat { Health = new HealthSample() });
+        await Eventually.Until(async () => (await NodesAsync()).Single().Health, h => h is not null, "the newer stream's heartbeat is stored");
+        Assert.Equal(1, _coordinator.Service<AgentRegistry>().Count);
+        Assert.True(_coordinator.Service<AgentRegistry>().IsConnected(id));
+    }
+
+    [Fact]
+    public async Task Connect_NameHeldByAnotherNode_IsRefused()
+    {
+        using var first = new RawAgent(_coordinator.AgentUri, RawAgent.NewId());
+        await first.SendAsync(RawAgent.Hello("node-a"));
+        await first.ReadAsync().DefaultTimeout();
+
+        using var impostor = new RawAgent(_coordinator.AgentUri, RawAgent.NewId());
+        await impostor.SendAsync(RawAgent.Hello("node-a"));
+        var ex = await impostor.ReadUntilFailureAsync().DefaultTimeout();
+
+        Assert.Equal(StatusCode.AlreadyExists, ex.StatusCode);
+        Assert.Contains("node-a", ex.Status.Detail);
+        Assert.Single(await NodesAsync());
+    }
+
+    [Fact]
+    public async Task Connect_AgentGoesAway_IsDetached()
+    {
+        var id = RawAgent.NewId();
+        var agent = new RawAgent(_coordinator.AgentUri, id);
+        await agent.SendAsync(RawAgent.Hello("node-a"));
+        await agent.ReadAsync().DefaultTimeout();
+        Assert.True(_coordinator.Service<AgentRegistry>().IsConnected(id));
+
+        agent.Dispose();
+
+        await Eventually.Until(() => !_coordinator.Service<AgentRegistry>().IsConnected(id), "the closed stream is detached");
+        Assert.Single(await NodesAsync()); // the node stays known
+    }
+}

@@ -1,0 +1,67 @@
+using Fleet.Coordinator.Agents;
+using Fleet.V1;
+using Grpc.Core;
+using Grpc.Net.Client;
+
+namespace Fleet.Coordinator.Tests.Agents;
+
+/// <summary>A hand-driven agent stream, for saying to the coordinator what a real agent never would.</summary>
+internal sealed class RawAgent : IDisposable
+{
+    private readonly GrpcChannel _channel;
+
+    public RawAgent(Uri coordinator, string? nodeId)
+    {
+        _channel = GrpcChannel.ForAddress(coordinator);
+        var headers = new Metadata();
+        if (nodeId is not null)
+        {
+            headers.Add(HeaderNodeIdentityResolver.HeaderName, nodeId);
+        }
+
+        Call = new AgentService.AgentServiceClient(_channel).Connect(headers);
+    }
+
+    public AsyncDuplexStreamingCall<AgentMessage, CoordinatorMessage> Call { get; }
+
+    public static string NewId() => Guid.NewGuid().ToString("N");
+
+    public static Hello Hello(string name, Arch arch = Arch.Amd64) =>
+        new() { Facts = new NodeFacts { NodeName = name, Arch = arch, RawMachine = "x86_64", AgentVersion = "0.1.0-test" } };
+
+    public Task SendAsync(Hello hello) => Call.RequestStream.WriteAsync(new AgentMessage { Hello = hello });
+
+    public Task SendAsync(Heartbeat beat) => Call.RequestStream.WriteAsync(new AgentMessage { Heartbeat = beat });
+
+    /// <summary>The next message from the coordinator, or the status the stream ended with.</summary>
+    public async Task<CoordinatorMessage> ReadAsync()
+    {
+        if (!await Call.ResponseStream.MoveNext(CancellationToken.None))
+        {
+            throw new InvalidOperationException("the coordinator ended the stream with OK");
+        }
+
+        return Call.ResponseStream.Current;
+    }
+
+    public async Task<RpcException> ReadUntilFailureAsync()
+    {
+        while (true)
+        {
+            try
+            {
+                await ReadAsync();
+            }
+            catch (RpcException ex)
+            {
+                return ex;
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        Call.Dispose();
+        _channel.Dispose();
+    }
+}

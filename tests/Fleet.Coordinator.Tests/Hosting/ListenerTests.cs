@@ -1,0 +1,113 @@
+using System.Net.Sockets;
+using Fleet.Testing;
+using Fleet.V1;
+using Grpc.Core;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
+
+namespace Fleet.Coordinator.Tests.Hosting;
+
+/// <summary>Each listener serves only its own API; the control API has no TCP path.</summary>
+public sealed class ListenerTests : IAsyncLifetime
+{
+    private readonly TempDir _dir = new();
+    private TestCoordinator _coordinator = null!;
+
+    public async Task InitializeAsync() => _coordinator = await TestCoordinator.StartAsync(TestCoordinator.OptionsIn(_dir.Path));
+
+    public async Task DisposeAsync()
+    {
+        await _coordinator.DisposeAsync();
+        _dir.Dispose();
+    }
+
+    private GrpcChannel SocketChannel() => GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions
+    {
+        HttpHandler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (_, ct) =>
+            {
+                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                await socket.ConnectAsync(new UnixDomainSocketEndPoint(_coordinator.Socket), ct);
+                return new NetworkStream(socket, ownsSocket: true);
+            },
+        },
+    });
+
+    [Fact]
+    public async Task ControlApi_OverTheAgentPort_IsNotServed()
+    {
+        using var channel = GrpcChannel.ForAddress(_coordinator.AgentUri);
+        var client = new ControlService.ControlServiceClient(channel);
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => client.ListNodesAsync(new ListNodesRequest()).ResponseAsync.DefaultTimeout());
+
+        Assert.Equal(StatusCode.Unimplemented, ex.StatusCode);
+    }
+
+    [Fact]
+    public async Task ControlApi_OverTheSocket_IsServed()
+    {
+        using var channel = SocketChannel();
+        var client = new ControlService.ControlServiceClient(channel);
+
+        var response = await client.ListNodesAsync(new ListNodesRequest()).ResponseAsync.DefaultTimeout();
+
+        Assert.Empty(response.Nodes);
+    }
+
+    [Fact]
+    public void ControlSocket_IsOwnerAndGroupOnly()
+    {
+        var mode = File.GetUnixFileMode(_coordinator.Socket);
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite, mode);
+    }
+
+    [Fact]
+    public async Task AgentApi_OverTheSocket_IsNotServed()
+    {
+        using var channel = SocketChannel();
+        using var call = new AgentService.AgentServiceClient(channel).Connect();
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(CancellationToken.None).DefaultTimeout());
+
+        Assert.Equal(StatusCode.Unimplemented, ex.StatusCode);
+    }
+
+    [Fact]
+    public async Task GrpcHealth_OnTheAgentPort_IsServing()
+    {
+        using var channel = GrpcChannel.ForAddress(_coordinator.AgentUri);
+
+        var response = await new Health.HealthClient(channel).CheckAsync(new HealthCheckRequest()).ResponseAsync.DefaultTimeout();
+
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, response.Status);
+    }
+
+    [Fact]
+    public async Task Metrics_OnTheMetricsPortOnly()
+    {
+        using var http = new HttpClient();
+        var metrics = await http.GetStringAsync(new Uri($"http://127.0.0.1:{_coordinator.Options.MetricsListen!.Port}/metrics")).DefaultTimeout();
+
+        Assert.Contains("fleet_agents_connected 0", metrics);
+        Assert.Contains("fleet_heartbeats_received_total", metrics);
+        Assert.Contains("fleet_nodes{status=\"online\",arch=\"arm64\"} 0", metrics);
+
+        var other = await http.GetAsync(new Uri($"http://127.0.0.1:{_coordinator.Options.MetricsListen.Port}/fleet.v1.ControlService/ListNodes")).DefaultTimeout();
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, other.StatusCode);
+    }
+
+    [Fact]
+    public async Task SecondCoordinator_OnALiveSocket_RefusesToStart()
+    {
+        var options = TestCoordinator.OptionsIn(_dir.Path);
+        options.DataDir = _dir.Combine("other-data");
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => TestCoordinator.StartAsync(options));
+
+        Assert.Contains("is in use", ex.Message);
+        Assert.Contains(_coordinator.Socket, ex.Message);
+    }
+}

@@ -1,0 +1,53 @@
+using System.Net;
+using Fleet.Coordinator.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Fleet.Testing;
+
+/// <summary>The real coordinator on Kestrel: agents on a loopback port, the control API on a unix socket.</summary>
+public sealed class TestCoordinator : IAsyncDisposable
+{
+    private TestCoordinator(WebApplication app, CoordinatorOptions options, LogCollector logs)
+    {
+        App = app;
+        Options = options;
+        Logs = logs;
+    }
+
+    public WebApplication App { get; }
+
+    public CoordinatorOptions Options { get; }
+
+    public LogCollector Logs { get; }
+
+    public Uri AgentUri => new($"http://127.0.0.1:{Options.Listen.Port}");
+
+    public string Socket => Options.Socket;
+
+    public T Service<T>() where T : notnull => App.Services.GetRequiredService<T>();
+
+    /// <summary>Options for a coordinator whose state lives in <paramref name="dir"/>: fast heartbeats, free ports.</summary>
+    public static CoordinatorOptions OptionsIn(string dir, TimeSpan? heartbeat = null) => new()
+    {
+        Listen = new IPEndPoint(IPAddress.Loopback, FreePort.Next()),
+        DataDir = Path.Join(dir, "data"),
+        Socket = Path.Join(dir, "control.sock"),
+        MetricsListen = new IPEndPoint(IPAddress.Loopback, FreePort.Next()),
+        HeartbeatInterval = heartbeat ?? TimeSpan.FromMilliseconds(200),
+    };
+
+    public static async Task<TestCoordinator> StartAsync(CoordinatorOptions options, TimeProvider? time = null)
+    {
+        var logs = new LogCollector();
+        var app = await CoordinatorApp.CreateAsync(options, logs.Configure, time);
+        await app.StartAsync().DefaultTimeout();
+        return new TestCoordinator(app, options, logs);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await App.StopAsync().DefaultTimeout();
+        await App.DisposeAsync();
+    }
+}
