@@ -18,6 +18,7 @@ public sealed class AgentApi(
     FleetMetrics metrics,
     CoordinatorOptions options,
     TimeProvider time,
+    IHostApplicationLifetime lifetime,
     ILogger<AgentApi> logger) : AgentService.AgentServiceBase
 {
     public override async Task Connect(IAsyncStreamReader<AgentMessage> requestStream, IServerStreamWriter<CoordinatorMessage> responseStream, ServerCallContext context)
@@ -54,7 +55,7 @@ public sealed class AgentApi(
 
         CoordinatorLog.AgentConnected(logger, agent.NodeName, hello.Facts.Arch.ToName(), agent.Peer, hello.Facts.AgentVersion);
         metrics.AgentsConnected.Inc();
-        using var session = CancellationTokenSource.CreateLinkedTokenSource(ct, agent.Closed);
+        using var session = CancellationTokenSource.CreateLinkedTokenSource(ct, agent.Closed, lifetime.ApplicationStopping);
         var writer = WriteAsync(agent, responseStream, session.Token);
         var pinger = PingAsync(agent, session.Token);
         _ = writer.ContinueWith(_ => session.Cancel(), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
@@ -66,6 +67,11 @@ public sealed class AgentApi(
         catch (OperationCanceledException) when (agent.Closed.IsCancellationRequested)
         {
             throw new RpcException(new Status(StatusCode.Aborted, "replaced by a newer session of this node"));
+        }
+        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            // Long-lived streams end at once on shutdown, so a restart does not wait for them.
+            throw new RpcException(new Status(StatusCode.Unavailable, "the coordinator is shutting down"));
         }
         finally
         {

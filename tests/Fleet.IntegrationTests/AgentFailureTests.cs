@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using Fleet.Testing;
+
+namespace Fleet.IntegrationTests;
+
+/// <summary>What the agent does when things are wrong around it.</summary>
+public sealed class AgentFailureTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task UnreachableCoordinator_RetriesWithOneLinePerAttemptAndGrowingBackoff()
+    {
+        var nowhere = new Uri($"http://127.0.0.1:{FreePort.Next()}");
+        await using var agent = new TestAgent("pi-1", nowhere, _dir.Combine("pi-1"));
+        agent.Options.ReconnectCap = TimeSpan.FromMilliseconds(400);
+
+        await agent.StartAsync();
+        await Eventually.Until(() => Failures(agent).Count >= 4, "four failed attempts are logged");
+        await agent.StopAsync();
+
+        var failures = Failures(agent);
+        Assert.Equal(Enumerable.Range(1, failures.Count), failures.Select(e => (int)(e.Properties["Attempt"] as Serilog.Events.ScalarValue)!.Value!));
+        Assert.All(failures, e =>
+        {
+            Assert.Null(e.Exception); // one line, no stack trace
+            Assert.Equal(Serilog.Events.LogEventLevel.Warning, e.Level);
+            var message = e.RenderMessage();
+            Assert.DoesNotContain('\n', message);
+            Assert.Contains("Connection refused", message);
+            var delay = (double)(e.Properties["DelaySeconds"] as Serilog.Events.ScalarValue)!.Value!;
+            Assert.InRange(delay, 0.1, 0.4); // never above the cap
+        });
+    }
+
+    private static List<Serilog.Events.LogEvent> Failures(TestAgent agent) =>
+        agent.Logs.Events.Where(e => e.MessageTemplate.Text.StartsWith("Session with", StringComparison.Ordinal)).ToList();
+
+    [Fact]
+    public async Task GarbledConfigFile_ExitsWithTheFileAndTheProblemNotAStackTrace()
+    {
+        var config = _dir.Combine("agent.json");
+        await File.WriteAllTextAsync(config, "{ \"coordinator\": \"http://127.0.0.1:7443\",\n  \"name\": \"pi-1\"\n  \"root\": \"/tmp\" }");
+
+        var (code, stderr) = await RunAgentProcessAsync("--config", config);
+
+        Assert.Equal(2, code);
+        Assert.StartsWith($"fleet-agent: {config}: not valid JSON (line 3", stderr);
+        Assert.DoesNotContain("   at ", stderr);
+    }
+
+    [Fact]
+    public async Task UnknownSettingInConfigFile_IsNamed()
+    {
+        var config = _dir.Combine("agent.json");
+        await File.WriteAllTextAsync(config, "{ \"cordinator\": \"http://127.0.0.1:7443\" }");
+
+        var (code, stderr) = await RunAgentProcessAsync("--config", config);
+
+        Assert.Equal(2, code);
+        Assert.Contains("unknown setting \"cordinator\"", stderr);
+    }
+
+    /// <summary>Runs the built fleet-agent as its own process, as systemd would.</summary>
+    private static async Task<(int Code, string Stderr)> RunAgentProcessAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
+        start.ArgumentList.Add(Path.Join(AppContext.BaseDirectory, "fleet-agent.dll"));
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        start.Environment.Remove("FLEET_COORDINATOR");
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync().DefaultTimeout();
+        return (process.ExitCode, await stderr);
+    }
+}

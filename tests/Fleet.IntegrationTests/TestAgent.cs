@@ -1,0 +1,78 @@
+using Fleet.Agent.Configuration;
+using Fleet.Agent.Hosting;
+using Fleet.Testing;
+using Microsoft.Extensions.Hosting;
+
+namespace Fleet.IntegrationTests;
+
+/// <summary>
+/// A real agent (the whole host, its session loop and its health checks) in this process, with its
+/// own sandbox --root holding fixture /proc, /sys and /etc files.
+/// </summary>
+public sealed class TestAgent : IAsyncDisposable
+{
+    private IHost? _host;
+
+    public TestAgent(string name, Uri coordinator, string root, params string[] cniPlugins)
+    {
+        Name = name;
+        Root = root;
+        Options = new AgentOptions
+        {
+            Coordinator = coordinator,
+            Name = name,
+            Root = root,
+            ReconnectCap = TimeSpan.FromSeconds(1),
+        };
+        WriteFixture(root, cniPlugins);
+    }
+
+    public string Name { get; }
+
+    public string Root { get; }
+
+    public AgentOptions Options { get; }
+
+    public LogCollector Logs { get; } = new();
+
+    public string NodeId => File.ReadAllText(Path.Join(Root, "var/lib/fleet-agent/node-id")).Trim();
+
+    public async Task StartAsync()
+    {
+        _host = AgentHost.Build(Options, Logs.Configure);
+        await _host.StartAsync().DefaultTimeout();
+    }
+
+    public async Task StopAsync()
+    {
+        if (_host is { } host)
+        {
+            _host = null;
+            await host.StopAsync().DefaultTimeout();
+            host.Dispose();
+        }
+    }
+
+    public ValueTask DisposeAsync() => new(StopAsync());
+
+    private static void WriteFixture(string root, string[] cniPlugins)
+    {
+        void Write(string nodePath, string text)
+        {
+            var path = Path.Join(root, nodePath);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.WriteAllText(path, text);
+        }
+
+        Write("/proc/meminfo", "MemTotal:        2009000 kB\nMemFree:          100000 kB\nMemAvailable:    1004500 kB\n");
+        Write("/proc/loadavg", "0.50 0.40 0.30 1/200 4242\n");
+        Write("/sys/devices/system/cpu/online", "0-3\n");
+        Write("/etc/os-release", "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\n");
+        Write("/proc/device-tree/model", "Raspberry Pi 4 Model B Rev 1.4\0");
+        foreach (var plugin in cniPlugins)
+        {
+            Write($"/opt/cni/bin/{plugin}", "#!/bin/sh\n");
+            File.SetUnixFileMode(Path.Join(root, "opt/cni/bin", plugin), (UnixFileMode)0b111_101_101);
+        }
+    }
+}
