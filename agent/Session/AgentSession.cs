@@ -34,9 +34,10 @@ public sealed class AgentSession(
         var outbox = Channel.CreateBounded<AgentMessage>(new BoundedChannelOptions(16) { SingleReader = true });
         await outbox.Writer.WriteAsync(new AgentMessage { Hello = hello }, ct);
 
+        var accepted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var writer = WriteAsync(call.RequestStream, outbox.Reader, sessionCts.Token);
-        var reader = ReadAsync(call.ResponseStream, established, outbox.Writer, sessionCts.Token);
-        var heartbeats = HeartbeatAsync(outbox.Writer, sessionCts.Token);
+        var reader = ReadAsync(call.ResponseStream, () => { established(); accepted.TrySetResult(); }, outbox.Writer, sessionCts.Token);
+        var heartbeats = HeartbeatAsync(accepted.Task, outbox.Writer, sessionCts.Token);
 
         var first = await Task.WhenAny(reader, writer, heartbeats);
         await sessionCts.CancelAsync();
@@ -102,8 +103,10 @@ public sealed class AgentSession(
         throw new RpcException(new Status(StatusCode.Unavailable, "the coordinator closed the session"));
     }
 
-    private async Task HeartbeatAsync(ChannelWriter<AgentMessage> outbox, CancellationToken ct)
+    /// <summary>Heartbeats start once the coordinator has accepted the Hello and said how often it wants them.</summary>
+    private async Task HeartbeatAsync(Task accepted, ChannelWriter<AgentMessage> outbox, CancellationToken ct)
     {
+        await accepted.WaitAsync(ct);
         while (true)
         {
             var sample = await health.SampleAsync(ct);

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Fleet demo on the embedded defaults: builds Fleet, starts a coordinator and three agents on loopback
+# (each agent with a sandbox --root under .demo/, so nothing needs root), waits until all three
+# nodes report, prints `fleetctl nodes list`, then stops what it started.
+#   ./demo.sh          run and clean up
+#   ./demo.sh --keep   leave the coordinator and agents running and print how to use fleetctl
+# Ports: FLEET_DEMO_PORT (agents, default 17443), FLEET_DEMO_METRICS_PORT (default 19464).
+set -euo pipefail
+cd "$(dirname "$0")"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+keep=0
+case "${1:-}" in
+  --keep) keep=1 ;;
+  "") ;;
+  *) echo "usage: ./demo.sh [--keep]" >&2; exit 2 ;;
+esac
+
+port=${FLEET_DEMO_PORT:-17443}
+metrics_port=${FLEET_DEMO_METRICS_PORT:-19464}
+demo=$PWD/.demo
+if [ -f "$demo/pids" ]; then
+  echo "demo: stopping the demo left running earlier"
+  xargs -r kill < "$demo/pids" 2>/dev/null || true
+  sleep 1
+fi
+rm -rf "$demo"
+mkdir -p "$demo"
+
+echo "demo: building (Release)"
+for p in coordinator/Fleet.Coordinator agent coordinator/Fleet.Ctl; do
+  dotnet build "$p" -c Release -nologo -v quiet -clp:NoSummary
+done
+bin() { echo "$PWD/$1/bin/Release/net10.0/$2"; }
+coordinator=$(bin coordinator/Fleet.Coordinator fleet-coordinator)
+agent=$(bin agent fleet-agent)
+fleetctl=$(bin coordinator/Fleet.Ctl fleetctl)
+export FLEET_SOCKET=$demo/control.sock
+
+pids=()
+cleanup() {
+  if [ "$keep" = 0 ] && [ "${#pids[@]}" -gt 0 ]; then
+    kill "${pids[@]}" 2>/dev/null || true
+    wait "${pids[@]}" 2>/dev/null || true
+    rm -f "$demo/pids"
+  fi
+}
+trap cleanup EXIT
+
+"$coordinator" --listen "127.0.0.1:$port" --data-dir "$demo/coordinator" --socket "$FLEET_SOCKET" \
+  --metrics-listen "127.0.0.1:$metrics_port" --heartbeat-interval 2s > "$demo/coordinator.log" 2>&1 &
+pids+=($!)
+
+for i in 1 2 3; do
+  root=$demo/nodes/node-$i
+  # The sandbox sees the real kernel files; everything the agent writes stays inside it.
+  mkdir -p "$root/etc" "$root/opt/cni/bin"
+  ln -s /proc "$root/proc"
+  ln -s /sys "$root/sys"
+  cp /etc/os-release "$root/etc/os-release"
+  "$agent" --coordinator "http://127.0.0.1:$port" --name "node-$i" --root "$root" > "$demo/agent-$i.log" 2>&1 &
+  pids+=($!)
+done
+printf '%s\n' "${pids[@]}" > "$demo/pids"
+
+echo "demo: waiting for three nodes to report"
+for _ in $(seq 1 120); do
+  online=$("$fleetctl" nodes list --status online -o json 2>/dev/null | grep -c '"checks": \[$' || true)
+  [ "$online" = 3 ] && break
+  if ! kill -0 "${pids[0]}" 2>/dev/null; then
+    echo "demo: the coordinator exited:" >&2; cat "$demo/coordinator.log" >&2; exit 1
+  fi
+  sleep 0.5
+done
+if [ "$online" != 3 ]; then
+  echo "demo: only $online of 3 nodes came online; logs are in $demo" >&2
+  exit 1
+fi
+
+echo
+"$fleetctl" nodes list
+echo
+"$fleetctl" nodes get node-1
+echo
+echo "demo: memory (RSS): $(ps -o rss=,comm= -p "$(IFS=,; echo "${pids[*]}")" | awk '{printf "%s %d MiB; ", $2, $1/1024}')"
+
+if [ "$keep" = 1 ]; then
+  cat <<EOT
+
+The coordinator and three agents keep running (logs and state in $demo).
+  export FLEET_SOCKET=$FLEET_SOCKET
+  $fleetctl nodes list -o wide
+  $fleetctl nodes get node-2 -o json
+  curl -s http://127.0.0.1:$metrics_port/metrics | grep ^fleet_
+Stop them with: kill \$(cat $demo/pids)   (or run ./demo.sh again)
+EOT
+else
+  echo "demo: stopping"
+fi

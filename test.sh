@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs every Fleet test: unit, integration (real coordinator on Kestrel, real agents, fleetctl) and
+# process tests. Run as root, it first installs what the tests need (tests/install-deps.sh).
+# Prints one closing line: "Total: N passed, N failed, N skipped".
+set -euo pipefail
+cd "$(dirname "$0")"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+if [ "$(id -u)" = 0 ]; then
+  ./tests/install-deps.sh
+fi
+command -v dotnet >/dev/null || { echo "test.sh: the .NET 10 SDK (dotnet) is not on PATH" >&2; exit 1; }
+
+results=artifacts/test-results
+rm -rf "$results"
+dotnet build Fleet.sln -c Release -nologo -v quiet
+status=0
+dotnet test Fleet.sln -c Release --no-build -nologo --results-directory "$results" --logger "trx" --logger "console;verbosity=normal" || status=$?
+
+# Sum the counters of every test assembly's TRX file.
+read -r passed failed skipped total < <(
+  cat "$results"/*.trx 2>/dev/null | grep -o '<Counters [^>]*' | awk '
+    { for (i = 1; i <= NF; i++) { split($i, kv, "="); gsub(/"/, "", kv[2]); c[kv[1]] += kv[2] } }
+    END { printf "%d %d %d %d\n", c["passed"], c["failed"], c["notExecuted"], c["total"] }')
+echo "Total: ${passed} passed, ${failed} failed, ${skipped} skipped"
+if [ "$total" -eq 0 ]; then
+  echo "test.sh: no test ran" >&2
+  exit 1
+fi
+exit "$status"
