@@ -1,0 +1,385 @@
+using System.Text.Json;
+using Fleet.Agent.Configuration;
+
+namespace Fleet.Agent.Tests.Configuration;
+
+public sealed class AgentConfigLoaderTests : IDisposable
+{
+    private static readonly Dictionary<string, string?> NoEnvironment = [];
+    private static readonly Dictionary<string, string> NoFlags = [];
+
+    private readonly FixtureRoot _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    /// <summary>Each setting: its file key, environment variable, flag, and three values to layer.</summary>
+    public static TheoryData<string, string, string, string, string, string> Layers => new()
+    {
+        { "coordinator", "FLEET_COORDINATOR", "--coordinator", "http://file.example:7443", "http://env.example:7443", "https://flag.example:7443" },
+        { "name", "FLEET_NAME", "--name", "file-node", "env-node", "flag-node" },
+        { "root", "FLEET_ROOT", "--root", "/file-root", "/env-root", "/flag-root" },
+        { "stateDir", "FLEET_STATE_DIR", "--state-dir", "/file/state", "/env/state", "/flag/state" },
+        { "heartbeatInterval", "FLEET_HEARTBEAT_INTERVAL", "--heartbeat-interval", "10s", "20s", "0.5s" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Layers))]
+    public void Load_FileOnly_UsesFile(string key, string env, string flag, string fileValue, string envValue, string flagValue)
+    {
+        _ = (env, flag, envValue, flagValue);
+        var file = WriteConfig(WithCoordinator(new() { [key] = fileValue }));
+
+        var options = AgentConfigLoader.Load(file, true, NoEnvironment, NoFlags);
+
+        Assert.Equal(fileValue, Read(options, key));
+    }
+
+    [Theory]
+    [MemberData(nameof(Layers))]
+    public void Load_EnvironmentOverFile_EnvironmentWins(string key, string env, string flag, string fileValue, string envValue, string flagValue)
+    {
+        _ = (flag, flagValue);
+        var file = WriteConfig(WithCoordinator(new() { [key] = fileValue }));
+
+        var options = AgentConfigLoader.Load(file, true, Env((env, envValue)), NoFlags);
+
+        Assert.Equal(envValue, Read(options, key));
+    }
+
+    [Theory]
+    [MemberData(nameof(Layers))]
+    public void Load_FlagOverEnvironmentAndFile_FlagWins(string key, string env, string flag, string fileValue, string envValue, string flagValue)
+    {
+        var file = WriteConfig(WithCoordinator(new() { [key] = fileValue }));
+
+        var options = AgentConfigLoader.Load(file, true, Env((env, envValue)), Flags((flag, flagValue)));
+
+        Assert.Equal(flagValue, Read(options, key));
+    }
+
+    [Theory]
+    [MemberData(nameof(Layers))]
+    public void Load_FlagOverFile_FlagWins(string key, string env, string flag, string fileValue, string envValue, string flagValue)
+    {
+        _ = (env, envValue);
+        var file = WriteConfig(WithCoordinator(new() { [key] = fileValue }));
+
+        var options = AgentConfigLoader.Load(file, true, NoEnvironment, Flags((flag, flagValue)));
+
+        Assert.Equal(flagValue, Read(options, key));
+    }
+
+    [Fact]
+    public void Load_MixedLayers_EachSettingFromItsLatestLayer()
+    {
+        var file = WriteConfig(new()
+        {
+            ["coordinator"] = "http://file.example:7443",
+            ["name"] = "file-node",
+            ["root"] = "/file-root",
+            ["stateDir"] = "/file/state",
+            ["heartbeatInterval"] = "10s",
+        });
+        var environment = new Dictionary<string, string?>
+        {
+            ["FLEET_NAME"] = "env-node",
+            ["FLEET_ROOT"] = "/env-root",
+            ["FLEET_HEARTBEAT_INTERVAL"] = "20s",
+            ["FLEET_STATE_DIR"] = "", // empty means not set
+            ["PATH"] = "/usr/bin",
+        };
+        var flags = new Dictionary<string, string> { ["--root"] = "/flag-root", ["--heartbeat-interval"] = "500ms" };
+
+        var options = AgentConfigLoader.Load(file, true, environment, flags);
+
+        Assert.Equal(new Uri("http://file.example:7443"), options.Coordinator);
+        Assert.Equal("env-node", options.Name);
+        Assert.Equal("/flag-root", options.Root);
+        Assert.Equal("/file/state", options.StateDir);
+        Assert.Equal(TimeSpan.FromMilliseconds(500), options.HeartbeatInterval);
+    }
+
+    [Fact]
+    public void Load_NothingButCoordinator_KeepsDefaults()
+    {
+        var options = AgentConfigLoader.Load(_dir.Resolve("/absent.json"), false, Env(("FLEET_COORDINATOR", "http://10.0.0.1:7443")), NoFlags);
+
+        var defaults = new AgentOptions();
+        Assert.Equal(new Uri("http://10.0.0.1:7443"), options.Coordinator);
+        Assert.Null(options.Name);
+        Assert.Equal(defaults.Root, options.Root);
+        Assert.Equal(defaults.StateDir, options.StateDir);
+        Assert.Equal(defaults.HeartbeatInterval, options.HeartbeatInterval);
+        Assert.Equal(defaults.ReconnectCap, options.ReconnectCap);
+        Assert.Equal(defaults.RequiredCniPlugins, options.RequiredCniPlugins);
+        Assert.Equal(defaults.SystemctlPath, options.SystemctlPath);
+        Assert.Equal(defaults.BinaryDirs, options.BinaryDirs);
+    }
+
+    [Fact]
+    public void Load_GarbledJson_NamesFileAndSaysNotValidJson()
+    {
+        var file = _dir.Write("/agent.json", "{ \"coordinator\": \"http://a:1\",\n  \"name\": ");
+
+        var ex = Assert.Throws<ConfigException>(() => AgentConfigLoader.Load(file, true, NoEnvironment, NoFlags));
+
+        Assert.StartsWith(file + ": ", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("not valid JSON", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("line 2", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_CommentsAndTrailingCommas_AreAccepted()
+    {
+        var file = _dir.Write("/agent.json", "{\n  // where the coordinator listens\n  \"coordinator\": \"http://a:1\",\n  \"name\": \"n1\",\n}\n");
+
+        var options = AgentConfigLoader.Load(file, true, NoEnvironment, NoFlags);
+
+        Assert.Equal("n1", options.Name);
+    }
+
+    [Fact]
+    public void Load_JsonArrayAtTop_IsRefused()
+    {
+        var file = _dir.Write("/agent.json", "[\"http://a:1\"]");
+
+        var ex = Assert.Throws<ConfigException>(() => AgentConfigLoader.Load(file, true, NoEnvironment, NoFlags));
+
+        Assert.Contains(file, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("JSON object", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_UnknownKey_NamesTheKey()
+    {
+        var file = WriteConfig(new() { ["coordinator"] = "http://a:1", ["heartbeat"] = "5s" });
+
+        var ex = Assert.Throws<ConfigException>(() => AgentConfigLoader.Load(file, true, NoEnvironment, NoFlags));
+
+        Assert.Contains(file, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("unknown setting \"heartbeat\"", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("heartbeatInterval", ex.Message, StringComparison.Ordinal); // the known ones are listed
+    }
+
+    [Fact]
+    public void Load_KeyInWrongCase_IsUnknown()
+    {
+        var file = WriteConfig(new() { ["Coordinator"] = "http://a:1" });
+
+        var ex = Assert.Throws<ConfigException>(() => AgentConfigLoader.Load(file, true, NoEnvironment, NoFlags));
+
+        Assert.Contains("\"Coordinator\"", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_BadDurationInFile_NamesFileKeyAndValue()
+    {
+        var file = WriteConfig(new() { ["coordinator"] = "http://a:1", ["heartbeatInterval"] = "soon" });
+
+        var ex = Assert.Throws<ConfigException>(() => AgentConfigLoader.Load(file, true, NoEnvironment, NoFlags));
+
+        Assert.StartsWith($"{file}: \"heartbeatInterval\": ", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("\"soon\"", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_BadDurationInEnvironment_NamesVariableAndValue()
+    {
+        var environment = new Dictionary<string, string?> { ["FLEET_COORDINATOR"] = "http://a:1", ["FLEET_RECONNECT_CAP"] = "-3s" };
+
+        var ex = Assert.Throws<ConfigException>(() => AgentConfigLoader.Load(_dir.Resolve("/absent.json"), false, environment, NoFlags));
+
+        Assert.StartsWith("environment variable FLEET_RECONNECT_CAP: ", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("\"-3s\"", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_BadDurationInFlag_NamesFlagAndValue()
+    {
+        var flags = new Dictionary<string, string> { ["--coordinator"] = "http://a:1", ["--heartbeat-interval"] = "5 parsecs" };
+
+        var ex = Assert.Throws<ConfigException>(() => AgentConfigLoader.Load(_dir.Resolve("/absent.json"), false, NoEnvironment, flags));
+
+        Assert.StartsWith("flag --heartbeat-interval: ", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("\"5 parsecs\"", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("0s")]
+    [InlineData("")]
+    [InlineData("ms")]
+    public void Load_NonPositiveOrEmptyDuration_IsRefused(string value)
+    {
+        var flags = new Dictionary<string, string> { ["--coordinator"] = "http://a:1", ["--heartbeat-interval"] = value };
+
+        var ex = Assert.Throws<ConfigException>(() => AgentConfigLoader.Load(_dir.Resolve("/absent.json"), false, NoEnvironment, flags));
+
+        Assert.Contains($"\"{value}\"", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_DurationAsJsonNumber_IsSeconds()
+    {
+        var file = _dir.Write("/agent.json", "{ \"coordinator\": \"http://a:1\", \"heartbeatInterval\": 15 }");
+
+        var options = AgentConfigLoader.Load(file, true, NoEnvironment, NoFlags);
+
+        Assert.Equal(TimeSpan.FromSeconds(15), options.HeartbeatInterval);
+    }
+
+    [Theory]
+    [InlineData("--root", "relative/root")]
+    [InlineData("--root", "./root")]
+    [InlineData("--state-dir", "var/lib/fleet-agent")]
+    [InlineData("--systemctl-path", "systemctl")]
+    public void Load_RelativePathFlag_IsRefused(string flag, string value)
+    {
+        var flags = new Dictionary<string, string> { ["--coordinator"] = "http://a:1", [flag] = value };
+
+        var ex = Assert.Throws<ConfigException>(() => AgentConfigLoader.Load(_dir.Resolve("/absent.json"), false, NoEnvironment, flags));
+
+        Assert.Equal($"flag {flag}: \"{value}\" is not an absolute path", ex.Message);
+    }
+
+    [Fact]
+    public void Load_RelativeRootInFile_IsRefused()
+    {
+        var file = WriteConfig(new() { ["coordinator"] = "http://a:1", ["root"] = "sandbox" });
+
+        var ex = Assert.Throws<ConfigException>(() => AgentConfigLoader.Load(file, true, NoEnvironment, NoFlags));
+
+        Assert.Equal($"{file}: \"root\": \"sandbox\" is not an absolute path", ex.Message);
+    }
+
+    [Fact]
+    public void Load_RelativeBinaryDir_IsRefused()
+    {
+        var environment = new Dictionary<string, string?> { ["FLEET_COORDINATOR"] = "http://a:1", ["FLEET_BINARY_DIRS"] = "/usr/bin,opt/bin" };
+
+        var ex = Assert.Throws<ConfigException>(() => AgentConfigLoader.Load(_dir.Resolve("/absent.json"), false, environment, NoFlags));
+
+        Assert.Equal("environment variable FLEET_BINARY_DIRS: \"opt/bin\" is not an absolute path", ex.Message);
+    }
+
+    [Theory]
+    [InlineData("ftp://a:1")]
+    [InlineData("10.0.0.1:7443")]
+    [InlineData("not a url")]
+    public void Load_CoordinatorNotHttp_IsRefused(string value)
+    {
+        var ex = Assert.Throws<ConfigException>(() =>
+            AgentConfigLoader.Load(_dir.Resolve("/absent.json"), false, Env(("FLEET_COORDINATOR", value)), NoFlags));
+
+        Assert.StartsWith("environment variable FLEET_COORDINATOR: ", ex.Message, StringComparison.Ordinal);
+        Assert.Contains($"\"{value}\"", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_EmptyNameFlag_IsRefused()
+    {
+        var flags = new Dictionary<string, string> { ["--coordinator"] = "http://a:1", ["--name"] = "  " };
+
+        var ex = Assert.Throws<ConfigException>(() => AgentConfigLoader.Load(_dir.Resolve("/absent.json"), false, NoEnvironment, flags));
+
+        Assert.Equal("flag --name: must not be empty", ex.Message);
+    }
+
+    [Fact]
+    public void Load_MissingDefaultFile_IsFine()
+    {
+        var options = AgentConfigLoader.Load(_dir.Resolve("/etc/fleet/agent.json"), false, NoEnvironment, Flags(("--coordinator", "http://a:1")));
+
+        Assert.Equal(new Uri("http://a:1"), options.Coordinator);
+    }
+
+    [Fact]
+    public void Load_MissingGivenFile_IsAnError()
+    {
+        var missing = _dir.Resolve("/etc/fleet/agent.json");
+
+        var ex = Assert.Throws<ConfigException>(() => AgentConfigLoader.Load(missing, true, NoEnvironment, Flags(("--coordinator", "http://a:1"))));
+
+        Assert.Equal($"{missing}: no such file", ex.Message);
+    }
+
+    [Fact]
+    public void Load_NoCoordinatorAnywhere_MentionsEveryWayToSetIt()
+    {
+        var file = WriteConfig(new() { ["name"] = "n1" });
+
+        var ex = Assert.Throws<ConfigException>(() => AgentConfigLoader.Load(file, true, NoEnvironment, NoFlags));
+
+        Assert.Contains("--coordinator", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("FLEET_COORDINATOR", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(file, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_RequiredCniPluginsFromJsonArray_IsTheList()
+    {
+        var file = _dir.Write("/agent.json", "{ \"coordinator\": \"http://a:1\", \"requiredCniPlugins\": [\"loopback\", \"flannel\"] }");
+
+        var options = AgentConfigLoader.Load(file, true, NoEnvironment, NoFlags);
+
+        Assert.Equal(["loopback", "flannel"], options.RequiredCniPlugins);
+    }
+
+    [Fact]
+    public void Load_RequiredCniPluginsFromEnvironment_IsTheCommaList()
+    {
+        var environment = new Dictionary<string, string?>
+        {
+            ["FLEET_COORDINATOR"] = "http://a:1",
+            ["FLEET_REQUIRED_CNI_PLUGINS"] = "bridge, loopback,,portmap ",
+        };
+
+        var options = AgentConfigLoader.Load(_dir.Resolve("/absent.json"), false, environment, NoFlags);
+
+        Assert.Equal(["bridge", "loopback", "portmap"], options.RequiredCniPlugins);
+    }
+
+    [Fact]
+    public void Load_ListOfNonStrings_IsRefused()
+    {
+        var file = _dir.Write("/agent.json", "{ \"coordinator\": \"http://a:1\", \"requiredCniPlugins\": [\"loopback\", 3] }");
+
+        var ex = Assert.Throws<ConfigException>(() => AgentConfigLoader.Load(file, true, NoEnvironment, NoFlags));
+
+        Assert.Contains("\"requiredCniPlugins\"", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(file, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Flags_ListEverySettingsFlag()
+    {
+        Assert.Equal(
+            ["--coordinator", "--name", "--root", "--state-dir", "--heartbeat-interval", "--reconnect-cap", "--required-cni-plugins", "--systemctl-path", "--binary-dirs"],
+            AgentConfigLoader.Flags);
+    }
+
+    private static Dictionary<string, string?> Env(params (string Name, string? Value)[] variables) =>
+        variables.ToDictionary(v => v.Name, v => v.Value, StringComparer.Ordinal);
+
+    private static Dictionary<string, string> Flags(params (string Flag, string Value)[] flags) =>
+        flags.ToDictionary(f => f.Flag, f => f.Value, StringComparer.Ordinal);
+
+    private static Dictionary<string, string> WithCoordinator(Dictionary<string, string> settings)
+    {
+        settings.TryAdd("coordinator", "http://base.example:7443");
+        return settings;
+    }
+
+    private string WriteConfig(Dictionary<string, string> settings) =>
+        _dir.Write($"/config-{Guid.NewGuid():N}.json", JsonSerializer.Serialize(settings));
+
+    private static string? Read(AgentOptions options, string key) => key switch
+    {
+        "coordinator" => options.Coordinator?.OriginalString,
+        "name" => options.Name,
+        "root" => options.Root,
+        "stateDir" => options.StateDir,
+        "heartbeatInterval" => $"{options.HeartbeatInterval.TotalSeconds}s",
+        _ => throw new ArgumentOutOfRangeException(nameof(key), key, "not a layered setting in this test"),
+    };
+}
