@@ -19,4 +19,13 @@ internal static partial class AgentLog
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "fleet-agent {Version} starting: coordinator {Coordinator}, root {Root}, state {StateDir}")]
     public static partial void Starting(ILogger logger, string version, string coordinator, string root, string stateDir);
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Step {StepId} ({Kind}) started")]
+    public static partial void StepStarted(ILogger logger, string stepId, string kind);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Information, Message = "Step {StepId} finished: {Outcome} {Reason}")]
+    public static partial void StepFinished(ILogger logger, string stepId, string outcome, string reason);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Warning, Message = "Download of {Url} failed (attempt {Attempt}): {Reason}")]
+    public static partial void DownloadRetry(ILogger logger, string url, int attempt, string reason);
 }

@@ -13,13 +13,16 @@ public static class AgentConfigLoader
     private static readonly Setting[] Settings =
     [
         new("coordinator", "FLEET_COORDINATOR", "--coordinator", (o, v) => o.Coordinator = ParseUri(v)),
-        new("name", "FLEET_NAME", "--name", (o, v) => o.Name = NonEmpty(v)),
+        new("name", "FLEET_NAME", "--name", (o, v) => o.Name = NodeName(v)),
         new("root", "FLEET_ROOT", "--root", (o, v) => o.Root = AbsolutePath(v)),
         new("stateDir", "FLEET_STATE_DIR", "--state-dir", (o, v) => o.StateDir = AbsolutePath(v)),
         new("heartbeatInterval", "FLEET_HEARTBEAT_INTERVAL", "--heartbeat-interval", (o, v) => o.HeartbeatInterval = ParseDuration(v)),
         new("reconnectCap", "FLEET_RECONNECT_CAP", "--reconnect-cap", (o, v) => o.ReconnectCap = ParseDuration(v)),
         new("requiredCniPlugins", "FLEET_REQUIRED_CNI_PLUGINS", "--required-cni-plugins", (o, v) => o.RequiredCniPlugins = List(v)),
         new("systemctlPath", "FLEET_SYSTEMCTL_PATH", "--systemctl-path", (o, v) => o.SystemctlPath = AbsolutePath(v)),
+        new("downloadRetries", "FLEET_DOWNLOAD_RETRIES", "--download-retries", (o, v) => o.DownloadRetries = (int)Whole(v, max: 100)),
+        new("downloadStallTimeout", "FLEET_DOWNLOAD_STALL_TIMEOUT", "--download-stall-timeout", (o, v) => o.DownloadStallTimeout = ParseDuration(v)),
+        new("downloadMaxBytes", "FLEET_DOWNLOAD_MAX_BYTES", "--download-max-bytes", (o, v) => o.DownloadMaxBytes = Whole(v, max: long.MaxValue)),
         new("binaryDirs", "FLEET_BINARY_DIRS", "--binary-dirs", (o, v) => o.BinaryDirs = List(v).Select(AbsolutePath).ToArray()),
     ];
 
@@ -130,14 +133,19 @@ public static class AgentConfigLoader
             ? uri
             : throw new FormatException($"\"{v}\" is not an http:// or https:// URL");
 
-    private static string NonEmpty(string v) =>
-        string.IsNullOrWhiteSpace(v) ? throw new FormatException("must not be empty") : v.Trim();
+    private static string NodeName(string v) =>
+        NodeNames.IsValid(v) ? v : throw new FormatException($"\"{v}\" is not a valid node name ({NodeNames.Rule})");
 
     private static string AbsolutePath(string v) =>
         Path.IsPathFullyQualified(v) ? v : throw new FormatException($"\"{v}\" is not an absolute path");
 
     private static TimeSpan ParseDuration(string v) =>
         DurationText.TryParse(v, out var d) ? d : throw new FormatException($"\"{v}\" is not a duration such as 5s, 500ms or 2m");
+
+    private static long Whole(string v, long max) =>
+        long.TryParse(v, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n <= max
+            ? n
+            : throw new FormatException($"\"{v}\" is not a whole number from 0 to {max}");
 
     private static string[] List(string v) =>
         v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

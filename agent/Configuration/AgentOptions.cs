@@ -32,6 +32,18 @@ public sealed class AgentOptions
     /// <summary>systemctl, inside <see cref="Root"/>; kubelet state is "unknown" where it does not exist.</summary>
     public string SystemctlPath { get; set; } = "/usr/bin/systemctl";
 
+    /// <summary>Retries of a download after a transient failure (5xx, connection error, stall).</summary>
+    public int DownloadRetries { get; set; } = 4;
+
+    /// <summary>First wait between download retries; it doubles, with jitter, up to 10 s.</summary>
+    public TimeSpan DownloadRetryBase { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>A download that receives nothing for this long is abandoned and retried.</summary>
+    public TimeSpan DownloadStallTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Size cap of a download when the step sets none.</summary>
+    public long DownloadMaxBytes { get; set; } = 1L << 30;
+
     /// <summary>Folders searched for kubelet and kubeadm, inside <see cref="Root"/>.</summary>
     public IReadOnlyList<string> BinaryDirs { get; set; } = ["/usr/bin", "/usr/local/bin"];
 }

@@ -2,6 +2,7 @@ using Fleet.Agent.Configuration;
 using Fleet.Agent.Facts;
 using Fleet.Agent.Health;
 using Fleet.Agent.Session;
+using Fleet.Agent.Steps;
 using Fleet.V1;
 using Grpc.Net.Client;
 using Microsoft.Extensions.DependencyInjection;
@@ -59,6 +60,18 @@ public static class AgentHost
         services.AddSingleton<INodeHealthCheck, CniPluginsCheck>();
         services.AddSingleton<INodeHealthCheck, ClockCheck>();
         services.AddSingleton<HealthSampler>();
+
+        services.AddSingleton<NodeArch>();
+        services.AddSingleton(_ => new HttpClient(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(15), AutomaticDecompression = System.Net.DecompressionMethods.None })
+        {
+            Timeout = Timeout.InfiniteTimeSpan, // stalls are detected per read by the Downloader
+        });
+        services.AddSingleton<Downloader>();
+        services.AddSingleton<IStepHandler, DownloadStepHandler>();
+        services.AddSingleton<IStepHandler, InstallCniPluginsStepHandler>();
+        services.AddSingleton<StepJournal>();
+        services.AddSingleton<StepSink>();
+        services.AddSingleton<StepRunner>();
 
         services.AddSingleton<NodeIdentity>();
         services.AddSingleton(new HeartbeatInterval(options.HeartbeatInterval));

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Fleet.Agent.Facts;
 using Fleet.Agent.Health;
+using Fleet.Agent.Steps;
 using Fleet.V1;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
@@ -20,6 +21,8 @@ public sealed class AgentSession(
     HealthSampler health,
     HeartbeatInterval interval,
     ClockOffset clock,
+    StepRunner steps,
+    StepSink stepSink,
     TimeProvider time,
     ILogger<AgentSession> logger)
 {
@@ -27,16 +30,18 @@ public sealed class AgentSession(
     public async Task RunAsync(Action established, CancellationToken ct)
     {
         var hello = new Hello { Facts = await facts.CollectAsync(ct) };
+        hello.FinishedStepIds.AddRange(steps.FinishedIds(1000));
         using var sessionCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var headers = new Metadata { { NodeIdentity.HeaderName, identity.NodeId } };
         using var call = client.Connect(headers, cancellationToken: sessionCts.Token);
 
-        var outbox = Channel.CreateBounded<AgentMessage>(new BoundedChannelOptions(16) { SingleReader = true });
+        var outbox = Channel.CreateBounded<AgentMessage>(new BoundedChannelOptions(64) { SingleReader = true });
         await outbox.Writer.WriteAsync(new AgentMessage { Hello = hello }, ct);
+        stepSink.Attach(outbox.Writer);
 
         var accepted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var writer = WriteAsync(call.RequestStream, outbox.Reader, sessionCts.Token);
-        var reader = ReadAsync(call.ResponseStream, () => { established(); accepted.TrySetResult(); }, outbox.Writer, sessionCts.Token);
+        var reader = ReadAsync(call.ResponseStream, () => { established(); accepted.TrySetResult(); }, outbox.Writer, ct, sessionCts.Token);
         var heartbeats = HeartbeatAsync(accepted.Task, outbox.Writer, sessionCts.Token);
 
         var first = await Task.WhenAny(reader, writer, heartbeats);
@@ -47,6 +52,9 @@ public sealed class AgentSession(
         }
         finally
         {
+            stepSink.Detach(outbox.Writer);
+            outbox.Writer.TryComplete();
+
             // Observe the others' cancellation so no exception goes unobserved.
             await Task.WhenAll(reader, writer, heartbeats).ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
         }
@@ -60,7 +68,8 @@ public sealed class AgentSession(
         }
     }
 
-    private async Task ReadAsync(IAsyncStreamReader<CoordinatorMessage> stream, Action established, ChannelWriter<AgentMessage> outbox, CancellationToken ct)
+    /// <param name="stopping">The agent's lifetime: steps outlive the session that brought them.</param>
+    private async Task ReadAsync(IAsyncStreamReader<CoordinatorMessage> stream, Action established, ChannelWriter<AgentMessage> outbox, CancellationToken stopping, CancellationToken ct)
     {
         var accepted = false;
         await foreach (var message in stream.ReadAllAsync(ct))
@@ -92,6 +101,12 @@ public sealed class AgentSession(
                         clock.Observe(serverTime.ToDateTimeOffset());
                     }
 
+                    break;
+                case CoordinatorMessage.KindOneofCase.StepRequest:
+                    _ = steps.Start(message.StepRequest, stopping);
+                    break;
+                case CoordinatorMessage.KindOneofCase.CancelStep:
+                    steps.Cancel(message.CancelStep.Id);
                     break;
                 default:
                     AgentLog.UnknownMessage(logger, message.KindCase.ToString());

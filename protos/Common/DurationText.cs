@@ -17,12 +17,18 @@ public static class DurationText
             _ when text.EndsWith('h') => (text[..^1], 3600),
             _ => (text, 1),
         };
-        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) || n <= 0 || double.IsInfinity(n))
+        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) || !double.IsFinite(n) || n <= 0)
         {
             return false;
         }
 
-        value = TimeSpan.FromSeconds(n * scale);
+        var seconds = n * scale;
+        if (seconds < 0.001 || seconds > TimeSpan.FromDays(365).TotalSeconds)
+        {
+            return false; // under a millisecond or over a year is a typo, not a setting
+        }
+
+        value = TimeSpan.FromSeconds(seconds);
         return true;
     }
 }

@@ -282,7 +282,20 @@ public sealed class AgentConfigLoaderTests : IDisposable
 
         var ex = Assert.Throws<ConfigException>(() => AgentConfigLoader.Load(_dir.Resolve("/absent.json"), false, NoEnvironment, flags));
 
-        Assert.Equal("flag --name: must not be empty", ex.Message);
+        Assert.Equal($"flag --name: \"  \" is not a valid node name ({NodeNames.Rule})", ex.Message);
+    }
+
+    [Theory]
+    [InlineData("Worker-7")]
+    [InlineData("pi_1")]
+    [InlineData("-pi")]
+    public void Load_NameKubernetesWouldRefuse_IsRefused(string name)
+    {
+        var flags = new Dictionary<string, string> { ["--coordinator"] = "http://a:1", ["--name"] = name };
+
+        var ex = Assert.Throws<ConfigException>(() => AgentConfigLoader.Load(_dir.Resolve("/absent.json"), false, NoEnvironment, flags));
+
+        Assert.StartsWith($"flag --name: \"{name}\" is not a valid node name", ex.Message);
     }
 
     [Fact]

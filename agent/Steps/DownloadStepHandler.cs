@@ -1,0 +1,52 @@
+using Fleet.Agent.Configuration;
+using Fleet.Agent.Hosting;
+using Fleet.V1;
+
+namespace Fleet.Agent.Steps;
+
+/// <summary>Download: verified in one pass, checked for this node's ELF machine, renamed into place.</summary>
+public sealed class DownloadStepHandler(Downloader downloader, HostPaths paths, NodeArch arch, AgentOptions options) : IStepHandler
+{
+    public StepRequest.StepOneofCase Kind => StepRequest.StepOneofCase.Download;
+
+    public async Task<StepResult> RunAsync(StepRequest request, StepProgress progress, CancellationToken ct)
+    {
+        var step = request.Download;
+        if (!step.Dest.StartsWith('/') || step.Dest.Split('/').Contains(".."))
+        {
+            throw new StepFailedException($"dest \"{step.Dest}\" is not an absolute path without \"..\"");
+        }
+
+        var dest = paths.Resolve(step.Dest);
+        var mode = (UnixFileMode)(step.Mode == 0 ? 0x1A4 /* 0644 */ : (int)step.Mode & 0x1FF);
+        if (File.Exists(dest) && await Sha256Hex.OfFileAsync(dest, ct) == step.Sha256)
+        {
+            File.SetUnixFileMode(dest, mode);
+            return Results.AlreadySatisfied(request.Id, $"{step.Dest} already has sha256 {step.Sha256}");
+        }
+
+        var temp = await downloader.DownloadVerifiedAsync(step.Url, step.Sha256, Path.GetDirectoryName(dest)!, MaxBytes(step.MaxBytes), progress, ct);
+        try
+        {
+            await progress.StateAsync(StepState.Verifying, ct);
+            if (step.Executable)
+            {
+                ElfMachine.Require(temp, Path.GetFileName(step.Dest), arch.Value);
+            }
+
+            File.SetUnixFileMode(temp, mode);
+            await progress.StateAsync(StepState.Installing, ct);
+            File.Move(temp, dest, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+
+        progress.Log($"installed {step.Dest} (sha256 {step.Sha256})");
+        return Results.Succeeded(request.Id, $"installed {step.Dest}");
+    }
+
+    private long MaxBytes(long requested) => requested > 0 ? requested : options.DownloadMaxBytes;
+}

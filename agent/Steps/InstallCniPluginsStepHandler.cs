@@ -1,0 +1,102 @@
+using Fleet.Agent.Configuration;
+using Fleet.Agent.Hosting;
+using Fleet.V1;
+
+namespace Fleet.Agent.Steps;
+
+/// <summary>
+/// CNI plugins: download the tarball (verified), extract it safely into a staging folder beside the
+/// destination, check every plugin's ELF machine, then rename each plugin into place (a concurrent
+/// reader sees the old file or the new one, never half of one), and check the required plugins.
+/// </summary>
+public sealed class InstallCniPluginsStepHandler(Downloader downloader, HostPaths paths, NodeArch arch, AgentOptions options) : IStepHandler
+{
+    public const string DefaultDir = "/opt/cni/bin";
+
+    public StepRequest.StepOneofCase Kind => StepRequest.StepOneofCase.InstallCniPlugins;
+
+    public async Task<StepResult> RunAsync(StepRequest request, StepProgress progress, CancellationToken ct)
+    {
+        var step = request.InstallCniPlugins;
+        var nodeDir = step.DestDir.Length > 0 ? step.DestDir : DefaultDir;
+        if (!nodeDir.StartsWith('/') || nodeDir.Split('/').Contains("..") || nodeDir.TrimEnd('/') == "")
+        {
+            throw new StepFailedException($"dest_dir \"{step.DestDir}\" is not an absolute folder without \"..\"");
+        }
+
+        var dest = paths.Resolve(nodeDir);
+        var parent = Path.GetDirectoryName(dest.TrimEnd('/'))!;
+        var required = step.Required.Count > 0 ? step.Required.ToArray() : options.RequiredCniPlugins.ToArray();
+        var maxBytes = step.MaxBytes > 0 ? step.MaxBytes : options.DownloadMaxBytes;
+
+        var tarball = await downloader.DownloadVerifiedAsync(step.Url, step.Sha256, parent, maxBytes, progress, ct);
+        var staging = Path.Join(parent, $".fleet-staging-{Guid.NewGuid():N}");
+        try
+        {
+            await progress.StateAsync(StepState.Verifying, ct);
+            var files = await SafeTarExtractor.ExtractAsync(tarball, staging, maxBytes * 8, ct);
+            var plugins = files.Where(f => !f.Contains('/')).ToArray();
+            foreach (var ignored in files.Except(plugins))
+            {
+                progress.Log($"ignoring {ignored}: plugins live at the top level of the archive");
+            }
+
+            foreach (var plugin in plugins)
+            {
+                ElfMachine.Require(Path.Join(staging, plugin), plugin, arch.Value);
+            }
+
+            var missingFromArchive = required.Except(plugins).ToArray();
+            if (missingFromArchive.Length > 0)
+            {
+                throw new StepFailedException($"the archive lacks required plugins: {string.Join(", ", missingFromArchive)}");
+            }
+
+            if (await AllIdenticalAsync(plugins, staging, dest, ct))
+            {
+                return Results.AlreadySatisfied(request.Id, $"{plugins.Length} plugins in {nodeDir} already match the archive");
+            }
+
+            await progress.StateAsync(StepState.Installing, ct);
+            Directory.CreateDirectory(dest);
+            foreach (var plugin in plugins)
+            {
+                File.Move(Path.Join(staging, plugin), Path.Join(dest, plugin), overwrite: true);
+            }
+
+            var absent = required.Where(p => !IsExecutable(Path.Join(dest, p))).ToArray();
+            if (absent.Length > 0)
+            {
+                throw new StepFailedException($"after installing, {nodeDir} still lacks executable {string.Join(", ", absent)}");
+            }
+
+            progress.Log($"installed {plugins.Length} plugins into {nodeDir}: {string.Join(" ", plugins.Order(StringComparer.Ordinal))}");
+            return Results.Succeeded(request.Id, $"installed {plugins.Length} plugins into {nodeDir}");
+        }
+        finally
+        {
+            File.Delete(tarball);
+            if (Directory.Exists(staging))
+            {
+                Directory.Delete(staging, recursive: true);
+            }
+        }
+    }
+
+    private static async Task<bool> AllIdenticalAsync(string[] plugins, string staging, string dest, CancellationToken ct)
+    {
+        foreach (var plugin in plugins)
+        {
+            var installed = Path.Join(dest, plugin);
+            if (!IsExecutable(installed) || await Sha256Hex.OfFileAsync(installed, ct) != await Sha256Hex.OfFileAsync(Path.Join(staging, plugin), ct))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool IsExecutable(string path) =>
+        File.Exists(path) && (File.GetUnixFileMode(path) & UnixFileMode.UserExecute) != 0;
+}

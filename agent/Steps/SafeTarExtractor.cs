@@ -1,0 +1,119 @@
+using System.Formats.Tar;
+using System.IO.Compression;
+
+namespace Fleet.Agent.Steps;
+
+/// <summary>
+/// Extracts a .tgz into an empty folder and refuses, before writing anything outside it, entries
+/// with absolute paths, ".." segments, links that leave the folder, device files and FIFOs, and
+/// archives that expand beyond a size cap. Returns the regular files extracted (relative paths).
+/// </summary>
+public static class SafeTarExtractor
+{
+    public static async Task<IReadOnlyList<string>> ExtractAsync(string archive, string target, long maxExpandedBytes, CancellationToken ct)
+    {
+        var root = Path.GetFullPath(target);
+        Directory.CreateDirectory(root);
+        var files = new List<string>();
+        long expanded = 0;
+        await using var file = File.OpenRead(archive);
+        await using var gzip = new GZipStream(file, CompressionMode.Decompress);
+        await using var reader = new TarReader(gzip);
+        TarEntry? entry;
+        try
+        {
+            entry = await reader.GetNextEntryAsync(copyData: false, ct);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or FormatException or EndOfStreamException)
+        {
+            throw new StepFailedException($"not a gzip-compressed tar archive: {ex.Message}");
+        }
+
+        while (entry is not null)
+        {
+            var name = Normalize(entry.Name);
+            if (name.Length > 0)
+            {
+                var path = Inside(root, name, entry.Name);
+                switch (entry.EntryType)
+                {
+                    case TarEntryType.Directory:
+                        Directory.CreateDirectory(path);
+                        break;
+                    case TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile:
+                        expanded += entry.Length;
+                        if (expanded > maxExpandedBytes)
+                        {
+                            throw new StepFailedException($"the archive expands beyond {maxExpandedBytes} bytes; refusing it");
+                        }
+
+                        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                        if (File.Exists(path) || Directory.Exists(path) || new FileInfo(path).LinkTarget is not null)
+                        {
+                            throw new StepFailedException($"archive entry \"{entry.Name}\" appears twice or replaces a link; refusing it");
+                        }
+
+                        await entry.ExtractToFileAsync(path, overwrite: false, ct);
+                        File.SetUnixFileMode(path, (UnixFileMode)((int)entry.Mode & 0x1ED)); // rwxr-xr-x at most: no setuid, no world-write
+                        files.Add(name);
+                        break;
+                    case TarEntryType.SymbolicLink:
+                        RequireLinkInside(root, path, entry.LinkName, entry.Name);
+                        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                        File.CreateSymbolicLink(path, entry.LinkName);
+                        break;
+                    case TarEntryType.HardLink:
+                        throw new StepFailedException($"archive entry \"{entry.Name}\" is a hard link; refusing it");
+                    case TarEntryType.CharacterDevice or TarEntryType.BlockDevice or TarEntryType.Fifo:
+                        throw new StepFailedException($"archive entry \"{entry.Name}\" is a device or FIFO ({entry.EntryType}); refusing it");
+                    case TarEntryType.GlobalExtendedAttributes or TarEntryType.ExtendedAttributes:
+                        break;
+                    default:
+                        throw new StepFailedException($"archive entry \"{entry.Name}\" has a type Fleet does not install ({entry.EntryType})");
+                }
+            }
+
+            entry = await reader.GetNextEntryAsync(copyData: false, ct);
+        }
+
+        return files;
+    }
+
+    /// <summary>"./loopback" -> "loopback"; an absolute or parent-escaping name is refused by <see cref="Inside"/>.</summary>
+    private static string Normalize(string name)
+    {
+        while (name.StartsWith("./", StringComparison.Ordinal))
+        {
+            name = name[2..];
+        }
+
+        return name.TrimEnd('/') is "." ? "" : name.TrimEnd('/');
+    }
+
+    private static string Inside(string root, string name, string shown)
+    {
+        if (name.StartsWith('/'))
+        {
+            throw new StepFailedException($"archive entry \"{shown}\" has an absolute path; refusing it");
+        }
+
+        if (name.Split('/').Contains(".."))
+        {
+            throw new StepFailedException($"archive entry \"{shown}\" climbs out with \"..\"; refusing it");
+        }
+
+        var path = Path.GetFullPath(Path.Join(root, name));
+        return path.StartsWith(root + "/", StringComparison.Ordinal)
+            ? path
+            : throw new StepFailedException($"archive entry \"{shown}\" lands outside the target; refusing it");
+    }
+
+    private static void RequireLinkInside(string root, string linkPath, string target, string shown)
+    {
+        var resolved = Path.GetFullPath(target.StartsWith('/') ? target : Path.Join(Path.GetDirectoryName(linkPath)!, target));
+        if (target.StartsWith('/') || !resolved.StartsWith(root + "/", StringComparison.Ordinal))
+        {
+            throw new StepFailedException($"archive entry \"{shown}\" is a link to \"{target}\", outside the target; refusing it");
+        }
+    }
+}

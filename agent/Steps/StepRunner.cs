@@ -1,0 +1,109 @@
+using Fleet.V1;
+using Microsoft.Extensions.Logging;
+
+namespace Fleet.Agent.Steps;
+
+/// <summary>
+/// Runs the steps the coordinator sends, each in the background, each at most once: a finished id is
+/// answered from the journal, a running id is not started twice. Never throws to its caller; tells
+/// a timeout from a cancel; journals every result before reporting it.
+/// </summary>
+public sealed class StepRunner(IEnumerable<IStepHandler> handlers, StepJournal journal, StepSink sink, TimeProvider time, ILogger<StepRunner> logger)
+{
+    private static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(30);
+    private readonly Dictionary<StepRequest.StepOneofCase, IStepHandler> _handlers = handlers.ToDictionary(h => h.Kind);
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, (CancellationTokenSource Cts, Task<StepResult> Task)> _running = new(StringComparer.Ordinal);
+
+    public IReadOnlyList<string> FinishedIds(int max) => journal.RecentIds(max);
+
+    /// <summary>Starts a step (or answers it from the journal); returns the task that completes with its result.</summary>
+    public Task<StepResult> Start(StepRequest request, CancellationToken stopping)
+    {
+        if (journal.TryGet(request.Id, out var known))
+        {
+            return ReportAsync(known, stopping);
+        }
+
+        lock (_gate)
+        {
+            if (_running.TryGetValue(request.Id, out var running))
+            {
+                return running.Task; // re-sent while running: its result follows when it finishes
+            }
+
+            var cts = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+            var task = Task.Run(() => RunAsync(request, cts), CancellationToken.None);
+            _running[request.Id] = (cts, task);
+            return task;
+        }
+    }
+
+    public void Cancel(string id)
+    {
+        lock (_gate)
+        {
+            if (_running.TryGetValue(id, out var running))
+            {
+                running.Cts.Cancel();
+            }
+        }
+    }
+
+    private async Task<StepResult> RunAsync(StepRequest request, CancellationTokenSource cts)
+    {
+        var timeout = request.Timeout?.ToTimeSpan() is { } t && t > TimeSpan.Zero ? t : DefaultTimeout;
+        using var timeoutCts = new CancellationTokenSource(timeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cts.Token, timeoutCts.Token);
+        var progress = new StepProgress(request.Id, sink, time);
+        StepResult result;
+        try
+        {
+            AgentLog.StepStarted(logger, request.Id, request.StepCase.ToString());
+            result = _handlers.TryGetValue(request.StepCase, out var handler)
+                ? await handler.RunAsync(request, progress, linked.Token)
+                : Results.Failed(request.Id, request.StepCase == StepRequest.StepOneofCase.None
+                    ? "the step request names no step"
+                    : $"this agent does not know the step kind {request.StepCase}");
+        }
+        catch (StepFailedException ex)
+        {
+            result = Results.Failed(request.Id, ex.Message);
+        }
+        catch (OperationCanceledException) when (timeoutCts.IsCancellationRequested)
+        {
+            result = Results.Failed(request.Id, $"timed out after {timeout.TotalSeconds:0.#} s");
+        }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        {
+            result = Results.Failed(request.Id, "cancelled");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            result = Results.Failed(request.Id, ex.Message);
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _running.Remove(request.Id);
+            }
+
+            cts.Dispose();
+        }
+
+        AgentLog.StepFinished(logger, request.Id, result.Outcome.ToString(), result.Reason);
+        if (result.Reason != "cancelled")
+        {
+            journal.Record(result); // a cancelled step may be sent again and should then run
+        }
+
+        return await ReportAsync(result, CancellationToken.None);
+    }
+
+    private async Task<StepResult> ReportAsync(StepResult result, CancellationToken ct)
+    {
+        await sink.SendAsync(new AgentMessage { StepResult = result }, ct);
+        return result;
+    }
+}
