@@ -16,6 +16,7 @@ public static class AgentConfigLoader
         new("name", "FLEET_NAME", "--name", (o, v) => o.Name = NodeName(v)),
         new("root", "FLEET_ROOT", "--root", (o, v) => o.Root = AbsolutePath(v)),
         new("stateDir", "FLEET_STATE_DIR", "--state-dir", (o, v) => o.StateDir = AbsolutePath(v)),
+        new("labels", "FLEET_LABELS", "--labels", (o, v) => o.Labels = Labels(v)),
         new("heartbeatInterval", "FLEET_HEARTBEAT_INTERVAL", "--heartbeat-interval", (o, v) => o.HeartbeatInterval = ParseDuration(v)),
         new("reconnectCap", "FLEET_RECONNECT_CAP", "--reconnect-cap", (o, v) => o.ReconnectCap = ParseDuration(v)),
         new("requiredCniPlugins", "FLEET_REQUIRED_CNI_PLUGINS", "--required-cni-plugins", (o, v) => o.RequiredCniPlugins = List(v)),
@@ -146,6 +147,12 @@ public static class AgentConfigLoader
         long.TryParse(v, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n <= max
             ? n
             : throw new FormatException($"\"{v}\" is not a whole number from 0 to {max}");
+
+    private static Dictionary<string, string> Labels(string v) =>
+        List(v).Select(kv => kv.Split('=', 2)).ToDictionary(
+            kv => kv.Length == 2 && kv[0].Length > 0 ? kv[0] : throw new FormatException($"\"{string.Join('=', kv)}\" is not a label key=value"),
+            kv => kv[1],
+            StringComparer.Ordinal);
 
     private static string[] List(string v) =>
         v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

@@ -20,6 +20,9 @@ public sealed class AgentOptions
     /// <summary>The agent's own state (node id, journal), inside <see cref="Root"/>.</summary>
     public string StateDir { get; set; } = "/var/lib/fleet-agent";
 
+    /// <summary>Labels the operator gives the node (role=worker), for selectors.</summary>
+    public IReadOnlyDictionary<string, string> Labels { get; set; } = new Dictionary<string, string>();
+
     /// <summary>Heartbeat interval until the coordinator says otherwise.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
 

@@ -38,6 +38,7 @@ public sealed class FactsCollector(AgentOptions options, HostPaths paths, IUname
             ContainerRuntime = ContainerRuntime(),
         };
         facts.CniPlugins.AddRange(cni.Present());
+        facts.Labels.Add(options.Labels);
         return facts;
     }
 

@@ -7,6 +7,9 @@ namespace Fleet.Ctl;
 /// <summary>A wrong argument found after parsing; exit code 2 like a parse error.</summary>
 public sealed class UsageException(string message) : Exception(message);
 
+/// <summary>The command ran but did not succeed (a node failed); exit code 1.</summary>
+public sealed class CommandFailedException(string message) : Exception(message);
+
 /// <summary>What every fleetctl command shares: where the coordinator is, where output goes, and the error policy.</summary>
 internal sealed class CtlContext(TextWriter stdout, TextWriter stderr, IReadOnlyDictionary<string, string?> environment, TimeProvider time)
 {
@@ -35,6 +38,11 @@ internal sealed class CtlContext(TextWriter stdout, TextWriter stderr, IReadOnly
         {
             await stderr.WriteLineAsync($"fleetctl: {ex.Message}");
             return ExitUsage;
+        }
+        catch (CommandFailedException ex)
+        {
+            await stderr.WriteLineAsync($"fleetctl: {ex.Message}");
+            return ExitFailure;
         }
         catch (RpcException ex)
         {

@@ -1,5 +1,7 @@
 using System.CommandLine;
+using Fleet.Ctl.Catalog;
 using Fleet.Ctl.Nodes;
+using Fleet.Ctl.Run;
 
 namespace Fleet.Ctl;
 
@@ -9,11 +11,13 @@ public static class FleetCtl
     public static Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, IReadOnlyDictionary<string, string?> environment, CancellationToken ct = default)
     {
         var ctx = new CtlContext(stdout, stderr, environment, TimeProvider.System);
-        var root = new RootCommand("fleetctl: drive a Fleet coordinator (nodes, and later catalog, tokens and rollouts).")
+        var root = new RootCommand("fleetctl: drive a Fleet coordinator: nodes, the artifact catalog, and steps run on nodes.")
         {
             ctx.Socket,
         };
         root.Subcommands.Add(NodesCommand.Create(ctx));
+        root.Subcommands.Add(CatalogCommand.Create(ctx));
+        root.Subcommands.Add(RunCommand.Create(ctx));
         return root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr }, ct);
     }
 }

@@ -1,6 +1,7 @@
 using Fleet.Coordinator.Hosting;
 using Fleet.Coordinator.Metrics;
 using Fleet.Coordinator.Nodes;
+using Fleet.Coordinator.Steps;
 using Fleet.V1;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
@@ -16,6 +17,7 @@ public sealed class AgentApi(
     INodeStore store,
     AgentRegistry registry,
     FleetMetrics metrics,
+    StepDispatcher steps,
     CoordinatorOptions options,
     TimeProvider time,
     IHostApplicationLifetime lifetime,
@@ -62,6 +64,7 @@ public sealed class AgentApi(
         try
         {
             await agent.Outbox.Writer.WriteAsync(Reconfigure(), session.Token);
+            await steps.ResendAsync(agent, session.Token);
             await ReadAsync(agent, requestStream, session.Token);
         }
         catch (OperationCanceledException) when (agent.Closed.IsCancellationRequested)
@@ -93,6 +96,12 @@ public sealed class AgentApi(
                 case AgentMessage.KindOneofCase.Heartbeat when message.Heartbeat.Health is { } health:
                     await store.RecordHeartbeatAsync(agent.NodeId, health, time.GetUtcNow(), ct);
                     metrics.HeartbeatsReceived.Inc();
+                    break;
+                case AgentMessage.KindOneofCase.StepUpdate:
+                    await steps.OnUpdateAsync(agent.NodeId, message.StepUpdate);
+                    break;
+                case AgentMessage.KindOneofCase.StepResult:
+                    steps.OnResult(agent.NodeId, message.StepResult);
                     break;
                 case AgentMessage.KindOneofCase.Heartbeat:
                     throw Reject(StatusCode.InvalidArgument, agent.NodeId, "invalid Heartbeat: health: missing");

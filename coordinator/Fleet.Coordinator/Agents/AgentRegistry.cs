@@ -11,6 +11,8 @@ public sealed class AgentRegistry
 
     public bool IsConnected(string nodeId) => _agents.ContainsKey(nodeId);
 
+    public ConnectedAgent? Find(string nodeId) => _agents.GetValueOrDefault(nodeId);
+
     /// <summary>Registers a stream; returns the one it replaced (already told to close), if any.</summary>
     public ConnectedAgent? Attach(ConnectedAgent agent)
     {

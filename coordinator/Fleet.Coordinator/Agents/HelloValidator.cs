@@ -18,10 +18,9 @@ public static class HelloValidator
         {
             problems.Add("facts.node_name: missing");
         }
-        else if (facts.NodeName.Length > 63 || !facts.NodeName.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '-' or '.')
-            || !char.IsAsciiLetterOrDigit(facts.NodeName[0]) || !char.IsAsciiLetterOrDigit(facts.NodeName[^1]))
+        else if (!NodeNames.IsValid(facts.NodeName))
         {
-            problems.Add($"facts.node_name: \"{facts.NodeName}\" is not a valid node name (lowercase letters, digits, '-' and '.', at most 63, as Kubernetes node names)");
+            problems.Add($"facts.node_name: \"{facts.NodeName}\" is not a valid node name ({NodeNames.Rule})");
         }
 
         if (!facts.Arch.IsKnown())

@@ -7,8 +7,17 @@ using Grpc.Core;
 namespace Fleet.Coordinator.Control;
 
 /// <summary>The operators' API behind fleetctl. Served only on the control socket.</summary>
-public sealed class ControlApi(INodeStore store, AgentRegistry registry, NodeStatusPolicy status) : ControlService.ControlServiceBase
+public sealed class ControlApi(INodeStore store, AgentRegistry registry, NodeStatusPolicy status, CatalogApi catalog, RunStepApi runs) : ControlService.ControlServiceBase
 {
+    public override Task<ApplyCatalogResponse> ApplyCatalog(ApplyCatalogRequest request, ServerCallContext context) =>
+        catalog.ApplyAsync(request, context.CancellationToken);
+
+    public override Task<GetCatalogResponse> GetCatalog(GetCatalogRequest request, ServerCallContext context) =>
+        catalog.GetAsync(context.CancellationToken);
+
+    public override Task RunStep(RunStepRequest request, IServerStreamWriter<RunStepEvent> responseStream, ServerCallContext context) =>
+        runs.RunAsync(request, responseStream, context.CancellationToken);
+
     public override async Task<ListNodesResponse> ListNodes(ListNodesRequest request, ServerCallContext context)
     {
         if (request.Arch != Arch.Unspecified && !request.Arch.IsKnown())

@@ -1,4 +1,6 @@
 using Fleet.Coordinator.Agents;
+using Fleet.Coordinator.Catalog;
+using Fleet.Coordinator.Steps;
 using Fleet.Coordinator.Control;
 using Fleet.Coordinator.Metrics;
 using Fleet.Coordinator.Nodes;
@@ -59,6 +61,10 @@ public static class CoordinatorApp
         services.AddSingleton<AgentRegistry>();
         services.AddSingleton<INodeIdentityResolver, HeaderNodeIdentityResolver>();
         services.AddSingleton<FleetMetrics>();
+        services.AddSingleton<ICatalogStore, SqliteCatalogStore>();
+        services.AddSingleton<StepDispatcher>();
+        services.AddSingleton<CatalogApi>();
+        services.AddSingleton<RunStepApi>();
         services.AddGrpc(o =>
         {
             o.MaxReceiveMessageSize = MaxMessageSize;

@@ -21,6 +21,13 @@ public sealed class SqliteDatabase
             last_seen   INTEGER NOT NULL
         );
         """,
+        """
+        CREATE TABLE catalogs (
+            version     INTEGER PRIMARY KEY AUTOINCREMENT,  -- the newest row is the current catalog
+            yaml        TEXT NOT NULL,                      -- exactly as applied
+            applied_at  INTEGER NOT NULL                    -- unix milliseconds
+        );
+        """,
     ];
 
     private readonly string _connectionString;

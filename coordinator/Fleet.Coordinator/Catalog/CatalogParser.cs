@@ -1,0 +1,157 @@
+using System.Text.RegularExpressions;
+using Fleet.V1;
+using YamlDotNet.Core;
+using YamlDotNet.Serialization;
+using YamlDotNet.Serialization.NamingConventions;
+
+namespace Fleet.Coordinator.Catalog;
+
+/// <summary>Parses catalog YAML and lists every problem by its path; a catalog with problems is never stored.</summary>
+public static partial class CatalogParser
+{
+    private static readonly IDeserializer Deserializer = new DeserializerBuilder()
+        .WithNamingConvention(CamelCaseNamingConvention.Instance)
+        .Build();
+
+    public static (CatalogDocument? Catalog, IReadOnlyList<string> Problems) Parse(string yaml)
+    {
+        CatalogDocument? doc;
+        try
+        {
+            doc = Deserializer.Deserialize<CatalogDocument?>(yaml);
+        }
+        catch (YamlException ex)
+        {
+            var inner = ex.InnerException?.Message ?? ex.Message;
+            return (null, [$"line {ex.Start.Line}, column {ex.Start.Column}: {Clean(inner)}"]);
+        }
+
+        if (doc is null)
+        {
+            return (null, ["the catalog is empty"]);
+        }
+
+        var problems = Validate(doc);
+        return (problems.Count == 0 ? doc : null, problems);
+    }
+
+    public static List<string> Validate(CatalogDocument doc)
+    {
+        var problems = new List<string>();
+        for (var i = 0; i < doc.Mirrors.Count; i++)
+        {
+            var m = doc.Mirrors[i];
+            if (!IsHttpUrl(m.Prefix))
+            {
+                problems.Add($"mirrors[{i}].prefix: not an http:// or https:// URL");
+            }
+
+            if (!IsHttpUrl(m.Replacement))
+            {
+                problems.Add($"mirrors[{i}].replacement: not an http:// or https:// URL");
+            }
+        }
+
+        if (doc.Components.Count == 0)
+        {
+            problems.Add("components: none");
+        }
+
+        foreach (var (name, component) in doc.Components)
+        {
+            var at = $"components.{name}";
+            if (component.Kind is null || !ComponentKinds.All.Contains(component.Kind))
+            {
+                problems.Add($"{at}.kind: {(component.Kind is null ? "missing" : $"\"{component.Kind}\" is not a kind")} ({string.Join(", ", ComponentKinds.All)})");
+            }
+
+            if (component.Url is not null)
+            {
+                problems.AddRange(TemplateProblems($"{at}.url", component.Url));
+            }
+
+            if (component.Versions.Count == 0)
+            {
+                problems.Add($"{at}.versions: none");
+            }
+
+            foreach (var (version, arches) in component.Versions)
+            {
+                if (!VersionPattern().IsMatch(version))
+                {
+                    problems.Add($"{at}.versions.{version}: not a version such as v1.2.3");
+                }
+
+                if (arches.Count == 0)
+                {
+                    problems.Add($"{at}.versions.{version}: no architecture");
+                }
+
+                foreach (var (arch, artifact) in arches)
+                {
+                    var path = $"{at}.versions.{version}.{arch}";
+                    if (!ArchNames.TryParse(arch, out _))
+                    {
+                        problems.Add($"{path}: \"{arch}\" is not an architecture (amd64, arm64, arm)");
+                    }
+
+                    if (artifact is null)
+                    {
+                        problems.Add($"{path}: empty");
+                        continue;
+                    }
+
+                    if (artifact.Sha256 is null)
+                    {
+                        problems.Add($"{path}.sha256: missing");
+                    }
+                    else if (!Sha256Pattern().IsMatch(artifact.Sha256))
+                    {
+                        problems.Add($"{path}.sha256: not 64 hex characters");
+                    }
+
+                    if (artifact.Url is not null)
+                    {
+                        problems.AddRange(TemplateProblems($"{path}.url", artifact.Url));
+                    }
+                    else if (component.Url is null)
+                    {
+                        problems.Add($"{path}.url: missing, and {at}.url gives no template");
+                    }
+                }
+            }
+        }
+
+        return problems;
+    }
+
+    private static IEnumerable<string> TemplateProblems(string path, string template)
+    {
+        foreach (Match m in PlaceholderPattern().Matches(template))
+        {
+            if (m.Value is not ("{version}" or "{arch}" or "{os}"))
+            {
+                yield return $"{path}: unknown placeholder {m.Value} (known: {{version}}, {{arch}}, {{os}})";
+            }
+        }
+
+        if (!IsHttpUrl(PlaceholderPattern().Replace(template, "x")))
+        {
+            yield return $"{path}: not an http:// or https:// URL";
+        }
+    }
+
+    private static bool IsHttpUrl(string? s) =>
+        Uri.TryCreate(s, UriKind.Absolute, out var u) && (u.Scheme == Uri.UriSchemeHttp || u.Scheme == Uri.UriSchemeHttps);
+
+    private static string Clean(string message) => message.Replace("Property '", "unknown field '", StringComparison.Ordinal);
+
+    [GeneratedRegex(@"^v\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$")]
+    private static partial Regex VersionPattern();
+
+    [GeneratedRegex("^[0-9a-f]{64}$")]
+    private static partial Regex Sha256Pattern();
+
+    [GeneratedRegex(@"\{[^}]*\}")]
+    private static partial Regex PlaceholderPattern();
+}
