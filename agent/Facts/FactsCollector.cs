@@ -38,7 +38,11 @@ public sealed class FactsCollector(AgentOptions options, HostPaths paths, IUname
             ContainerRuntime = ContainerRuntime(),
         };
         facts.CniPlugins.AddRange(cni.Present());
-        facts.Labels.Add(options.Labels);
+        foreach (var (key, value) in options.Labels)
+        {
+            facts.Labels[key] = value;
+        }
+
         return facts;
     }
 
