@@ -14,6 +14,8 @@ command -v dotnet >/dev/null || { echo "test.sh: the .NET 10 SDK (dotnet) is not
 results=artifacts/test-results
 rm -rf "$results"
 dotnet build Fleet.sln -c Release -nologo -v quiet
+# The linux-arm64 agent that the emulated end-to-end test runs under qemu-aarch64.
+dotnet publish agent -c Release -r linux-arm64 --self-contained -nologo -v quiet -o .cache/publish/linux-arm64
 status=0
 dotnet test Fleet.sln -c Release --no-build -nologo --results-directory "$results" --logger "trx" --logger "console;verbosity=normal" || status=$?
 

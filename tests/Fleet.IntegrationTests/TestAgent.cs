@@ -1,6 +1,8 @@
 using Fleet.Agent.Configuration;
+using Fleet.Agent.Facts;
 using Fleet.Agent.Hosting;
 using Fleet.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace Fleet.IntegrationTests;
@@ -35,11 +37,20 @@ public sealed class TestAgent : IAsyncDisposable
 
     public LogCollector Logs { get; } = new();
 
+    /// <summary>Pretend uname(2) says this machine (e.g. aarch64), to exercise arch handling in-process.</summary>
+    public string? Machine { get; init; }
+
     public string NodeId => File.ReadAllText(Path.Join(Root, "var/lib/fleet-agent/node-id")).Trim();
 
     public async Task StartAsync()
     {
-        _host = AgentHost.Build(Options, Logs.Configure);
+        _host = AgentHost.Build(Options, Logs.Configure, services =>
+        {
+            if (Machine is { } machine)
+            {
+                services.AddSingleton<IUname>(new FixedUname(machine));
+            }
+        });
         await _host.StartAsync().DefaultTimeout();
     }
 
@@ -75,4 +86,10 @@ public sealed class TestAgent : IAsyncDisposable
             File.SetUnixFileMode(Path.Join(root, "opt/cni/bin", plugin), (UnixFileMode)0b111_101_101);
         }
     }
+}
+
+/// <summary>uname(2) as a test wants it: the real host's name and kernel, another machine.</summary>
+internal sealed class FixedUname(string machine) : IUname
+{
+    public UnameInfo Read() => new LibcUname().Read() with { Machine = machine };
 }
