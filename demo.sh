@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Fleet demo on the embedded defaults: builds Fleet, starts a coordinator and three agents on loopback
 # (each agent with a sandbox --root under .demo/, so nothing needs root), waits until all three
-# nodes report, prints `fleetctl nodes list`, then stops what it started.
+# nodes report, serves a local artifact mirror (Debian's real multi-arch CNI plugins, built once by
+# tests/fixtures/make-artifacts.sh, which needs root the first time), applies a catalog of it,
+# installs the CNI plugins on every node with `fleetctl run install-cni`, prints `fleetctl nodes
+# list`, then stops what it started.
 #   ./demo.sh          run and clean up
 #   ./demo.sh --keep   leave the coordinator and agents running and print how to use fleetctl
 # Ports: FLEET_DEMO_PORT (agents, default 17443), FLEET_DEMO_METRICS_PORT (default 19464).
@@ -17,6 +20,17 @@ esac
 
 port=${FLEET_DEMO_PORT:-17443}
 metrics_port=${FLEET_DEMO_METRICS_PORT:-19464}
+mirror_port=${FLEET_DEMO_MIRROR_PORT:-18080}
+artifacts=$PWD/.cache/artifacts
+if [ ! -f "$artifacts/versions.env" ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "demo: building the artifact mirror from Debian's packages (once)"
+    tests/fixtures/make-artifacts.sh "$artifacts"
+  else
+    echo "demo: the artifact mirror is not built yet; run once as root: tests/fixtures/make-artifacts.sh" >&2
+    exit 1
+  fi
+fi
 demo=$PWD/.demo
 if [ -f "$demo/pids" ]; then
   echo "demo: stopping the demo left running earlier"
@@ -76,10 +90,59 @@ if [ "$online" != 3 ]; then
   exit 1
 fi
 
+# A local mirror and a catalog of it: one URL template, one sha256 per architecture.
+python3 -m http.server --bind 127.0.0.1 --directory "$artifacts" "$mirror_port" > "$demo/mirror.log" 2>&1 &
+pids+=($!)
+printf '%s\n' "${pids[@]}" > "$demo/pids"
+# shellcheck disable=SC1091
+. "$artifacts/versions.env"
+sha() { awk -v f="$1" '$2 == f || $2 == "*"f || $2 == "./"f {print $1}' "$artifacts/SHA256SUMS"; }
+cat > "$demo/catalog.yaml" <<EOT
+components:
+  cni-plugins:
+    kind: cni-plugins
+    url: http://127.0.0.1:$mirror_port/cni-plugins-{os}-{arch}-{version}.tgz
+    versions:
+      $CNI_VERSION:
+        amd64: { sha256: $(sha "cni-plugins-linux-amd64-$CNI_VERSION.tgz") }
+        arm64: { sha256: $(sha "cni-plugins-linux-arm64-$CNI_VERSION.tgz") }
+        arm: { sha256: $(sha "cni-plugins-linux-arm-$CNI_VERSION.tgz") }
+  kubectl:
+    kind: binary
+    url: http://127.0.0.1:$mirror_port/kubectl/{arch}/kubectl
+    versions:
+      $KUBECTL_VERSION:
+        amd64: { sha256: $(sha kubectl/amd64/kubectl) }
+        arm64: { sha256: $(sha kubectl/arm64/kubectl) }
+        arm: { sha256: $(sha kubectl/arm/kubectl) }
+EOT
+for _ in $(seq 1 50); do curl -sf -o /dev/null "http://127.0.0.1:$mirror_port/versions.env" && break; sleep 0.1; done
+
 echo
+echo "\$ fleetctl nodes list"
 "$fleetctl" nodes list
 echo
+echo "\$ fleetctl catalog apply -f $demo/catalog.yaml"
+"$fleetctl" catalog apply -f "$demo/catalog.yaml"
+echo
+echo "\$ fleetctl run install-cni --version $CNI_VERSION"
+"$fleetctl" run install-cni --version "$CNI_VERSION"
+echo
+echo "demo: waiting for the nodes to report their CNI plugins"
+for _ in $(seq 1 60); do
+  healthy=$("$fleetctl" nodes list -o json | grep -c '"reason": "loopback, portmap, bridge, host-local present' || true)
+  [ "$healthy" = 3 ] && break
+  sleep 0.5
+done
+echo
+echo "\$ fleetctl nodes list -o wide"
+"$fleetctl" nodes list -o wide
+echo
 "$fleetctl" nodes get node-1
+if [ "$healthy" != 3 ]; then
+  echo "demo: only $healthy of 3 nodes report their CNI plugins present" >&2
+  exit 1
+fi
 echo
 echo "demo: memory (RSS): $(ps -o rss=,comm= -p "$(IFS=,; echo "${pids[*]}")" | awk '{printf "%s %d MiB; ", $2, $1/1024}')"
 
