@@ -14,7 +14,7 @@ for p in "${packages[@]}"; do
 done
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "install-deps: installing ${missing[*]}"
-  apt-get update -qq
+  apt-get update -qq || echo "install-deps: apt-get update reported errors (a mirror index may be mid-sync); trying the install anyway"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 

@@ -141,6 +141,31 @@ public sealed class ArtifactTests : IAsyncLifetime
         Assert.False(File.Exists(Path.Join(agent.Root, "usr/local/bin/kubectl")));
     }
 
+    [Theory]
+    [InlineData("dotdot", "climbs out with \"..\"")]
+    [InlineData("absolute", "has an absolute path")]
+    [InlineData("symlink-escape", "outside the target")]
+    [InlineData("device", "is a device or FIFO")]
+    public async Task HostileTarball_IsRefusedAndTheNodeIsUntouched(string name, string expected)
+    {
+        var agent = await AgentAsync("x86-1");
+        var hostile = $"hostile/{name}.tgz";
+        var catalog = Fixtures.Catalog(_artifacts.BaseUrl).Replace(
+            $"amd64: {{ sha256: {Fixtures.Sha256(Fixtures.CniTarball("amd64"))} }}",
+            $"amd64: {{ url: \"{_artifacts.BaseUrl}/files/{hostile}\", sha256: {Fixtures.Sha256(hostile)} }}",
+            StringComparison.Ordinal);
+        await ApplyCatalogAsync(catalog);
+
+        var run = await RunAsync("run", "install-cni", "--version", Fixtures.CniVersion);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains(expected, run.Stdout);
+        var cni = Path.Join(agent.Root, "opt/cni");
+        Assert.True(!Directory.Exists(cni) || Directory.GetFileSystemEntries(cni, "*", SearchOption.AllDirectories).Length == 0, "nothing is left in /opt/cni");
+        Assert.Empty(Directory.GetFileSystemEntries(agent.Root, "escaped", SearchOption.AllDirectories));
+        Assert.False(File.Exists("/etc/fleet-absolute"));
+    }
+
     [Fact]
     public async Task InvalidCatalog_IsRefusedAndTheStoredOneStays()
     {
