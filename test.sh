@@ -17,7 +17,7 @@ dotnet build Fleet.sln -c Release -nologo -v quiet
 # The linux-arm64 agent that the emulated end-to-end test runs under qemu-aarch64.
 dotnet publish agent -c Release -r linux-arm64 --self-contained -nologo -v quiet -o .cache/publish/linux-arm64
 status=0
-dotnet test Fleet.sln -c Release --no-build -nologo --results-directory "$results" --logger "trx" --logger "console;verbosity=normal" || status=$?
+dotnet test Fleet.sln -c Release --no-build -nologo --results-directory "$results" --logger "trx" --logger "console;verbosity=minimal" || status=$?
 
 # Sum the counters of every test assembly's TRX file.
 read -r passed failed skipped total < <(

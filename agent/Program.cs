@@ -20,22 +20,7 @@ public static class Program
         {
             config,
         };
-        var flags = new Dictionary<string, Option<string>>
-        {
-            ["--coordinator"] = new("--coordinator") { Description = "Coordinator agent endpoint, e.g. http://10.0.0.1:7443" },
-            ["--name"] = new("--name") { Description = "Node name (default: the host name)" },
-            ["--root"] = new("--root") { Description = "Prefix for every path the agent reads or writes (default /)" },
-            ["--state-dir"] = new("--state-dir") { Description = "State folder inside --root (default /var/lib/fleet-agent)" },
-            ["--labels"] = new("--labels") { Description = "Comma-separated key=value labels for selectors, e.g. role=worker,zone=a" },
-            ["--download-retries"] = new("--download-retries") { Description = "Retries of a download after a transient failure (default 4)" },
-            ["--download-stall-timeout"] = new("--download-stall-timeout") { Description = "Abandon and retry a download that receives nothing this long (default 30s)" },
-            ["--download-max-bytes"] = new("--download-max-bytes") { Description = "Size cap of a download when the step sets none (default 1073741824)" },
-            ["--heartbeat-interval"] = new("--heartbeat-interval") { Description = "Heartbeat interval until the coordinator sets one (default 5s)" },
-            ["--reconnect-cap"] = new("--reconnect-cap") { Description = "Longest wait between reconnect attempts (default 30s)" },
-            ["--required-cni-plugins"] = new("--required-cni-plugins") { Description = "Comma-separated CNI plugins a healthy node has (default loopback,portmap,bridge,host-local)" },
-            ["--systemctl-path"] = new("--systemctl-path") { Description = "systemctl inside --root (default /usr/bin/systemctl)" },
-            ["--binary-dirs"] = new("--binary-dirs") { Description = "Comma-separated folders inside --root searched for kubelet and kubeadm (default /usr/bin,/usr/local/bin)" },
-        };
+        var flags = AgentConfigLoader.FlagHelp.ToDictionary(f => f.Flag, f => new Option<string>(f.Flag) { Description = f.Description });
         foreach (var option in flags.Values)
         {
             root.Options.Add(option);

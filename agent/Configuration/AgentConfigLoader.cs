@@ -8,27 +8,30 @@ namespace Fleet.Agent.Configuration;
 /// </summary>
 public static class AgentConfigLoader
 {
-    private sealed record Setting(string Key, string Env, string Flag, Action<AgentOptions, string> Apply);
+    private sealed record Setting(string Key, string Env, string Flag, Action<AgentOptions, string> Apply, string Description);
 
     private static readonly Setting[] Settings =
     [
-        new("coordinator", "FLEET_COORDINATOR", "--coordinator", (o, v) => o.Coordinator = ParseUri(v)),
-        new("name", "FLEET_NAME", "--name", (o, v) => o.Name = NodeName(v)),
-        new("root", "FLEET_ROOT", "--root", (o, v) => o.Root = AbsolutePath(v)),
-        new("stateDir", "FLEET_STATE_DIR", "--state-dir", (o, v) => o.StateDir = AbsolutePath(v)),
-        new("labels", "FLEET_LABELS", "--labels", (o, v) => o.Labels = Labels(v)),
-        new("heartbeatInterval", "FLEET_HEARTBEAT_INTERVAL", "--heartbeat-interval", (o, v) => o.HeartbeatInterval = ParseDuration(v)),
-        new("reconnectCap", "FLEET_RECONNECT_CAP", "--reconnect-cap", (o, v) => o.ReconnectCap = ParseDuration(v)),
-        new("requiredCniPlugins", "FLEET_REQUIRED_CNI_PLUGINS", "--required-cni-plugins", (o, v) => o.RequiredCniPlugins = List(v)),
-        new("systemctlPath", "FLEET_SYSTEMCTL_PATH", "--systemctl-path", (o, v) => o.SystemctlPath = AbsolutePath(v)),
-        new("downloadRetries", "FLEET_DOWNLOAD_RETRIES", "--download-retries", (o, v) => o.DownloadRetries = (int)Whole(v, max: 100)),
-        new("downloadStallTimeout", "FLEET_DOWNLOAD_STALL_TIMEOUT", "--download-stall-timeout", (o, v) => o.DownloadStallTimeout = ParseDuration(v)),
-        new("downloadMaxBytes", "FLEET_DOWNLOAD_MAX_BYTES", "--download-max-bytes", (o, v) => o.DownloadMaxBytes = Whole(v, max: long.MaxValue)),
-        new("binaryDirs", "FLEET_BINARY_DIRS", "--binary-dirs", (o, v) => o.BinaryDirs = List(v).Select(AbsolutePath).ToArray()),
+        new("coordinator", "FLEET_COORDINATOR", "--coordinator", (o, v) => o.Coordinator = ParseUri(v), "Coordinator agent endpoint, e.g. http://10.0.0.1:7443"),
+        new("name", "FLEET_NAME", "--name", (o, v) => o.Name = NodeName(v), "Node name (default: the host name, lower-cased)"),
+        new("root", "FLEET_ROOT", "--root", (o, v) => o.Root = AbsolutePath(v), "Prefix for every path the agent reads or writes (default /)"),
+        new("stateDir", "FLEET_STATE_DIR", "--state-dir", (o, v) => o.StateDir = AbsolutePath(v), "State folder inside --root (default /var/lib/fleet-agent)"),
+        new("labels", "FLEET_LABELS", "--labels", (o, v) => o.Labels = Labels(v), "Comma-separated key=value labels for selectors, e.g. role=worker,zone=a"),
+        new("heartbeatInterval", "FLEET_HEARTBEAT_INTERVAL", "--heartbeat-interval", (o, v) => o.HeartbeatInterval = ParseDuration(v), "Heartbeat interval until the coordinator sets one (default 5s)"),
+        new("reconnectCap", "FLEET_RECONNECT_CAP", "--reconnect-cap", (o, v) => o.ReconnectCap = ParseDuration(v), "Longest wait between reconnect attempts (default 30s)"),
+        new("requiredCniPlugins", "FLEET_REQUIRED_CNI_PLUGINS", "--required-cni-plugins", (o, v) => o.RequiredCniPlugins = List(v), "Comma-separated CNI plugins a healthy node has (default loopback,portmap,bridge,host-local)"),
+        new("systemctlPath", "FLEET_SYSTEMCTL_PATH", "--systemctl-path", (o, v) => o.SystemctlPath = AbsolutePath(v), "systemctl inside --root (default /usr/bin/systemctl)"),
+        new("downloadRetries", "FLEET_DOWNLOAD_RETRIES", "--download-retries", (o, v) => o.DownloadRetries = (int)Whole(v, max: 100), "Retries of a download after a transient failure (default 4)"),
+        new("downloadStallTimeout", "FLEET_DOWNLOAD_STALL_TIMEOUT", "--download-stall-timeout", (o, v) => o.DownloadStallTimeout = ParseDuration(v), "Abandon and retry a download that receives nothing this long (default 30s)"),
+        new("downloadMaxBytes", "FLEET_DOWNLOAD_MAX_BYTES", "--download-max-bytes", (o, v) => o.DownloadMaxBytes = Whole(v, max: long.MaxValue), "Size cap of a download when the step sets none (default 1073741824)"),
+        new("binaryDirs", "FLEET_BINARY_DIRS", "--binary-dirs", (o, v) => o.BinaryDirs = List(v).Select(AbsolutePath).ToArray(), "Comma-separated folders inside --root searched for kubelet and kubeadm (default /usr/bin,/usr/local/bin)"),
     ];
 
     /// <summary>The flags this loader understands, for the command line parser.</summary>
     public static IEnumerable<string> Flags => Settings.Select(s => s.Flag);
+
+    /// <summary>Each flag with its help text.</summary>
+    public static IEnumerable<(string Flag, string Description)> FlagHelp => Settings.Select(s => (s.Flag, s.Description));
 
     /// <param name="configPath">The JSON file; a missing file is fine only when it is the default path.</param>
     /// <param name="configPathGiven">True when the operator named the file, so it must exist.</param>

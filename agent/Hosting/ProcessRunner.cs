@@ -12,6 +12,27 @@ public interface IProcessRunner
 
 public sealed class ProcessRunner : IProcessRunner
 {
+    private const int TextFileBusy = 26; // ETXTBSY
+
+    /// <summary>
+    /// Starts the process; retries briefly on ETXTBSY, which exec reports for a file that was just
+    /// written while another thread forked (the child briefly holds the writer's descriptor).
+    /// </summary>
+    private static async Task<Process> StartAsync(ProcessStartInfo start, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return Process.Start(start) ?? throw new InvalidOperationException($"could not start {start.FileName}");
+            }
+            catch (System.ComponentModel.Win32Exception ex) when (ex.NativeErrorCode == TextFileBusy && attempt < 5)
+            {
+                await Task.Delay(20 * attempt, ct);
+            }
+        }
+    }
+
     public async Task<ProcessResult> RunAsync(string path, IReadOnlyList<string> arguments, TimeSpan timeout, CancellationToken ct)
     {
         var start = new ProcessStartInfo(path)
@@ -26,7 +47,7 @@ public sealed class ProcessRunner : IProcessRunner
             start.ArgumentList.Add(a);
         }
 
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {path}");
+        using var process = await StartAsync(start, ct);
         process.StandardInput.Close();
         using var timeoutCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeoutCts.CancelAfter(timeout);

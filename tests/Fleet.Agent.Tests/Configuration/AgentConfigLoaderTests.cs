@@ -367,8 +367,10 @@ public sealed class AgentConfigLoaderTests : IDisposable
     public void Flags_ListEverySettingsFlag()
     {
         Assert.Equal(
-            ["--coordinator", "--name", "--root", "--state-dir", "--heartbeat-interval", "--reconnect-cap", "--required-cni-plugins", "--systemctl-path", "--binary-dirs"],
+            ["--coordinator", "--name", "--root", "--state-dir", "--labels", "--heartbeat-interval", "--reconnect-cap", "--required-cni-plugins", "--systemctl-path",
+             "--download-retries", "--download-stall-timeout", "--download-max-bytes", "--binary-dirs"],
             AgentConfigLoader.Flags);
+        Assert.All(AgentConfigLoader.FlagHelp, f => Assert.False(string.IsNullOrWhiteSpace(f.Description)));
     }
 
     private static Dictionary<string, string?> Env(params (string Name, string? Value)[] variables) =>
