@@ -80,13 +80,19 @@ public sealed class Downloader(HttpClient http, AgentOptions options, TimeProvid
     private async Task<HttpResponseMessage> SendAsync(Uri uri, CancellationToken ct)
     {
         HttpResponseMessage response;
+        using var headers = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        headers.CancelAfter(options.DownloadStallTimeout);
         try
         {
-            response = await http.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, ct);
+            response = await http.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, headers.Token);
         }
         catch (HttpRequestException ex)
         {
             throw new TransientDownloadException($"cannot fetch {uri}: {ex.GetBaseException().Message}", ex);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new TransientDownloadException($"no response from {uri} within {options.DownloadStallTimeout.TotalSeconds:0.#} s");
         }
 
         if (response.IsSuccessStatusCode)

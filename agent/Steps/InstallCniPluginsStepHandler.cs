@@ -35,10 +35,14 @@ public sealed class InstallCniPluginsStepHandler(Downloader downloader, HostPath
         {
             await progress.StateAsync(StepState.Verifying, ct);
             var files = await SafeTarExtractor.ExtractAsync(tarball, staging, maxBytes * 8, ct);
-            var plugins = files.Where(f => !f.Contains('/')).ToArray();
+            // Upstream tarballs ship LICENSE and README.md beside the plugins: a file that is not ELF is
+            // no plugin, unless it is a required one (then ElfMachine.Require below says what it is).
+            var plugins = files.Where(f => !f.Contains('/') && (required.Contains(f) || ElfMachine.Read(Path.Join(staging, f)) is not null)).ToArray();
             foreach (var ignored in files.Except(plugins))
             {
-                progress.Log($"ignoring {ignored}: plugins live at the top level of the archive");
+                progress.Log(ignored.Contains('/')
+                    ? $"ignoring {ignored}: plugins live at the top level of the archive"
+                    : $"ignoring {ignored}: not an ELF executable");
             }
 
             foreach (var plugin in plugins)

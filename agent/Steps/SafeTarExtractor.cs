@@ -103,13 +103,33 @@ public static class SafeTarExtractor
         }
 
         var path = Path.GetFullPath(Path.Join(root, name));
-        return path.StartsWith(root + "/", StringComparison.Ordinal)
-            ? path
-            : throw new StepFailedException($"archive entry \"{shown}\" lands outside the target; refusing it");
+        if (!path.StartsWith(root + "/", StringComparison.Ordinal))
+        {
+            throw new StepFailedException($"archive entry \"{shown}\" lands outside the target; refusing it");
+        }
+
+        // A folder on the way that is a link (made by an earlier entry) takes the entry wherever the
+        // link really leads, which the lexical checks here cannot see: refuse it.
+        for (var dir = Path.GetDirectoryName(path)!; dir.Length > root.Length; dir = Path.GetDirectoryName(dir)!)
+        {
+            if (new DirectoryInfo(dir).LinkTarget is not null)
+            {
+                throw new StepFailedException($"archive entry \"{shown}\" goes through the link \"{Path.GetRelativePath(root, dir)}\"; refusing it");
+            }
+        }
+
+        return path;
     }
 
     private static void RequireLinkInside(string root, string linkPath, string target, string shown)
     {
+        // "a/../.." climbs from wherever a really leads when a is itself a link; only leading ".."
+        // segments (from the link's own folder, which is no link) resolve here as the kernel does.
+        if (target.Split('/').Where(s => s is not ("" or ".")).SkipWhile(s => s == "..").Contains(".."))
+        {
+            throw new StepFailedException($"archive entry \"{shown}\" is a link to \"{target}\", with \"..\" after a name; refusing it");
+        }
+
         var resolved = Path.GetFullPath(target.StartsWith('/') ? target : Path.Join(Path.GetDirectoryName(linkPath)!, target));
         if (target.StartsWith('/') || !resolved.StartsWith(root + "/", StringComparison.Ordinal))
         {

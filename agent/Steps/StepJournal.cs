@@ -15,6 +15,7 @@ public sealed class StepJournal
     private readonly string _path;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, StepResult> _finished = new(StringComparer.Ordinal);
+    private bool _endsMidLine; // a torn last line: the next record must start on a line of its own
 
     public StepJournal(HostPaths paths)
     {
@@ -27,6 +28,13 @@ public sealed class StepJournal
                 {
                     _finished[result.Id] = result;
                 }
+            }
+
+            using var file = File.OpenRead(_path);
+            if (file.Length > 0)
+            {
+                file.Seek(-1, SeekOrigin.End);
+                _endsMidLine = file.ReadByte() != '\n';
             }
         }
     }
@@ -64,8 +72,9 @@ public sealed class StepJournal
             Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
             using (var file = new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.Read))
             {
-                file.Write(System.Text.Encoding.UTF8.GetBytes(line));
+                file.Write(System.Text.Encoding.UTF8.GetBytes(_endsMidLine ? "\n" + line : line));
                 file.Flush(flushToDisk: true);
+                _endsMidLine = false;
             }
 
             _finished[result.Id] = result.Clone();

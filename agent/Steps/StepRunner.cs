@@ -57,6 +57,7 @@ public sealed class StepRunner(IEnumerable<IStepHandler> handlers, StepJournal j
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cts.Token, timeoutCts.Token);
         var progress = new StepProgress(request.Id, sink, time);
         StepResult result;
+        var cancelled = false;
         try
         {
             AgentLog.StepStarted(logger, request.Id, request.StepCase.ToString());
@@ -77,25 +78,35 @@ public sealed class StepRunner(IEnumerable<IStepHandler> handlers, StepJournal j
         catch (OperationCanceledException) when (cts.IsCancellationRequested)
         {
             result = Results.Failed(request.Id, "cancelled");
+            cancelled = true;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
         {
             result = Results.Failed(request.Id, ex.Message);
         }
+        catch (Exception ex)
+        {
+            // Steps are started fire-and-forget: a task that faulted would never answer.
+            result = Results.Failed(request.Id, $"unexpected {ex.GetType().Name}: {ex.Message}");
+        }
+
+        try
+        {
+            AgentLog.StepFinished(logger, request.Id, result.Outcome.ToString(), result.Reason);
+            if (!cancelled)
+            {
+                journal.Record(result); // a cancelled step may be sent again and should then run
+            }
+        }
         finally
         {
+            // Only once journaled: a re-sent id is always either running or in the journal.
             lock (_gate)
             {
                 _running.Remove(request.Id);
             }
 
             cts.Dispose();
-        }
-
-        AgentLog.StepFinished(logger, request.Id, result.Outcome.ToString(), result.Reason);
-        if (result.Reason != "cancelled")
-        {
-            journal.Record(result); // a cancelled step may be sent again and should then run
         }
 
         return await ReportAsync(result, CancellationToken.None);

@@ -14,6 +14,7 @@ namespace Fleet.Testing;
 ///   /flaky/N/PATH          503 for the first N requests of that URL, then the file
 ///   /stall/PATH            the first half of the file, then nothing until the client gives up
 ///   /status/CODE           that status code
+///   /hang                  no response at all until the client gives up
 /// Every request is counted by path.
 /// </summary>
 public sealed class ArtifactServer : IAsyncDisposable
@@ -63,6 +64,11 @@ public sealed class ArtifactServer : IAsyncDisposable
             return Results.Empty;
         });
         app.MapGet("/status/{code:int}", (int code) => Results.StatusCode(code));
+        app.MapGet("/hang", async (HttpContext c) =>
+        {
+            await Task.Delay(Timeout.Infinite, c.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+            return Results.Empty;
+        });
         await app.StartAsync();
         return server;
     }

@@ -1,0 +1,95 @@
+using System.Security.Cryptography;
+using System.Threading.Channels;
+using Fleet.Agent.Configuration;
+using Fleet.Agent.Steps;
+using Fleet.Agent.Tests.Facts;
+using Fleet.Testing;
+using Fleet.V1;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Fleet.Agent.Tests.Steps;
+
+/// <summary>
+/// A fixture root for the node, a real artifact server over a folder of its own, a real HttpClient
+/// set up as the agent's, fast retries, and an outbox that records progress.
+/// </summary>
+internal sealed class ArtifactHarness : IAsyncDisposable
+{
+    private readonly TempDir _served;
+
+    private ArtifactHarness(TempDir served, ArtifactServer server)
+    {
+        _served = served;
+        Server = server;
+        Options = Root.Options();
+        Options.DownloadRetries = 3;
+        Options.DownloadRetryBase = TimeSpan.FromMilliseconds(10);
+        Options.DownloadStallTimeout = TimeSpan.FromSeconds(5); // the stall tests shorten it; a busy machine must not stall the others
+        Sink.Attach(Outbox.Writer);
+    }
+
+    public FixtureRoot Root { get; } = new();
+
+    public ArtifactServer Server { get; }
+
+    /// <summary>As the agent's: no overall timeout (the Downloader detects stalls), no decompression.</summary>
+    public HttpClient Http { get; } = new(new SocketsHttpHandler { AutomaticDecompression = System.Net.DecompressionMethods.None }) { Timeout = Timeout.InfiniteTimeSpan };
+
+    public AgentOptions Options { get; }
+
+    public Channel<AgentMessage> Outbox { get; } = Channel.CreateUnbounded<AgentMessage>();
+
+    public StepSink Sink { get; } = new();
+
+    public static async Task<ArtifactHarness> StartAsync()
+    {
+        var served = new TempDir();
+        return new ArtifactHarness(served, await ArtifactServer.StartAsync(served.Path));
+    }
+
+    /// <summary>Puts a file on the server; returns its sha256.</summary>
+    public string Serve(string name, byte[] content)
+    {
+        var path = Path.Join(_served.Path, name);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllBytes(path, content);
+        return Sha256(content);
+    }
+
+    public static string Sha256(byte[] content) => Convert.ToHexStringLower(SHA256.HashData(content));
+
+    public Downloader Downloader() => new(Http, Options, TimeProvider.System, NullLogger<Downloader>.Instance);
+
+    /// <summary>NodeArch as uname(2) would give it on a machine of that name (x86_64, aarch64).</summary>
+    public static NodeArch Arch(string machine) => new(new FakeUname("node-1", "6.8.0", machine));
+
+    public StepProgress Progress(string stepId = "step-1") => new(stepId, Sink, TimeProvider.System);
+
+    /// <summary>Every update sent so far.</summary>
+    public IReadOnlyList<StepUpdate> Updates()
+    {
+        var updates = new List<StepUpdate>();
+        while (Outbox.Reader.TryRead(out var message))
+        {
+            if (message.StepUpdate is { } update)
+            {
+                updates.Add(update);
+            }
+        }
+
+        return updates;
+    }
+
+    /// <summary>Temporary files a download leaves beside its destination.</summary>
+    public static string[] Leftovers(string folder) => Directory.Exists(folder)
+        ? Directory.GetFileSystemEntries(folder).Select(p => Path.GetFileName(p)).Where(n => n.StartsWith(".fleet-", StringComparison.Ordinal)).ToArray()
+        : [];
+
+    public async ValueTask DisposeAsync()
+    {
+        await Server.DisposeAsync();
+        Http.Dispose();
+        Root.Dispose();
+        _served.Dispose();
+    }
+}
