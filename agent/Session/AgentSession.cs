@@ -122,10 +122,17 @@ public sealed class AgentSession(
     private async Task HeartbeatAsync(Task accepted, ChannelWriter<AgentMessage> outbox, CancellationToken ct)
     {
         await accepted.WaitAsync(ct);
+        var factsAt = steps.Changes;
         while (true)
         {
             var sample = await health.SampleAsync(ct);
             var beat = new Heartbeat { SentAt = Timestamp.FromDateTimeOffset(time.GetUtcNow()), Health = sample };
+            if (steps.Changes is var changes && changes != factsAt)
+            {
+                beat.Facts = await facts.CollectAsync(ct); // e.g. the CNI plugins a step just installed
+                factsAt = changes;
+            }
+
             await outbox.WriteAsync(new AgentMessage { Heartbeat = beat }, ct);
             await interval.WaitAsync(time, ct);
         }

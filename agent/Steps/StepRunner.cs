@@ -15,7 +15,12 @@ public sealed class StepRunner(IEnumerable<IStepHandler> handlers, StepJournal j
     private readonly Lock _gate = new();
     private readonly Dictionary<string, (CancellationTokenSource Cts, Task<StepResult> Task)> _running = new(StringComparer.Ordinal);
 
+    private int _changes;
+
     public IReadOnlyList<string> FinishedIds(int max) => journal.RecentIds(max);
+
+    /// <summary>Counts steps that changed the node; the session re-sends the facts when it moves.</summary>
+    public int Changes => Volatile.Read(ref _changes);
 
     /// <summary>Starts a step (or answers it from the journal); returns the task that completes with its result.</summary>
     public Task<StepResult> Start(StepRequest request, CancellationToken stopping)
@@ -96,6 +101,11 @@ public sealed class StepRunner(IEnumerable<IStepHandler> handlers, StepJournal j
             if (!cancelled)
             {
                 journal.Record(result); // a cancelled step may be sent again and should then run
+            }
+
+            if (result.Outcome == StepOutcome.Succeeded)
+            {
+                Interlocked.Increment(ref _changes);
             }
         }
         finally

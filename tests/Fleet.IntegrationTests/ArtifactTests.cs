@@ -72,8 +72,9 @@ public sealed class ArtifactTests : IAsyncLifetime
         Assert.Empty(Directory.GetFileSystemEntries(Path.Join(agent.Root, "opt/cni"), ".fleet-*"));
         await Eventually.Until(
             () => Fleetctl.NodesAsync(_coordinator.Socket),
-            n => n.Single().GetProperty("checks").EnumerateArray().Any(c => c.Str("name") == "cni-plugins" && c.Str("status") == "ok"),
-            "the node reports its CNI plugins healthy");
+            n => n.Single().GetProperty("checks").EnumerateArray().Any(c => c.Str("name") == "cni-plugins" && c.Str("status") == "ok")
+                && n.Single().GetProperty("cniPlugins").EnumerateArray().Any(p => p.GetString() == "portmap"),
+            "the node reports its CNI plugins healthy and present");
 
         var again = await RunAsync("run", "install-cni", "--version", Fixtures.CniVersion);
         Assert.Equal(0, again.ExitCode);

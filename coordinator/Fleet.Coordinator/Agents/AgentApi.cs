@@ -94,6 +94,11 @@ public sealed class AgentApi(
             switch (message.KindCase)
             {
                 case AgentMessage.KindOneofCase.Heartbeat when message.Heartbeat.Health is { } health:
+                    if (message.Heartbeat.Facts is { } facts)
+                    {
+                        await UpdateFactsAsync(agent, facts, ct);
+                    }
+
                     await store.RecordHeartbeatAsync(agent.NodeId, health, time.GetUtcNow(), ct);
                     metrics.HeartbeatsReceived.Inc();
                     break;
@@ -111,6 +116,23 @@ public sealed class AgentApi(
                     throw Reject(StatusCode.InvalidArgument, agent.NodeId, $"unknown message kind {message.KindCase}");
             }
         }
+    }
+
+    /// <summary>Facts re-sent in a heartbeat are checked like a Hello's; the node's name cannot change mid-session.</summary>
+    private async Task UpdateFactsAsync(ConnectedAgent agent, NodeFacts facts, CancellationToken ct)
+    {
+        var problems = HelloValidator.Problems(new Hello { Facts = facts }).ToList();
+        if (facts.NodeName != agent.NodeName)
+        {
+            problems.Add($"facts.node_name: \"{facts.NodeName}\" differs from this session's node \"{agent.NodeName}\"");
+        }
+
+        if (problems.Count > 0)
+        {
+            throw Reject(StatusCode.InvalidArgument, agent.NodeId, $"invalid Heartbeat facts: {string.Join("; ", problems)}");
+        }
+
+        await store.UpsertHelloAsync(agent.NodeId, facts, time.GetUtcNow(), ct);
     }
 
     private static async Task WriteAsync(ConnectedAgent agent, IServerStreamWriter<CoordinatorMessage> stream, CancellationToken ct)

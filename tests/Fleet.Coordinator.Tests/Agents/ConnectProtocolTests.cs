@@ -45,6 +45,35 @@ public sealed class ConnectProtocolTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Heartbeat_WithChangedFacts_UpdatesTheNode()
+    {
+        using var agent = new RawAgent(_coordinator.AgentUri, RawAgent.NewId());
+        await agent.SendAsync(RawAgent.Hello("node-a"));
+        await agent.ReadAsync().DefaultTimeout();
+        var facts = RawAgent.Hello("node-a").Facts;
+        facts.CniPlugins.Add(["bridge", "loopback"]);
+
+        await agent.SendAsync(new Heartbeat { Health = new HealthSample(), Facts = facts });
+
+        await Eventually.Until(NodesAsync, n => n.Single().Facts.CniPlugins.Count == 2, "the new facts are stored");
+    }
+
+    [Fact]
+    public async Task Heartbeat_WithFactsOfAnotherName_IsRefused()
+    {
+        using var agent = new RawAgent(_coordinator.AgentUri, RawAgent.NewId());
+        await agent.SendAsync(RawAgent.Hello("node-a"));
+        await agent.ReadAsync().DefaultTimeout();
+
+        await agent.SendAsync(new Heartbeat { Health = new HealthSample(), Facts = RawAgent.Hello("node-b").Facts });
+        var ex = await agent.ReadUntilFailureAsync().DefaultTimeout();
+
+        Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
+        Assert.Contains("differs from this session's node \"node-a\"", ex.Status.Detail);
+        Assert.Equal("node-a", Assert.Single(await NodesAsync()).Name);
+    }
+
+    [Fact]
     public async Task Connect_WithoutIdentity_IsUnauthenticated()
     {
         using var agent = new RawAgent(_coordinator.AgentUri, nodeId: null);
