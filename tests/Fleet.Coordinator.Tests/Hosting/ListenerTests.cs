@@ -86,6 +86,21 @@ public sealed class ListenerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Reflection_ListsFleetsServices()
+    {
+        using var channel = GrpcChannel.ForAddress(_coordinator.AgentUri);
+        using var call = new Grpc.Reflection.V1Alpha.ServerReflection.ServerReflectionClient(channel).ServerReflectionInfo();
+
+        await call.RequestStream.WriteAsync(new Grpc.Reflection.V1Alpha.ServerReflectionRequest { ListServices = "" });
+        await call.RequestStream.CompleteAsync();
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None).DefaultTimeout());
+
+        var services = call.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name).ToList();
+        Assert.Contains("fleet.v1.AgentService", services);
+        Assert.Contains("grpc.health.v1.Health", services);
+    }
+
+    [Fact]
     public async Task Metrics_OnTheMetricsPortOnly()
     {
         using var http = new HttpClient();
