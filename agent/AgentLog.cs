@@ -19,4 +19,13 @@ internal static partial class AgentLog
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "fleet-agent {Version} starting: coordinator {Coordinator}, root {Root}, state {StateDir}")]
     public static partial void Starting(ILogger logger, string version, string coordinator, string root, string stateDir);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "Enrolled as node {Node} (id {NodeId}) with {Coordinator}; certificate valid until {NotAfter:u}")]
+    public static partial void Enrolled(ILogger logger, string node, string nodeId, string coordinator, DateTime notAfter);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Information, Message = "Renewed the node certificate; valid until {NotAfter:u}")]
+    public static partial void CertificateRenewed(ILogger logger, DateTime notAfter);
+
+    [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "Could not renew the node certificate (valid until {NotAfter:u}): {Reason}; retrying in {RetryMinutes} min")]
+    public static partial void RenewalFailed(ILogger logger, string reason, DateTime notAfter, double retryMinutes);
 }

@@ -21,6 +21,8 @@ public static class AgentConfigLoader
         new("requiredCniPlugins", "FLEET_REQUIRED_CNI_PLUGINS", "--required-cni-plugins", (o, v) => o.RequiredCniPlugins = List(v)),
         new("systemctlPath", "FLEET_SYSTEMCTL_PATH", "--systemctl-path", (o, v) => o.SystemctlPath = AbsolutePath(v)),
         new("binaryDirs", "FLEET_BINARY_DIRS", "--binary-dirs", (o, v) => o.BinaryDirs = List(v).Select(AbsolutePath).ToArray()),
+        new("token", "FLEET_TOKEN", "--token", (o, v) => o.Token = NonEmpty(v)),
+        new("caPin", "FLEET_CA_PIN", "--ca-pin", (o, v) => o.CaPin = NonEmpty(v)),
     ];
 
     /// <summary>The flags this loader understands, for the command line parser.</summary>
@@ -126,9 +128,9 @@ public static class AgentConfigLoader
     }
 
     private static Uri ParseUri(string v) =>
-        Uri.TryCreate(v, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+        Uri.TryCreate(v, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps
             ? uri
-            : throw new FormatException($"\"{v}\" is not an http:// or https:// URL");
+            : throw new FormatException($"\"{v}\" is not an https:// URL (the agent speaks to the coordinator over mTLS only)");
 
     private static string NonEmpty(string v) =>
         string.IsNullOrWhiteSpace(v) ? throw new FormatException("must not be empty") : v.Trim();

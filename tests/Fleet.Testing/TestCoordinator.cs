@@ -1,11 +1,16 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Fleet.Coordinator.Enrollment;
 using Fleet.Coordinator.Hosting;
+using Fleet.Coordinator.Security;
+using Fleet.V1;
+using Google.Protobuf.WellKnownTypes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Fleet.Testing;
 
-/// <summary>The real coordinator on Kestrel: agents on a loopback port, the control API on a unix socket.</summary>
+/// <summary>The real coordinator on Kestrel: agents on a loopback port (TLS), the control API on a unix socket.</summary>
 public sealed class TestCoordinator : IAsyncDisposable
 {
     private TestCoordinator(WebApplication app, CoordinatorOptions options, LogCollector logs)
@@ -21,7 +26,21 @@ public sealed class TestCoordinator : IAsyncDisposable
 
     public LogCollector Logs { get; }
 
-    public Uri AgentUri => new($"http://127.0.0.1:{Options.Listen.Port}");
+    public Uri AgentUri => new($"https://127.0.0.1:{Options.Listen.Port}");
+
+    public X509Certificate2 CaCertificate => Service<CertificateAuthority>().Certificate;
+
+    public string CaPin => Service<CertificateAuthority>().Pin;
+
+    /// <summary>A join token, as `fleetctl token create` makes it: "id.secret".</summary>
+    public async Task<string> CreateTokenAsync(int uses = 10, TimeSpan? ttl = null)
+    {
+        var request = new CreateTokenRequest { Uses = uses, Ttl = Duration.FromTimeSpan(ttl ?? TimeSpan.FromHours(1)) };
+        return (await Service<JoinTokens>().CreateAsync(request, CancellationToken.None)).SecretToken;
+    }
+
+    /// <summary>An HTTP handler that trusts only this coordinator's CA and presents <paramref name="clientCertificate"/> when given.</summary>
+    public SocketsHttpHandler Handler(X509Certificate2? clientCertificate = null) => TestTls.Handler(CaCertificate, clientCertificate);
 
     public string Socket => Options.Socket;
 

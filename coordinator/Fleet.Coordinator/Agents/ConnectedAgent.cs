@@ -17,6 +17,9 @@ public sealed class ConnectedAgent(string nodeId, string nodeName, string peer) 
 
     public string Peer { get; } = peer;
 
+    /// <summary>False while the node waits for `fleetctl nodes approve`: the step dispatcher sends it nothing.</summary>
+    public bool Approved { get; set; } = true;
+
     public Channel<CoordinatorMessage> Outbox { get; } = Channel.CreateBounded<CoordinatorMessage>(new BoundedChannelOptions(64) { SingleReader = true });
 
     public CancellationToken Closed => _replaced.Token;

@@ -1,3 +1,4 @@
+using Fleet.Coordinator.Nodes;
 using Fleet.V1;
 
 namespace Fleet.Coordinator.Agents;
@@ -14,14 +15,9 @@ public static class HelloValidator
             return problems;
         }
 
-        if (string.IsNullOrWhiteSpace(facts.NodeName))
+        if (NodeNames.Problem(facts.NodeName) is { } nameProblem)
         {
-            problems.Add("facts.node_name: missing");
-        }
-        else if (facts.NodeName.Length > 63 || !facts.NodeName.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '-' or '.')
-            || !char.IsAsciiLetterOrDigit(facts.NodeName[0]) || !char.IsAsciiLetterOrDigit(facts.NodeName[^1]))
-        {
-            problems.Add($"facts.node_name: \"{facts.NodeName}\" is not a valid node name (lowercase letters, digits, '-' and '.', at most 63, as Kubernetes node names)");
+            problems.Add($"facts.node_name: {nameProblem}");
         }
 
         if (!facts.Arch.IsKnown())
