@@ -1,5 +1,7 @@
 using System.CommandLine;
+using Fleet.Ctl.Admin;
 using Fleet.Ctl.Nodes;
+using Fleet.Ctl.Tokens;
 
 namespace Fleet.Ctl;
 
@@ -9,11 +11,15 @@ public static class FleetCtl
     public static Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, IReadOnlyDictionary<string, string?> environment, CancellationToken ct = default)
     {
         var ctx = new CtlContext(stdout, stderr, environment, TimeProvider.System);
-        var root = new RootCommand("fleetctl: drive a Fleet coordinator (nodes, and later catalog, tokens and rollouts).")
+        var root = new RootCommand("fleetctl: drive a Fleet coordinator (nodes, join tokens, admin certificates; later catalog and rollouts).");
+        foreach (var option in ctx.Options)
         {
-            ctx.Socket,
-        };
+            root.Options.Add(option);
+        }
+
         root.Subcommands.Add(NodesCommand.Create(ctx));
+        root.Subcommands.Add(TokensCommand.Create(ctx));
+        root.Subcommands.Add(AdminCertCommand.Create(ctx));
         return root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr }, ct);
     }
 }
