@@ -39,6 +39,20 @@ public sealed class TestCoordinator : IAsyncDisposable
         return (await Service<JoinTokens>().CreateAsync(request, CancellationToken.None)).SecretToken;
     }
 
+    /// <summary>A gRPC channel over the control socket, as fleetctl uses it.</summary>
+    public Grpc.Net.Client.GrpcChannel ControlChannel() => Grpc.Net.Client.GrpcChannel.ForAddress("http://localhost", new Grpc.Net.Client.GrpcChannelOptions
+    {
+        HttpHandler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (_, ct) =>
+            {
+                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+                await socket.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(Socket), ct);
+                return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+            },
+        },
+    });
+
     /// <summary>An HTTP handler that trusts only this coordinator's CA and presents <paramref name="clientCertificate"/> when given.</summary>
     public SocketsHttpHandler Handler(X509Certificate2? clientCertificate = null) => TestTls.Handler(CaCertificate, clientCertificate);
 
