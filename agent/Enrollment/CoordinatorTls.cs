@@ -17,10 +17,15 @@ public static class CoordinatorTls
         return IssuedBy(leaf, ca());
     };
 
-    /// <summary>True when <paramref name="certificate"/> chains to <paramref name="ca"/> and is valid now.</summary>
-    public static bool IssuedBy(X509Certificate2 certificate, X509Certificate2 ca)
+    /// <summary>True when <paramref name="certificate"/> chains to <paramref name="ca"/> and is valid at <paramref name="at"/> (default: now).</summary>
+    public static bool IssuedBy(X509Certificate2 certificate, X509Certificate2 ca, DateTimeOffset? at = null)
     {
         using var chain = new X509Chain();
+        if (at is { } time)
+        {
+            chain.ChainPolicy.VerificationTime = time.UtcDateTime;
+        }
+
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.Add(ca);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;

@@ -13,7 +13,7 @@ namespace Fleet.Agent.Enrollment;
 /// secret is sent; then, over TLS that trusts only that CA, sends the join token and a CSR for a
 /// key made here, and stores key, certificate and CA in the state folder.
 /// </summary>
-public sealed class EnrollmentClient(NodeCredentials credentials, ILogger<EnrollmentClient> logger)
+public sealed class EnrollmentClient(NodeCredentials credentials, TimeProvider time, ILogger<EnrollmentClient> logger)
 {
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(30);
 
@@ -47,7 +47,7 @@ public sealed class EnrollmentClient(NodeCredentials credentials, ILogger<Enroll
         }
 
         using var certificate = request.Join(response.Certificate.ToByteArray());
-        if (certificate.GetNameInfo(X509NameType.SimpleName, false) != nodeName || !CoordinatorTls.IssuedBy(certificate, ca))
+        if (certificate.GetNameInfo(X509NameType.SimpleName, false) != nodeName || !CoordinatorTls.IssuedBy(certificate, ca, time.GetUtcNow()))
         {
             throw new EnrollmentException("the coordinator returned a certificate that is not this node's or not from its CA");
         }

@@ -89,17 +89,24 @@ public sealed class NodeCredentials
         }
     }
 
-    /// <summary>Stores new credentials (key first, then certificate, then CA) and uses them from now on.</summary>
+    /// <summary>
+    /// Stores new credentials (key first, then certificate, then CA) and uses them from now on. Keeps
+    /// copies of its own: the caller may dispose what it passed. The replaced certificate is not
+    /// disposed, as a connection made with it may still be open.
+    /// </summary>
     public void Save(System.Security.Cryptography.ECDsa key, X509Certificate2 certificate, X509Certificate2 ca)
     {
         Directory.CreateDirectory(_stateDir);
         PemFiles.WriteKey(KeyPath, key);
         PemFiles.WriteCertificate(CertificatePath, certificate);
         PemFiles.WriteCertificate(CaPath, ca);
+        using var publicOnly = X509CertificateLoader.LoadCertificate(certificate.RawData);
+        var withKey = publicOnly.CopyWithPrivateKey(key);
+        var caCopy = X509CertificateLoader.LoadCertificate(ca.RawData);
         lock (_gate)
         {
-            _certificate = certificate.HasPrivateKey ? certificate : certificate.CopyWithPrivateKey(key);
-            _ca = ca;
+            _certificate = withKey;
+            _ca = caCopy;
         }
     }
 

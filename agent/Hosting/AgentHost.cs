@@ -88,6 +88,7 @@ public static class AgentHost
     public static IServiceCollection AddFleetEnrollment(this IServiceCollection services, AgentOptions options)
     {
         services.AddSingleton(options);
+        services.AddSingleton(TimeProvider.System);
         services.AddSingleton<HostPaths>();
         services.AddSingleton<NodeCredentials>();
         services.AddSingleton<EnrollmentClient>();
