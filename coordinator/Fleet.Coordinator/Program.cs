@@ -87,8 +87,12 @@ public static class Program
         await using (app)
         {
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Fleet.Coordinator");
-            app.Lifetime.ApplicationStarted.Register(() => CoordinatorLog.Started(
-                logger, Version, options.Listen.ToString(), options.Socket, options.MetricsListen?.ToString() ?? "off", options.DataDir));
+            app.Lifetime.ApplicationStarted.Register(() =>
+            {
+                CoordinatorLog.Started(logger, Version, options.Listen.ToString(), options.Socket, options.MetricsListen?.ToString() ?? "off", options.DataDir);
+                CoordinatorLog.Security(logger, app.Services.GetRequiredService<Security.CertificateAuthority>().Pin, string.Join(", ", CoordinatorApp.ServerNames(options).Distinct()),
+                    options.ControlListen?.ToString() ?? "off", options.RequireApproval);
+            });
             try
             {
                 await app.RunAsync(ct);

@@ -87,7 +87,7 @@ public sealed class AgentApi(
         }
         catch (OperationCanceledException) when (agent.Closed.IsCancellationRequested)
         {
-            throw new RpcException(new Status(StatusCode.Aborted, "replaced by a newer session of this node"));
+            throw new RpcException(agent.CloseStatus);
         }
         catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
         {

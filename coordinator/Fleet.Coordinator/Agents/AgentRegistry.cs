@@ -33,7 +33,7 @@ public sealed class AgentRegistry
     {
         foreach (var agent in _agents.Values.Where(a => a.NodeName == nodeName))
         {
-            agent.Replace();
+            agent.Close(Grpc.Core.StatusCode.PermissionDenied, "the node was removed (fleetctl nodes remove): its certificate is revoked");
         }
     }
 

@@ -44,4 +44,7 @@ internal static partial class CoordinatorLog
 
     [LoggerMessage(EventId = 14, Level = LogLevel.Information, Message = "Admin certificate issued to {Admin}; valid until {NotAfter:u}")]
     public static partial void AdminCertificateIssued(ILogger logger, string admin, DateTime notAfter);
+
+    [LoggerMessage(EventId = 15, Level = LogLevel.Information, Message = "Agents enroll with CA pin {CaPin}; TLS names {TlsNames}; TCP control listener {ControlListen}; approval required: {RequireApproval}")]
+    public static partial void Security(ILogger logger, string caPin, string tlsNames, string controlListen, bool requireApproval);
 }

@@ -63,7 +63,8 @@ public sealed class CertificateIdentityTests : IAsyncLifetime
             Assert.Equal(1, removed.CertificatesRevoked);
         }
 
-        Assert.IsType<RpcException>(await first.ReadUntilFailureAsync().DefaultTimeout());
+        var closed = await first.ReadUntilFailureAsync().DefaultTimeout();
+        Assert.Equal((StatusCode.PermissionDenied, "the node was removed (fleetctl nodes remove): its certificate is revoked"), (closed.StatusCode, closed.Status.Detail));
         using var again = new RawAgent(_coordinator, certificate);
         await again.SendAsync(RawAgent.Hello("pi-1"));
         var ex = await again.ReadUntilFailureAsync().DefaultTimeout();
