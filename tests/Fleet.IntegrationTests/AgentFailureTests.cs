@@ -106,10 +106,54 @@ public sealed class AgentFailureTests : IDisposable
         return Path.Join(repo!.FullName, "agent", "bin", configuration, testBin.Name, "fleet-agent.dll");
     }
 
+    [Fact]
+    public async Task EnrollCommand_TokenAndPinFromTheEnvironment_StoresCredentialsAndPrintsNoSecret()
+    {
+        await using var coordinator = await TestCoordinator.StartAsync(TestCoordinator.OptionsIn(_dir.Path));
+        var token = await coordinator.CreateTokenAsync(uses: 1);
+        var root = _dir.Combine("pi-1");
+        var environment = new Dictionary<string, string> { ["FLEET_TOKEN"] = token, ["FLEET_CA_PIN"] = coordinator.CaPin };
+
+        var (code, stderr, stdout) = await RunAgentProcessWithOutputAsync(environment, "enroll", "--coordinator", coordinator.AgentUri.ToString(), "--name", "pi-1", "--root", root);
+
+        Assert.True(code == 0, stderr);
+        Assert.Contains("Enrolled as node", stdout);
+        Assert.DoesNotContain(token[13..], stdout + stderr);
+        foreach (var file in new[] { "node.key", "node.crt", "ca.crt" })
+        {
+            Assert.True(File.Exists(Path.Join(root, "var/lib/fleet-agent", file)), file);
+        }
+
+        // The token allowed one use: a second node is refused, in one line.
+        var (again, againStderr, _) = await RunAgentProcessWithOutputAsync(environment, "enroll", "--coordinator", coordinator.AgentUri.ToString(), "--name", "pi-2", "--root", _dir.Combine("pi-2"));
+        Assert.Equal(1, again);
+        Assert.Equal($"fleet-agent: the coordinator refused the enrollment: Unauthenticated: join token {token[..12]} has been used as many times as it allows\n", againStderr);
+    }
+
+    [Fact]
+    public async Task EnrollCommand_WithoutToken_SaysWhatIsMissing()
+    {
+        var (code, stderr) = await RunAgentProcessAsync("enroll", "--coordinator", "https://127.0.0.1:7443", "--root", _dir.Path);
+
+        Assert.Equal(2, code);
+        Assert.StartsWith("fleet-agent: enroll needs --token and --ca-pin", stderr);
+    }
+
     /// <summary>Runs the built fleet-agent as its own process, as systemd would.</summary>
     private static async Task<(int Code, string Stderr)> RunAgentProcessAsync(params string[] args)
     {
+        var (code, stderr, _) = await RunAgentProcessWithOutputAsync(new Dictionary<string, string>(), args);
+        return (code, stderr);
+    }
+
+    private static async Task<(int Code, string Stderr, string Stdout)> RunAgentProcessWithOutputAsync(Dictionary<string, string> environment, params string[] args)
+    {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         start.ArgumentList.Add(AgentDll());
         foreach (var a in args)
         {
@@ -119,8 +163,8 @@ public sealed class AgentFailureTests : IDisposable
         start.Environment.Remove("FLEET_COORDINATOR");
         using var process = Process.Start(start)!;
         var stderr = process.StandardError.ReadToEndAsync();
-        await process.StandardOutput.ReadToEndAsync();
+        var stdout = await process.StandardOutput.ReadToEndAsync();
         await process.WaitForExitAsync().DefaultTimeout();
-        return (process.ExitCode, await stderr);
+        return (process.ExitCode, await stderr, stdout);
     }
 }
