@@ -19,6 +19,7 @@ public sealed class AgentApi(
     INodeIdentityResolver identities,
     CertificateAuthority ca,
     Enroller enroller,
+    EnrollThrottle enrollThrottle,
     INodeStore store,
     AgentRegistry registry,
     FleetMetrics metrics,
@@ -30,8 +31,11 @@ public sealed class AgentApi(
     public override Task<CaCertificate> GetCaCertificate(GetCaCertificateRequest request, ServerCallContext context) =>
         Task.FromResult(new CaCertificate { Der = Google.Protobuf.ByteString.CopyFrom(ca.Certificate.RawData) });
 
-    public override Task<EnrollResponse> Enroll(EnrollRequest request, ServerCallContext context) =>
-        enroller.EnrollAsync(request, context.Peer, context.CancellationToken);
+    public override Task<EnrollResponse> Enroll(EnrollRequest request, ServerCallContext context)
+    {
+        enrollThrottle.Check(context);
+        return enroller.EnrollAsync(request, context.Peer, context.CancellationToken);
+    }
 
     public override async Task<RenewCertificateResponse> RenewCertificate(RenewCertificateRequest request, ServerCallContext context) =>
         await enroller.RenewAsync(await identities.ResolveAsync(context), request, context.Peer, context.CancellationToken);

@@ -30,7 +30,8 @@ public static class CoordinatorApp
         await database.MigrateAsync(ct);
         var ca = CertificateAuthority.LoadOrCreate(options.DataDir, time.GetUtcNow());
         var serverCertificate = ca.IssueServerCertificate(ServerNames(options), time.GetUtcNow());
-        var throttle = new ConnectionThrottle(options.ConnectionsPerSecondPerAddress, time);
+        var throttle = new AddressThrottle(options.ConnectionsPerSecondPerAddress, time);
+        var enrollThrottle = new EnrollThrottle(new AddressThrottle(options.EnrollmentsPerSecondPerAddress, time));
         ControlSocket.Prepare(options.Socket);
 
         var builder = WebApplication.CreateSlimBuilder();
@@ -82,6 +83,7 @@ public static class CoordinatorApp
         services.AddSingleton<IJoinTokenStore, SqliteJoinTokenStore>();
         services.AddSingleton<IEnrollmentStore, SqliteEnrollmentStore>();
         services.AddSingleton<Enroller>();
+        services.AddSingleton(enrollThrottle);
         services.AddSingleton<JoinTokens>();
         services.AddSingleton<AdminCertificates>();
         services.AddSingleton<NodeStatusPolicy>();

@@ -46,5 +46,8 @@ public sealed class CoordinatorOptions
     /// <summary>New connections a single address may open per second on a TLS port before more are dropped, before any TLS work.</summary>
     public int ConnectionsPerSecondPerAddress { get; set; } = 20;
 
+    /// <summary>Enroll calls a single address may make per second; more get ResourceExhausted, before the token is looked at.</summary>
+    public int EnrollmentsPerSecondPerAddress { get; set; } = 5;
+
     public string DatabasePath => Path.Join(DataDir, "fleet.db");
 }

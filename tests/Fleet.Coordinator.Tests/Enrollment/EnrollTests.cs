@@ -140,6 +140,26 @@ public sealed class EnrollTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Enroll_FloodFromOneAddress_IsTurnedAwayBeforeTheTokenIsLookedAt()
+    {
+        var limit = _coordinator.Options.EnrollmentsPerSecondPerAddress;
+        using var request = SigningRequest.Create("pi-1");
+        using var channel = TestTls.Channel(_coordinator.AgentUri, _coordinator.CaCertificate);
+        var client = new AgentService.AgentServiceClient(channel);
+        var codes = new List<StatusCode>();
+
+        // Over one connection, as fast as possible: at most twice the limit fit in any two one-second windows.
+        for (var i = 0; i < (limit * 2) + 1; i++)
+        {
+            var ex = await Assert.ThrowsAsync<RpcException>(() => client.EnrollAsync(new EnrollRequest { Token = "0123456789ab." + new string('0', 48), Csr = ByteString.CopyFrom(request.Der) }).ResponseAsync.DefaultTimeout());
+            codes.Add(ex.StatusCode);
+        }
+
+        Assert.Contains(StatusCode.ResourceExhausted, codes);
+        Assert.Contains(StatusCode.Unauthenticated, codes);
+    }
+
+    [Fact]
     public async Task GetCaCertificate_WithoutAClientCertificate_ReturnsTheCaWhosePinTokenCreatePrints()
     {
         using var channel = TestTls.Channel(_coordinator.AgentUri, _coordinator.CaCertificate);

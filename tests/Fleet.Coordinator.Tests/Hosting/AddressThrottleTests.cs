@@ -4,13 +4,13 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Fleet.Coordinator.Tests.Hosting;
 
-public sealed class ConnectionThrottleTests
+public sealed class AddressThrottleTests
 {
     [Fact]
     public void Admit_MoreThanTheLimitInOneSecond_TurnsAwayThatAddressOnly()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddSeconds(1000));
-        var throttle = new ConnectionThrottle(3, time);
+        var throttle = new AddressThrottle(3, time);
         var flooder = IPAddress.Parse("10.0.0.9");
         var other = IPAddress.Parse("10.0.0.10");
 

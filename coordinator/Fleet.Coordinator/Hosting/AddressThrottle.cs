@@ -5,10 +5,11 @@ using Microsoft.AspNetCore.Connections;
 namespace Fleet.Coordinator.Hosting;
 
 /// <summary>
-/// Turns away an address that opens connections faster than allowed, before any TLS or HTTP work:
-/// the connection is closed at once, costing a dictionary lookup. A fixed one-second window per address.
+/// At most so many events a second per remote address (a fixed one-second window). As connection
+/// middleware it turns away an address that opens connections too fast, before any TLS or HTTP work:
+/// the connection is closed at once, costing a dictionary lookup. The Enroll RPC has one of its own.
 /// </summary>
-public sealed class ConnectionThrottle(int perSecond, TimeProvider time)
+public sealed class AddressThrottle(int perSecond, TimeProvider time)
 {
     private const int MaxTracked = 10_000;
     private readonly ConcurrentDictionary<IPAddress, Window> _windows = new();
