@@ -16,11 +16,24 @@ public sealed class AdminCertificates(CertificateAuthority ca, IEnrollmentStore 
         var (publicKey, name) = Enroller.ReadCsr(request.Csr);
         using var certificate = ca.IssueClientCertificate(publicKey, ClientSubject.ForAdmin(name), time.GetUtcNow(), options.AdminCertificateLifetime);
         await store.AddCertificateAsync(IssuedCertificate.Of(certificate, ClientSubject.AdminKind, name, null), ct);
-        CoordinatorLog.AdminCertificateIssued(logger, name, certificate.NotAfter.ToUniversalTime());
+        CoordinatorLog.AdminCertificateIssued(logger, name, IssuedCertificate.SerialOf(certificate), certificate.NotAfter.ToUniversalTime());
         return new CreateAdminCertificateResponse
         {
             Certificate = ByteString.CopyFrom(certificate.RawData),
             CaCertificate = ByteString.CopyFrom(ca.Certificate.RawData),
         };
+    }
+
+    public async Task<RevokeAdminCertificateResponse> RevokeAsync(RevokeAdminCertificateRequest request, CancellationToken ct)
+    {
+        var serial = request.Serial.Trim().ToLowerInvariant();
+        var issued = await store.FindCertificateAsync(serial, ct);
+        if (issued is not { Kind: ClientSubject.AdminKind } || !await store.RevokeCertificateAsync(serial, ClientSubject.AdminKind, time.GetUtcNow(), ct))
+        {
+            throw new RpcException(new Status(StatusCode.NotFound, $"no admin certificate with serial {serial}"));
+        }
+
+        CoordinatorLog.AdminCertificateRevoked(logger, issued.Name, serial);
+        return new RevokeAdminCertificateResponse { Name = issued.Name };
     }
 }

@@ -82,6 +82,9 @@ public sealed class ControlApi(
     public override Task<CreateAdminCertificateResponse> CreateAdminCertificate(CreateAdminCertificateRequest request, ServerCallContext context) =>
         admins.CreateAsync(request, context.CancellationToken);
 
+    public override Task<RevokeAdminCertificateResponse> RevokeAdminCertificate(RevokeAdminCertificateRequest request, ServerCallContext context) =>
+        admins.RevokeAsync(request, context.CancellationToken);
+
     private static string RequireName(string name) =>
         string.IsNullOrWhiteSpace(name) ? throw new RpcException(new Status(StatusCode.InvalidArgument, "name: missing")) : name;
 

@@ -19,4 +19,7 @@ public interface IEnrollmentStore
     Task AddCertificateAsync(IssuedCertificate certificate, CancellationToken ct);
 
     Task<IssuedCertificate?> FindCertificateAsync(string serial, CancellationToken ct);
+
+    /// <summary>Revokes one certificate of the given kind; false when there is no such certificate.</summary>
+    Task<bool> RevokeCertificateAsync(string serial, string kind, DateTimeOffset at, CancellationToken ct);
 }

@@ -121,6 +121,17 @@ public sealed class SqliteEnrollmentStore(SqliteDatabase database) : IEnrollment
             RevokedAt: reader.IsDBNull(6) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6)));
     }
 
+    public async Task<bool> RevokeCertificateAsync(string serial, string kind, DateTimeOffset at, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        await using var update = connection.CreateCommand();
+        update.CommandText = "UPDATE certificates SET revoked_at = COALESCE(revoked_at, $at) WHERE serial = $serial AND kind = $kind";
+        update.Parameters.AddWithValue("$serial", serial);
+        update.Parameters.AddWithValue("$kind", kind);
+        update.Parameters.AddWithValue("$at", at.ToUnixTimeMilliseconds());
+        return await update.ExecuteNonQueryAsync(ct) == 1;
+    }
+
     private static async Task InsertCertificateAsync(SqliteConnection connection, SqliteTransaction tx, IssuedCertificate c, CancellationToken ct)
     {
         await using var insert = connection.CreateCommand();

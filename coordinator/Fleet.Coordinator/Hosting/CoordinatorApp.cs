@@ -100,6 +100,7 @@ public static class CoordinatorApp
 
         var app = builder.Build();
         app.UseListenerGate();
+        app.UseAdminGate();
         app.MapGrpcService<AgentApi>();
         app.MapGrpcService<ControlApi>();
         app.MapGrpcHealthChecksService();

@@ -42,8 +42,11 @@ internal static partial class CoordinatorLog
     [LoggerMessage(EventId = 13, Level = LogLevel.Information, Message = "Node {Node} approved")]
     public static partial void NodeApproved(ILogger logger, string node);
 
-    [LoggerMessage(EventId = 14, Level = LogLevel.Information, Message = "Admin certificate issued to {Admin}; valid until {NotAfter:u}")]
-    public static partial void AdminCertificateIssued(ILogger logger, string admin, DateTime notAfter);
+    [LoggerMessage(EventId = 14, Level = LogLevel.Information, Message = "Admin certificate {Serial} issued to {Admin}; valid until {NotAfter:u}")]
+    public static partial void AdminCertificateIssued(ILogger logger, string admin, string serial, DateTime notAfter);
+
+    [LoggerMessage(EventId = 16, Level = LogLevel.Warning, Message = "Admin certificate {Serial} of {Admin} revoked")]
+    public static partial void AdminCertificateRevoked(ILogger logger, string admin, string serial);
 
     [LoggerMessage(EventId = 15, Level = LogLevel.Information, Message = "Agents enroll with CA pin {CaPin}; TLS names {TlsNames}; TCP control listener {ControlListen}; approval required: {RequireApproval}")]
     public static partial void Security(ILogger logger, string caPin, string tlsNames, string controlListen, bool requireApproval);

@@ -33,11 +33,20 @@ internal static class AdminCertCommand
             PemFiles.WriteKey(keyPath, request.Key);
             PemFiles.WriteCertificate(certificatePath, certificate);
             PemFiles.WriteCertificate(caPath, ca);
-            await stdout.WriteLineAsync($"wrote {keyPath} (0600), {certificatePath} and {caPath}; valid until {certificate.NotAfter.ToUniversalTime():u}");
+            await stdout.WriteLineAsync($"wrote {keyPath} (0600), {certificatePath} and {caPath}; serial {certificate.SerialNumber.ToLowerInvariant()}, valid until {certificate.NotAfter.ToUniversalTime():u}");
             await stdout.WriteLineAsync($"use: fleetctl --server https://COORDINATOR:PORT --cert {certificatePath} --key {keyPath} --ca {caPath} nodes list");
+        }));
+        var serial = new Argument<string>("serial") { Description = "The certificate's serial, as `admin-cert create` printed it" };
+        var revoke = new Command("revoke", "Revoke an admin certificate: the TCP control listener refuses it from now on") { serial };
+        revoke.SetAction((parse, ct) => ctx.CallAsync(parse, async (connection, stdout) =>
+        {
+            var response = await connection.Client.RevokeAdminCertificateAsync(
+                new RevokeAdminCertificateRequest { Serial = parse.GetValue(serial) }, deadline: ControlConnection.Deadline, cancellationToken: ct);
+            await stdout.WriteLineAsync($"admin certificate {parse.GetValue(serial)} of {response.Name} revoked");
         }));
         var command = new Command("admin-cert", "Admin client certificates for the TCP control listener");
         command.Subcommands.Add(create);
+        command.Subcommands.Add(revoke);
         return command;
     }
 }

@@ -99,6 +99,11 @@ public sealed class ControlConnection : IDisposable
     /// <summary>Turns a failed call into one sentence for the operator: what was tried and what to check.</summary>
     public string Explain(RpcException ex)
     {
+        if (_socketPath is null)
+        {
+            return ExplainTls(ex);
+        }
+
         if (ex.StatusCode != StatusCode.Unavailable)
         {
             return ex.StatusCode == StatusCode.DeadlineExceeded
@@ -107,19 +112,32 @@ public sealed class ControlConnection : IDisposable
         }
 
         var socketError = (ex.Status.DebugException as Exception ?? ex).FindSocketError();
-        if (_socketPath is null)
-        {
-            var inner = ex.Status.DebugException?.GetBaseException().Message ?? ex.Status.Detail;
-            return socketError == SocketError.ConnectionRefused
-                ? $"cannot reach the coordinator at {Target}: connection refused (is --control-listen set? --server)"
-                : $"cannot reach the coordinator at {Target}: {inner}";
-        }
-
         var reason = !File.Exists(_socketPath) ? "no such file"
             : socketError == SocketError.ConnectionRefused ? "connection refused (nothing listens on it)"
             : socketError == SocketError.AccessDenied ? "permission denied (fleetctl needs root or the fleet group)"
             : ex.Status.Detail;
         return $"cannot reach the coordinator at {_socketPath}: {reason} (is fleet-coordinator running? --socket)";
+    }
+
+    /// <summary>
+    /// Over TCP a refused client certificate shows as the connection failing, during the handshake or
+    /// (TLS 1.3) at the first request: both are "cannot reach", with what to check.
+    /// </summary>
+    private string ExplainTls(RpcException ex)
+    {
+        if (ex.StatusCode == StatusCode.DeadlineExceeded)
+        {
+            return $"the coordinator at {Target} did not answer within {CallTimeout.TotalSeconds:0} s";
+        }
+
+        if (ex.Status.DebugException is not (HttpRequestException or IOException or System.Security.Authentication.AuthenticationException))
+        {
+            return ex.Status.Detail;
+        }
+
+        return (ex.Status.DebugException.FindSocketError()) == SocketError.ConnectionRefused
+            ? $"cannot reach the coordinator at {Target}: connection refused (is --control-listen set? --server)"
+            : $"cannot reach the coordinator at {Target}: {ex.Status.DebugException.GetBaseException().Message} (is --cert an admin certificate of this coordinator, from `fleetctl admin-cert create`?)";
     }
 
     public void Dispose() => _channel.Dispose();

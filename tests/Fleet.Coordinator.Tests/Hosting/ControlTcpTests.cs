@@ -39,7 +39,7 @@ public sealed class ControlTcpTests : IAsyncLifetime
     {
         var ex = await ListNodesFailsAsync(null);
 
-        Assert.Equal(StatusCode.Unavailable, ex.StatusCode);
+        TlsRefusal.AssertRefusedByTls(ex);
     }
 
     [Fact]
@@ -47,7 +47,7 @@ public sealed class ControlTcpTests : IAsyncLifetime
     {
         var ex = await ListNodesFailsAsync(await _coordinator.EnrollAsync("pi-1"));
 
-        Assert.Equal(StatusCode.Unavailable, ex.StatusCode);
+        TlsRefusal.AssertRefusedByTls(ex);
     }
 
     [Fact]
@@ -64,6 +64,27 @@ public sealed class ControlTcpTests : IAsyncLifetime
         var tokens = await new ControlService.ControlServiceClient(channel).ListTokensAsync(new ListTokensRequest()).ResponseAsync.DefaultTimeout();
 
         Assert.Single(tokens.Tokens);
+    }
+
+    [Fact]
+    public async Task ControlOverTcp_RevokedAdminCertificate_IsPermissionDenied()
+    {
+        using var request = SigningRequest.Create("alice");
+        using var socket = _coordinator.ControlChannel();
+        var control = new ControlService.ControlServiceClient(socket);
+        var issued = await control.CreateAdminCertificateAsync(new CreateAdminCertificateRequest { Csr = ByteString.CopyFrom(request.Der) }).ResponseAsync.DefaultTimeout();
+        using var admin = request.Join(issued.Certificate.ToByteArray());
+        using var channel = TestTls.Channel(ControlUri, _coordinator.CaCertificate, admin);
+        var client = new ControlService.ControlServiceClient(channel);
+        await client.ListNodesAsync(new ListNodesRequest()).ResponseAsync.DefaultTimeout();
+
+        var revoked = await control.RevokeAdminCertificateAsync(new RevokeAdminCertificateRequest { Serial = admin.SerialNumber }).ResponseAsync.DefaultTimeout();
+        var ex = await Assert.ThrowsAsync<RpcException>(() => client.ListNodesAsync(new ListNodesRequest()).ResponseAsync.DefaultTimeout());
+
+        Assert.Equal("alice", revoked.Name);
+        Assert.Equal((StatusCode.PermissionDenied, "the admin certificate is revoked"), (ex.StatusCode, ex.Status.Detail));
+        var again = await Assert.ThrowsAsync<RpcException>(() => control.RevokeAdminCertificateAsync(new RevokeAdminCertificateRequest { Serial = "00ff" }).ResponseAsync.DefaultTimeout());
+        Assert.Equal(StatusCode.NotFound, again.StatusCode);
     }
 
     [Fact]
