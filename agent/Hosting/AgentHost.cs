@@ -71,6 +71,7 @@ public static class AgentHost
         services.AddSingleton<INodeHealthCheck, KubeletCheck>();
         services.AddSingleton<INodeHealthCheck, CniPluginsCheck>();
         services.AddSingleton<INodeHealthCheck, ClockCheck>();
+        services.AddSingleton<INodeHealthCheck, CertificateCheck>();
         services.AddSingleton<HealthSampler>();
 
         services.AddSingleton<NodeCredentials>();

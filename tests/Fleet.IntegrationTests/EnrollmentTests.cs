@@ -65,6 +65,13 @@ public sealed class EnrollmentTests : IAsyncLifetime
         var state = agent.StateDir;
         Assert.Equal(PemFiles.PrivateMode, File.GetUnixFileMode(Path.Join(state, NodeCredentials.KeyFile)));
         Assert.Equal(agent.NodeId, (await Fleetctl.NodesAsync(_coordinator.Socket)).Single().Str("id"));
+        var checks = await Eventually.Until(
+            async () => (await Fleetctl.NodesAsync(_coordinator.Socket)).Single().GetProperty("checks").EnumerateArray().ToList(),
+            c => c.Count > 0,
+            "pi-1 reports its health");
+        var certificateCheck = checks.Single(c => c.Str("name") == "certificate");
+        Assert.Equal("ok", certificateCheck.Str("status"));
+        Assert.Contains("node certificate valid until", certificateCheck.Str("reason"));
 
         var list = await Fleetctl.RunAsync("token", "list", "-o", "json", "--socket", _coordinator.Socket);
         var listed = JsonDocument.Parse(list.Stdout).RootElement.EnumerateArray().Single();

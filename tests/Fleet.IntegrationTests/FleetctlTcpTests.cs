@@ -70,7 +70,8 @@ public sealed class FleetctlTcpTests : IAsyncLifetime
         var result = await Fleetctl.RunAsync("nodes", "list", "--server", Server, "--cert", Path.Join(folder, "pi-1.crt"), "--key", Path.Join(folder, "pi-1.key"));
 
         Assert.Equal(1, result.ExitCode);
-        Assert.StartsWith($"fleetctl: cannot reach the coordinator at {Server}/: ", result.Stderr);
+        Assert.StartsWith($"fleetctl: cannot reach the coordinator at {Server}/: the TLS connection failed: ", result.Stderr);
+        Assert.EndsWith("(is --cert an admin certificate of this coordinator, from `fleetctl admin-cert create`?)\n", result.Stderr);
         Assert.Single(result.Stderr.TrimEnd('\n').Split('\n'));
     }
 }

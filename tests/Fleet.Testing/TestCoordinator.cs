@@ -70,12 +70,29 @@ public sealed class TestCoordinator : IAsyncDisposable
         HeartbeatInterval = heartbeat ?? TimeSpan.FromMilliseconds(200),
     };
 
+    /// <summary>
+    /// Starts the coordinator. A port <see cref="FreePort"/> picked can be taken by another test's
+    /// connection before Kestrel binds it: then the TCP ports are picked again, up to three times.
+    /// </summary>
     public static async Task<TestCoordinator> StartAsync(CoordinatorOptions options, TimeProvider? time = null)
     {
-        var logs = new LogCollector();
-        var app = await CoordinatorApp.CreateAsync(options, logs.Configure, time);
-        await app.StartAsync().DefaultTimeout();
-        return new TestCoordinator(app, options, logs);
+        for (var attempt = 1; ; attempt++)
+        {
+            var logs = new LogCollector();
+            var app = await CoordinatorApp.CreateAsync(options, logs.Configure, time);
+            try
+            {
+                await app.StartAsync().DefaultTimeout();
+                return new TestCoordinator(app, options, logs);
+            }
+            catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException && attempt < 3)
+            {
+                await app.DisposeAsync();
+                options.Listen = new IPEndPoint(IPAddress.Loopback, FreePort.Next());
+                options.MetricsListen = options.MetricsListen is null ? null : new IPEndPoint(IPAddress.Loopback, FreePort.Next());
+                options.ControlListen = options.ControlListen is null ? null : new IPEndPoint(IPAddress.Loopback, FreePort.Next());
+            }
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -137,8 +137,10 @@ public sealed class ControlConnection : IDisposable
 
         return (ex.Status.DebugException.FindSocketError()) == SocketError.ConnectionRefused
             ? $"cannot reach the coordinator at {Target}: connection refused (is --control-listen set? --server)"
-            : $"cannot reach the coordinator at {Target}: {ex.Status.DebugException.GetBaseException().Message} (is --cert an admin certificate of this coordinator, from `fleetctl admin-cert create`?)";
+            : $"cannot reach the coordinator at {Target}: the TLS connection failed: {FirstLine(ex.Status.DebugException.GetBaseException().Message)} (is --cert an admin certificate of this coordinator, from `fleetctl admin-cert create`?)";
     }
+
+    private static string FirstLine(string message) => message.Split('\n', 2)[0].TrimEnd('\r', ' ', '.');
 
     public void Dispose() => _channel.Dispose();
 }
