@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Fleet demo on the embedded defaults: builds Fleet, starts a coordinator and three agents on loopback
-# (each agent with a sandbox --root under .demo/, so nothing needs root), waits until all three
-# nodes report, serves a local artifact mirror (Debian's real multi-arch CNI plugins, built once by
-# tests/fixtures/make-artifacts.sh, which needs root the first time), applies a catalog of it,
-# installs the CNI plugins on every node with `fleetctl run install-cni`, prints `fleetctl nodes
-# list`, then stops what it started.
+# Fleet demo on the embedded defaults: builds Fleet, starts a coordinator, creates a join token with
+# fleetctl, enrolls three agents with it (`fleet-agent enroll`: CA pinned, key made on the node) and
+# runs them over mTLS on loopback (each agent with a sandbox --root under .demo/, so nothing needs
+# root), waits until all three nodes report, serves a local artifact mirror (Debian's real
+# multi-arch CNI plugins, built once by tests/fixtures/make-artifacts.sh, which needs root the first
+# time), applies a catalog of it, installs the CNI plugins on every node with `fleetctl run
+# install-cni`, prints `fleetctl nodes list`, then stops what it started.
 #   ./demo.sh          run and clean up
 #   ./demo.sh --keep   leave the coordinator and agents running and print how to use fleetctl
 # Ports: FLEET_DEMO_PORT (agents, default 17443), FLEET_DEMO_METRICS_PORT (default 19464).
@@ -63,6 +64,22 @@ trap cleanup EXIT
 "$coordinator" --listen "127.0.0.1:$port" --data-dir "$demo/coordinator" --socket "$FLEET_SOCKET" \
   --metrics-listen "127.0.0.1:$metrics_port" --heartbeat-interval 2s > "$demo/coordinator.log" 2>&1 &
 pids+=($!)
+printf '%s\n' "${pids[@]}" > "$demo/pids"
+
+for _ in $(seq 1 60); do
+  [ -S "$FLEET_SOCKET" ] && "$fleetctl" token list > /dev/null 2>&1 && break
+  if ! kill -0 "${pids[0]}" 2>/dev/null; then
+    echo "demo: the coordinator exited:" >&2; cat "$demo/coordinator.log" >&2; exit 1
+  fi
+  sleep 0.5
+done
+
+echo "demo: creating a join token for three nodes"
+"$fleetctl" token create --uses 3 --ttl 10m --label purpose=demo > "$demo/token.txt"
+token=$(awk '$1 == "token:" { print $2 }' "$demo/token.txt")
+ca_pin=$(awk '$1 == "ca-pin:" { print $2 }' "$demo/token.txt")
+rm -f "$demo/token.txt" # the token is a secret: it lives in this shell only
+echo "demo: CA pin $ca_pin"
 
 for i in 1 2 3; do
   root=$demo/nodes/node-$i
@@ -71,9 +88,12 @@ for i in 1 2 3; do
   ln -s /proc "$root/proc"
   ln -s /sys "$root/sys"
   cp /etc/os-release "$root/etc/os-release"
-  "$agent" --coordinator "http://127.0.0.1:$port" --name "node-$i" --root "$root" > "$demo/agent-$i.log" 2>&1 &
+  "$agent" enroll --coordinator "https://127.0.0.1:$port" --token "$token" --ca-pin "$ca_pin" --name "node-$i" --root "$root" \
+    > "$demo/enroll-$i.log" 2>&1 || { echo "demo: node-$i could not enroll:" >&2; cat "$demo/enroll-$i.log" >&2; exit 1; }
+  "$agent" --coordinator "https://127.0.0.1:$port" --name "node-$i" --root "$root" > "$demo/agent-$i.log" 2>&1 &
   pids+=($!)
 done
+echo "demo: three agents enrolled and running over mTLS"
 printf '%s\n' "${pids[@]}" > "$demo/pids"
 
 echo "demo: waiting for three nodes to report"
@@ -122,6 +142,9 @@ echo
 echo "\$ fleetctl nodes list"
 "$fleetctl" nodes list
 echo
+echo "\$ fleetctl token list"
+"$fleetctl" token list
+echo
 echo "\$ fleetctl catalog apply -f $demo/catalog.yaml"
 "$fleetctl" catalog apply -f "$demo/catalog.yaml"
 echo
@@ -153,6 +176,8 @@ The coordinator and three agents keep running (logs and state in $demo).
   export FLEET_SOCKET=$FLEET_SOCKET
   $fleetctl nodes list -o wide
   $fleetctl nodes get node-2 -o json
+  $fleetctl token create --uses 1 --ttl 1h     # enroll another node with it
+  $fleetctl nodes remove node-3                # revokes its certificate: its next connect is refused
   curl -s http://127.0.0.1:$metrics_port/metrics | grep ^fleet_
 Stop them with: kill \$(cat $demo/pids)   (or run ./demo.sh again)
 EOT

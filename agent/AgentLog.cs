@@ -28,4 +28,12 @@ internal static partial class AgentLog
 
     [LoggerMessage(EventId = 12, Level = LogLevel.Warning, Message = "Download of {Url} failed (attempt {Attempt}): {Reason}")]
     public static partial void DownloadRetry(ILogger logger, string url, int attempt, string reason);
+    [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "Enrolled as node {Node} (id {NodeId}) with {Coordinator}; certificate valid until {NotAfter:u}")]
+    public static partial void Enrolled(ILogger logger, string node, string nodeId, string coordinator, DateTime notAfter);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Information, Message = "Renewed the node certificate; valid until {NotAfter:u}")]
+    public static partial void CertificateRenewed(ILogger logger, DateTime notAfter);
+
+    [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "Could not renew the node certificate (valid until {NotAfter:u}): {Reason}; retrying in {RetryMinutes} min")]
+    public static partial void RenewalFailed(ILogger logger, string reason, DateTime notAfter, double retryMinutes);
 }

@@ -1,6 +1,7 @@
 using System.Collections;
 using System.CommandLine;
 using Fleet.Agent.Configuration;
+using Fleet.Agent.Enrollment;
 using Fleet.Agent.Facts;
 using Fleet.Agent.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,44 +14,98 @@ public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
-        var config = new Option<string>("--config") { Description = $"Settings file (JSON). Default {AgentOptions.DefaultConfigPath}; a missing default file is fine." };
+        var config = new Option<string>("--config") { Description = $"Settings file (JSON). Default {AgentOptions.DefaultConfigPath}; a missing default file is fine.", Recursive = true };
         var root = new RootCommand(
             "fleet-agent: runs on every node, reports what the node is and how healthy it is, and executes the steps the Fleet coordinator sends.\n" +
             "Settings come from the JSON file, then FLEET_* environment variables (FLEET_COORDINATOR, FLEET_NAME, FLEET_ROOT, FLEET_STATE_DIR, ...), then flags; later wins.")
         {
             config,
         };
-        var flags = AgentConfigLoader.FlagHelp.ToDictionary(f => f.Flag, f => new Option<string>(f.Flag) { Description = f.Description });
+        var flags = Options(f => f is not ("--token" or "--ca-pin"));
         foreach (var option in flags.Values)
         {
             root.Options.Add(option);
         }
 
-        root.SetAction(async (parse, ct) =>
+        root.SetAction(async (parse, ct) => Load(parse, config, flags) is { } options ? await RunAsync(options, ct) : 2);
+        root.Subcommands.Add(EnrollCommand(config));
+        return await root.Parse(args).InvokeAsync();
+    }
+
+    /// <summary>`fleet-agent enroll`: join the coordinator with a token, once, before the agent runs.</summary>
+    private static Command EnrollCommand(Option<string> config)
+    {
+        var flags = Options(f => f is "--coordinator" or "--token" or "--ca-pin" or "--name" or "--root" or "--state-dir");
+        var enroll = new Command("enroll", "Join the coordinator: verify its CA against the pin, then send the token and a CSR for a key made here; store key (0600), certificate and CA in the state folder.");
+        foreach (var option in flags.Values)
         {
-            AgentOptions options;
-            try
+            enroll.Options.Add(option);
+        }
+
+        enroll.SetAction(async (parse, ct) =>
+        {
+            if (Load(parse, config, flags) is not { } options)
             {
-                var given = flags.Where(f => parse.GetResult(f.Value) is not null)
-                    .ToDictionary(f => f.Key, f => parse.GetValue(f.Value) ?? "");
-                var configPath = parse.GetValue(config);
-                options = AgentConfigLoader.Load(configPath ?? AgentOptions.DefaultConfigPath, configPath is not null, ReadEnvironment(), given);
-            }
-            catch (ConfigException ex)
-            {
-                await Console.Error.WriteLineAsync($"fleet-agent: {ex.Message}");
                 return 2;
             }
 
-            return await RunAsync(options, ct);
-        });
+            if (options.Token is null || options.CaPin is null)
+            {
+                await Console.Error.WriteLineAsync("fleet-agent: enroll needs --token and --ca-pin (or FLEET_TOKEN and FLEET_CA_PIN), as printed by `fleetctl token create`");
+                return 2;
+            }
 
-        return await root.Parse(args).InvokeAsync();
+            var services = new ServiceCollection().AddLogging(l => l.AddSimpleConsole(o => o.SingleLine = true)).AddFleetEnrollment(options);
+            await using var provider = services.BuildServiceProvider();
+            var name = options.Name ?? new LibcUname().Read().NodeName.ToLowerInvariant();
+            try
+            {
+                await provider.GetRequiredService<EnrollmentClient>().EnrollAsync(options.Coordinator!, options.Token, options.CaPin, name, ct);
+                return 0;
+            }
+            catch (EnrollmentException ex)
+            {
+                await Console.Error.WriteLineAsync($"fleet-agent: {ex.Message}");
+                return 1;
+            }
+        });
+        return enroll;
+    }
+
+    /// <summary>Options for the settings flags <paramref name="which"/> picks, with the loader's help texts.</summary>
+    private static Dictionary<string, Option<string>> Options(Func<string, bool> which) =>
+        AgentConfigLoader.FlagHelp.Where(f => which(f.Flag)).ToDictionary(f => f.Flag, f => new Option<string>(f.Flag) { Description = f.Description });
+
+    private static AgentOptions? Load(ParseResult parse, Option<string> config, Dictionary<string, Option<string>> flags)
+    {
+        try
+        {
+            var given = flags.Where(f => parse.GetResult(f.Value) is not null)
+                .ToDictionary(f => f.Key, f => parse.GetValue(f.Value) ?? "");
+            var configPath = parse.GetValue(config);
+            return AgentConfigLoader.Load(configPath ?? AgentOptions.DefaultConfigPath, configPath is not null, ReadEnvironment(), given);
+        }
+        catch (ConfigException ex)
+        {
+            Console.Error.WriteLine($"fleet-agent: {ex.Message}");
+            return null;
+        }
     }
 
     private static async Task<int> RunAsync(AgentOptions options, CancellationToken ct)
     {
-        using var host = AgentHost.Build(options);
+        IHost built;
+        try
+        {
+            built = AgentHost.Build(options);
+        }
+        catch (NotEnrolledException ex)
+        {
+            await Console.Error.WriteLineAsync($"fleet-agent: {ex.Message}");
+            return 2;
+        }
+
+        using var host = built;
         var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Fleet.Agent");
         AgentLog.Starting(logger, FactsCollector.AgentVersion, options.Coordinator!.ToString(), options.Root, host.Services.GetRequiredService<HostPaths>().StateDir);
         await host.RunAsync(ct);

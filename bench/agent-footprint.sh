@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Measures the agent's footprint on this machine: binary size, time from process start to its first
-# heartbeat at a coordinator on loopback, and RSS after an idle period. Prints the figures.
+# heartbeat at a coordinator on loopback (over mTLS, after `fleet-agent enroll`, which is not timed),
+# and RSS after an idle period. Prints the figures.
 #   bench/agent-footprint.sh [--idle SECONDS] [--aot]
 # --aot publishes fleet-agent as Native AOT for linux-x64 (needs clang or gcc); the default measures
 # the framework-dependent Release build.
@@ -20,6 +21,7 @@ pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 
 dotnet build coordinator/Fleet.Coordinator -c Release -nologo -v quiet -clp:NoSummary
+dotnet build coordinator/Fleet.Ctl -c Release -nologo -v quiet -clp:NoSummary
 if [ "$aot" = 1 ]; then
   dotnet publish agent -c Release -r linux-x64 -p:PublishAot=true -o "$work/agent" -nologo -v quiet -clp:NoSummary
   agent=("$work/agent/fleet-agent") size_of=$work/agent/fleet-agent kind="Native AOT, linux-x64"
@@ -36,8 +38,12 @@ pids+=($!)
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$mport/metrics" >/dev/null && break; sleep 0.1; done
 
 mkdir -p "$work/root/etc"; ln -s /proc "$work/root/proc"; ln -s /sys "$work/root/sys"
+fleetctl=coordinator/Fleet.Ctl/bin/Release/net10.0/fleetctl
+"$fleetctl" --socket "$work/control.sock" token create --uses 1 > "$work/token.txt"
+"${agent[@]}" enroll --coordinator "https://127.0.0.1:$port" --name bench-1 --root "$work/root" \
+  --token "$(awk '$1 == "token:" { print $2 }' "$work/token.txt")" --ca-pin "$(awk '$1 == "ca-pin:" { print $2 }' "$work/token.txt")" > "$work/enroll.log" 2>&1
 start=$(date +%s%N)
-"${agent[@]}" --coordinator "http://127.0.0.1:$port" --name bench-1 --root "$work/root" > "$work/agent.log" 2>&1 &
+"${agent[@]}" --coordinator "https://127.0.0.1:$port" --name bench-1 --root "$work/root" > "$work/agent.log" 2>&1 &
 apid=$!; pids+=($apid)
 until curl -sf "http://127.0.0.1:$mport/metrics" | grep -q '^fleet_heartbeats_received_total [1-9]'; do sleep 0.01; done
 first=$(( ($(date +%s%N) - start) / 1000000 ))

@@ -12,7 +12,7 @@ public static class AgentConfigLoader
 
     private static readonly Setting[] Settings =
     [
-        new("coordinator", "FLEET_COORDINATOR", "--coordinator", (o, v) => o.Coordinator = ParseUri(v), "Coordinator agent endpoint, e.g. http://10.0.0.1:7443"),
+        new("coordinator", "FLEET_COORDINATOR", "--coordinator", (o, v) => o.Coordinator = ParseUri(v), "Coordinator agent endpoint, e.g. https://10.0.0.1:7443"),
         new("name", "FLEET_NAME", "--name", (o, v) => o.Name = NodeName(v), "Node name (default: the host name, lower-cased)"),
         new("root", "FLEET_ROOT", "--root", (o, v) => o.Root = AbsolutePath(v), "Prefix for every path the agent reads or writes (default /)"),
         new("stateDir", "FLEET_STATE_DIR", "--state-dir", (o, v) => o.StateDir = AbsolutePath(v), "State folder inside --root (default /var/lib/fleet-agent)"),
@@ -25,6 +25,8 @@ public static class AgentConfigLoader
         new("downloadStallTimeout", "FLEET_DOWNLOAD_STALL_TIMEOUT", "--download-stall-timeout", (o, v) => o.DownloadStallTimeout = ParseDuration(v), "Abandon and retry a download that receives nothing this long (default 30s)"),
         new("downloadMaxBytes", "FLEET_DOWNLOAD_MAX_BYTES", "--download-max-bytes", (o, v) => o.DownloadMaxBytes = Whole(v, max: long.MaxValue), "Size cap of a download when the step sets none (default 1073741824)"),
         new("binaryDirs", "FLEET_BINARY_DIRS", "--binary-dirs", (o, v) => o.BinaryDirs = List(v).Select(AbsolutePath).ToArray(), "Comma-separated folders inside --root searched for kubelet and kubeadm (default /usr/bin,/usr/local/bin)"),
+        new("token", "FLEET_TOKEN", "--token", (o, v) => o.Token = NonEmpty(v), "Join token ID.SECRET from `fleetctl token create`, for enroll (or FLEET_TOKEN)"),
+        new("caPin", "FLEET_CA_PIN", "--ca-pin", (o, v) => o.CaPin = NonEmpty(v), "The coordinator CA's pin sha256:HEX from `fleetctl token create`, for enroll (or FLEET_CA_PIN)"),
     ];
 
     /// <summary>The flags this loader understands, for the command line parser.</summary>
@@ -133,9 +135,12 @@ public static class AgentConfigLoader
     }
 
     private static Uri ParseUri(string v) =>
-        Uri.TryCreate(v, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+        Uri.TryCreate(v, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps
             ? uri
-            : throw new FormatException($"\"{v}\" is not an http:// or https:// URL");
+            : throw new FormatException($"\"{v}\" is not an https:// URL (the agent speaks to the coordinator over mTLS only)");
+
+    private static string NonEmpty(string v) =>
+        string.IsNullOrWhiteSpace(v) ? throw new FormatException("must not be empty") : v.Trim();
 
     private static string NodeName(string v) =>
         NodeNames.IsValid(v) ? v : throw new FormatException($"\"{v}\" is not a valid node name ({NodeNames.Rule})");

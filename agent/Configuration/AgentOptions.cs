@@ -8,7 +8,7 @@ public sealed class AgentOptions
 {
     public const string DefaultConfigPath = "/etc/fleet/agent.json";
 
-    /// <summary>Coordinator agent endpoint, e.g. http://10.0.0.1:7443.</summary>
+    /// <summary>Coordinator agent endpoint, e.g. https://10.0.0.1:7443.</summary>
     public Uri? Coordinator { get; set; }
 
     /// <summary>Node name; the host name when not set.</summary>
@@ -17,7 +17,7 @@ public sealed class AgentOptions
     /// <summary>Prefix for every path the agent reads or writes.</summary>
     public string Root { get; set; } = "/";
 
-    /// <summary>The agent's own state (node id, journal), inside <see cref="Root"/>.</summary>
+    /// <summary>The agent's own state (node key and certificates, journal), inside <see cref="Root"/>.</summary>
     public string StateDir { get; set; } = "/var/lib/fleet-agent";
 
     /// <summary>Labels the operator gives the node (role=worker), for selectors.</summary>
@@ -46,6 +46,12 @@ public sealed class AgentOptions
 
     /// <summary>Size cap of a download when the step sets none.</summary>
     public long DownloadMaxBytes { get; set; } = 1L << 30;
+
+    /// <summary>Join token "id.secret" for `fleet-agent enroll`; a secret: never logged.</summary>
+    public string? Token { get; set; }
+
+    /// <summary>The coordinator CA's pin, sha256:HEX, for `fleet-agent enroll`.</summary>
+    public string? CaPin { get; set; }
 
     /// <summary>Folders searched for kubelet and kubeadm, inside <see cref="Root"/>.</summary>
     public IReadOnlyList<string> BinaryDirs { get; set; } = ["/usr/bin", "/usr/local/bin"];

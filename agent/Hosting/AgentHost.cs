@@ -1,4 +1,5 @@
 using Fleet.Agent.Configuration;
+using Fleet.Agent.Enrollment;
 using Fleet.Agent.Facts;
 using Fleet.Agent.Health;
 using Fleet.Agent.Session;
@@ -36,7 +37,19 @@ public static class AgentHost
         builder.Services.AddSerilog(logging.CreateLogger(), dispose: true);
         builder.Services.AddFleetAgent(options);
         configureServices?.Invoke(builder.Services);
-        return builder.Build();
+        var host = builder.Build();
+        try
+        {
+            // mTLS or nothing: the credentials are loaded now, so a node that is not enrolled stops here.
+            host.Services.GetRequiredService<GrpcChannel>();
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
+
+        return host;
     }
 
     public static IServiceCollection AddFleetAgent(this IServiceCollection services, AgentOptions options)
@@ -59,6 +72,7 @@ public static class AgentHost
         services.AddSingleton<INodeHealthCheck, KubeletCheck>();
         services.AddSingleton<INodeHealthCheck, CniPluginsCheck>();
         services.AddSingleton<INodeHealthCheck, ClockCheck>();
+        services.AddSingleton<INodeHealthCheck, CertificateCheck>();
         services.AddSingleton<HealthSampler>();
 
         services.AddSingleton<NodeArch>();
@@ -73,31 +87,46 @@ public static class AgentHost
         services.AddSingleton<StepSink>();
         services.AddSingleton<StepRunner>();
 
-        services.AddSingleton<NodeIdentity>();
+        services.AddSingleton<NodeCredentials>();
         services.AddSingleton(new HeartbeatInterval(options.HeartbeatInterval));
         services.AddSingleton(new Backoff(TimeSpan.FromSeconds(1), options.ReconnectCap, Random.Shared));
-        services.AddSingleton(_ => CreateChannel(options.Coordinator!));
+        services.AddSingleton(sp => CreateChannel(options.Coordinator!, sp.GetRequiredService<NodeCredentials>()));
         services.AddSingleton(sp => new AgentService.AgentServiceClient(sp.GetRequiredService<GrpcChannel>()));
         services.AddSingleton<AgentSession>();
         services.AddHostedService<CoordinatorConnection>();
+        services.AddHostedService<CertificateRenewer>();
+        return services;
+    }
+
+    /// <summary>The services `fleet-agent enroll` needs: paths and the credentials it writes.</summary>
+    public static IServiceCollection AddFleetEnrollment(this IServiceCollection services, AgentOptions options)
+    {
+        services.AddSingleton(options);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<HostPaths>();
+        services.AddSingleton<NodeCredentials>();
+        services.AddSingleton<EnrollmentClient>();
         return services;
     }
 
     /// <summary>
     /// One channel for the agent's lifetime: its HTTP/2 connection is re-established underneath, so
     /// reconnecting allocates nothing that accumulates. Keep-alive pings find half-open connections.
+    /// mTLS only: the node's credentials are loaded here, and the agent does not start without them.
     /// </summary>
-    private static GrpcChannel CreateChannel(Uri coordinator) => GrpcChannel.ForAddress(coordinator, new GrpcChannelOptions
+    private static GrpcChannel CreateChannel(Uri coordinator, NodeCredentials credentials)
     {
-        HttpHandler = new SocketsHttpHandler
+        if (coordinator.Scheme != Uri.UriSchemeHttps)
         {
-            ConnectTimeout = TimeSpan.FromSeconds(10),
-            KeepAlivePingDelay = TimeSpan.FromSeconds(20),
-            KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
-            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
-            PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
-        },
-        MaxReceiveMessageSize = 4 * 1024 * 1024,
-        MaxSendMessageSize = 4 * 1024 * 1024,
-    });
+            throw new NotEnrolledException($"the coordinator must be an https:// URL, not {coordinator}");
+        }
+
+        credentials.Load();
+        return GrpcChannel.ForAddress(coordinator, new GrpcChannelOptions
+        {
+            HttpHandler = CoordinatorTls.Handler(() => credentials.Ca, () => credentials.Certificate),
+            MaxReceiveMessageSize = 4 * 1024 * 1024,
+            MaxSendMessageSize = 4 * 1024 * 1024,
+        });
+    }
 }

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Fleet.Agent.Enrollment;
 using Fleet.Agent.Facts;
 using Fleet.Agent.Health;
 using Fleet.Agent.Steps;
@@ -16,7 +17,7 @@ namespace Fleet.Agent.Session;
 /// </summary>
 public sealed class AgentSession(
     AgentService.AgentServiceClient client,
-    NodeIdentity identity,
+    NodeCredentials credentials,
     FactsCollector facts,
     HealthSampler health,
     HeartbeatInterval interval,
@@ -32,8 +33,8 @@ public sealed class AgentSession(
         var hello = new Hello { Facts = await facts.CollectAsync(ct) };
         hello.FinishedStepIds.AddRange(steps.FinishedIds(1000));
         using var sessionCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var headers = new Metadata { { NodeIdentity.HeaderName, identity.NodeId } };
-        using var call = client.Connect(headers, cancellationToken: sessionCts.Token);
+        // Who this node is travels in the TLS client certificate, not in the call.
+        using var call = client.Connect(cancellationToken: sessionCts.Token);
 
         var outbox = Channel.CreateBounded<AgentMessage>(new BoundedChannelOptions(64) { SingleReader = true });
         await outbox.Writer.WriteAsync(new AgentMessage { Hello = hello }, ct);
@@ -91,7 +92,7 @@ public sealed class AgentSession(
                     {
                         accepted = true;
                         established();
-                        AgentLog.Connected(logger, identity.NodeId, interval.Current.TotalSeconds);
+                        AgentLog.Connected(logger, credentials.NodeId, interval.Current.TotalSeconds);
                     }
 
                     break;

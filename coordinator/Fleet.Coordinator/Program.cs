@@ -23,9 +23,12 @@ public static class Program
         var staleAfter = new Option<int>("--stale-after") { Description = "Missed heartbeats before a node is stale", DefaultValueFactory = _ => defaults.StaleAfterMissed };
         var offlineAfter = new Option<int>("--offline-after") { Description = "Missed heartbeats before a node is offline", DefaultValueFactory = _ => defaults.OfflineAfterMissed };
 
-        var root = new RootCommand("fleet-coordinator: the Fleet coordinator. Agents connect over gRPC; operators use fleetctl over the control socket.")
+        var tlsSan = new Option<string[]>("--tls-san") { Description = "Extra DNS name or IP address in the coordinator's TLS certificate (repeatable); localhost, loopback, the host name and --listen's address are always in it" };
+        var requireApproval = new Option<bool>("--require-approval") { Description = "Newly enrolled nodes receive no step until `fleetctl nodes approve NAME`" };
+        var controlListen = new Option<string>("--control-listen") { Description = "Also serve the control API on ADDRESS:PORT over TLS, to admin client certificates only (`fleetctl admin-cert create`)" };
+        var root = new RootCommand("fleet-coordinator: the Fleet coordinator. Agents enroll and connect over gRPC with mTLS; operators use fleetctl over the control socket.")
         {
-            listen, dataDir, socket, metrics, heartbeat, staleAfter, offlineAfter,
+            listen, dataDir, socket, metrics, heartbeat, staleAfter, offlineAfter, tlsSan, requireApproval, controlListen,
         };
         root.SetAction(async (parse, ct) =>
         {
@@ -42,6 +45,7 @@ public static class Program
 
             var metricsValue = parse.GetValue(metrics)!;
             var metricsEndPoint = metricsValue == "off" ? null : ParseEndPoint(metricsValue, e => errors.Add($"--metrics-listen: {e}"));
+            var controlEndPoint = parse.GetValue(controlListen) is { } c ? ParseEndPoint(c, e => errors.Add($"--control-listen: {e}")) : null;
             if (errors.Count > 0)
             {
                 await Console.Error.WriteLineAsync(string.Join('\n', errors.Select(e => $"fleet-coordinator: {e}")));
@@ -57,6 +61,9 @@ public static class Program
                 HeartbeatInterval = interval,
                 StaleAfterMissed = parse.GetValue(staleAfter),
                 OfflineAfterMissed = parse.GetValue(offlineAfter),
+                TlsNames = parse.GetValue(tlsSan) ?? [],
+                RequireApproval = parse.GetValue(requireApproval),
+                ControlListen = controlEndPoint,
             };
             return await RunAsync(options, ct);
         });
@@ -70,7 +77,8 @@ public static class Program
         {
             app = await CoordinatorApp.CreateAsync(options, ct: ct);
         }
-        catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+        catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException
+            or System.Security.Cryptography.CryptographicException)
         {
             await Console.Error.WriteLineAsync($"fleet-coordinator: {ex.Message}");
             return 1;
@@ -79,8 +87,12 @@ public static class Program
         await using (app)
         {
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Fleet.Coordinator");
-            app.Lifetime.ApplicationStarted.Register(() => CoordinatorLog.Started(
-                logger, Version, options.Listen.ToString(), options.Socket, options.MetricsListen?.ToString() ?? "off", options.DataDir));
+            app.Lifetime.ApplicationStarted.Register(() =>
+            {
+                CoordinatorLog.Started(logger, Version, options.Listen.ToString(), options.Socket, options.MetricsListen?.ToString() ?? "off", options.DataDir);
+                CoordinatorLog.Security(logger, app.Services.GetRequiredService<Security.CertificateAuthority>().Pin, string.Join(", ", CoordinatorApp.ServerNames(options).Distinct()),
+                    options.ControlListen?.ToString() ?? "off", options.RequireApproval);
+            });
             try
             {
                 await app.RunAsync(ct);

@@ -22,32 +22,88 @@ internal sealed class CtlContext(TextWriter stdout, TextWriter stderr, IReadOnly
         Recursive = true,
     };
 
+    public Option<string> Server { get; } = new("--server")
+    {
+        Description = "Reach the coordinator over TCP with TLS instead: https://HOST:PORT of its --control-listen (or FLEET_SERVER, or `server:` in ~/.config/fleet/config)",
+        Recursive = true,
+    };
+
+    public Option<string> Certificate { get; } = new("--cert") { Description = "Admin certificate for --server (fleetctl admin-cert create)", Recursive = true };
+
+    public Option<string> Key { get; } = new("--key") { Description = "The admin certificate's key for --server", Recursive = true };
+
+    public Option<string> Ca { get; } = new("--ca") { Description = "The Fleet CA certificate for --server (default: ca.crt beside --cert)", Recursive = true };
+
+    public IEnumerable<Option> Options => [Socket, Server, Certificate, Key, Ca];
+
     public DateTimeOffset Now => time.GetUtcNow();
 
     /// <summary>Runs a call against the coordinator; failures become one line on stderr and a non-zero exit code.</summary>
     public async Task<int> CallAsync(ParseResult parse, Func<ControlConnection, TextWriter, Task> call)
     {
-        var socket = parse.GetValue(Socket) ?? environment.GetValueOrDefault("FLEET_SOCKET") ?? ControlConnection.DefaultSocket;
-        using var connection = new ControlConnection(socket);
+        ControlConnection connection;
         try
         {
-            await call(connection, stdout);
-            return 0;
+            connection = Connect(parse);
         }
         catch (UsageException ex)
         {
             await stderr.WriteLineAsync($"fleetctl: {ex.Message}");
             return ExitUsage;
         }
-        catch (CommandFailedException ex)
+
+        using (connection)
         {
-            await stderr.WriteLineAsync($"fleetctl: {ex.Message}");
-            return ExitFailure;
+            try
+            {
+                await call(connection, stdout);
+                return 0;
+            }
+            catch (UsageException ex)
+            {
+                await stderr.WriteLineAsync($"fleetctl: {ex.Message}");
+                return ExitUsage;
+            }
+            catch (CommandFailedException ex)
+            {
+                await stderr.WriteLineAsync($"fleetctl: {ex.Message}");
+                return ExitFailure;
+            }
+            catch (RpcException ex)
+            {
+                await stderr.WriteLineAsync($"fleetctl: {connection.Explain(ex)}");
+                return ExitFailure;
+            }
         }
-        catch (RpcException ex)
+    }
+
+    /// <summary>The unix socket unless a server is given; each setting from its flag, else FLEET_*, else the config file.</summary>
+    private ControlConnection Connect(ParseResult parse)
+    {
+        var file = CtlConfig.Load(CtlConfig.DefaultPath(environment));
+        string? Setting(Option<string> flag, string env, string key) =>
+            parse.GetValue(flag) ?? environment.GetValueOrDefault(env) ?? file.GetValueOrDefault(key);
+
+        var socketGiven = parse.GetValue(Socket) ?? environment.GetValueOrDefault("FLEET_SOCKET");
+        var server = parse.GetValue(Server) ?? environment.GetValueOrDefault("FLEET_SERVER") ?? (socketGiven is null ? file.GetValueOrDefault("server") : null);
+        if (server is null)
         {
-            await stderr.WriteLineAsync($"fleetctl: {connection.Explain(ex)}");
-            return ExitFailure;
+            return ControlConnection.OverSocket(socketGiven ?? file.GetValueOrDefault("socket") ?? ControlConnection.DefaultSocket);
         }
+
+        if (!Uri.TryCreate(server, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttps)
+        {
+            throw new UsageException($"--server: \"{server}\" is not an https:// URL");
+        }
+
+        var certificate = Setting(Certificate, "FLEET_CERT", "cert");
+        var key = Setting(Key, "FLEET_KEY", "key");
+        if (certificate is null || key is null)
+        {
+            throw new UsageException("--server needs --cert and --key: an admin certificate from `fleetctl admin-cert create`");
+        }
+
+        var ca = Setting(Ca, "FLEET_CA", "ca") ?? Path.Join(Path.GetDirectoryName(Path.GetFullPath(certificate)), "ca.crt");
+        return ControlConnection.OverTls(uri, certificate, key, ca);
     }
 }

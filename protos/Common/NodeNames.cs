@@ -9,4 +9,10 @@ public static class NodeNames
         name.Length is > 0 and <= 63
         && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '-' or '.')
         && char.IsAsciiLetterOrDigit(name[0]) && char.IsAsciiLetterOrDigit(name[^1]);
+
+    /// <summary>What is wrong with a name, or null when it is a valid node name.</summary>
+    public static string? Problem(string name) =>
+        string.IsNullOrWhiteSpace(name) ? "missing"
+        : IsValid(name) ? null
+        : $"\"{name}\" is not a valid node name ({Rule})";
 }

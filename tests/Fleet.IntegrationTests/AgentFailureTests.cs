@@ -13,7 +13,13 @@ public sealed class AgentFailureTests : IDisposable
     [Fact]
     public async Task UnreachableCoordinator_RetriesWithOneLinePerAttemptAndGrowingBackoff()
     {
-        var nowhere = new Uri($"http://127.0.0.1:{FreePort.Next()}");
+        await using (var coordinator = await TestCoordinator.StartAsync(TestCoordinator.OptionsIn(_dir.Path)))
+        {
+            await using var enrolled = new TestAgent("pi-1", coordinator.AgentUri, _dir.Combine("pi-1"));
+            await enrolled.EnrollAsync(await coordinator.CreateTokenAsync(), coordinator.CaPin);
+        }
+
+        var nowhere = new Uri($"https://127.0.0.1:{FreePort.Next()}");
         await using var agent = new TestAgent("pi-1", nowhere, _dir.Combine("pi-1"));
         agent.Options.ReconnectCap = TimeSpan.FromMilliseconds(400);
 
@@ -39,10 +45,30 @@ public sealed class AgentFailureTests : IDisposable
         agent.Logs.Events.Where(e => e.MessageTemplate.Text.StartsWith("Session with", StringComparison.Ordinal)).ToList();
 
     [Fact]
+    public async Task NotEnrolled_RefusesToRunAndSaysToEnroll()
+    {
+        var (code, stderr) = await RunAgentProcessAsync("--coordinator", "https://127.0.0.1:7443", "--root", _dir.Path, "--name", "pi-1");
+
+        Assert.True(code == 2, $"exit code {code}: {stderr}");
+        Assert.StartsWith("fleet-agent: this node is not enrolled (", stderr);
+        Assert.Contains("run `fleet-agent enroll --coordinator https://HOST:7443 --token ID.SECRET --ca-pin sha256:HEX` first", stderr);
+        Assert.DoesNotContain("   at ", stderr);
+    }
+
+    [Fact]
+    public async Task PlainHttpCoordinator_IsRefused()
+    {
+        var (code, stderr) = await RunAgentProcessAsync("--coordinator", "http://127.0.0.1:7443", "--root", _dir.Path);
+
+        Assert.Equal(2, code);
+        Assert.Contains("is not an https:// URL", stderr);
+    }
+
+    [Fact]
     public async Task GarbledConfigFile_ExitsWithTheFileAndTheProblemNotAStackTrace()
     {
         var config = _dir.Combine("agent.json");
-        await File.WriteAllTextAsync(config, "{ \"coordinator\": \"http://127.0.0.1:7443\",\n  \"name\": \"pi-1\"\n  \"root\": \"/tmp\" }");
+        await File.WriteAllTextAsync(config, "{ \"coordinator\": \"https://127.0.0.1:7443\",\n  \"name\": \"pi-1\"\n  \"root\": \"/tmp\" }");
 
         var (code, stderr) = await RunAgentProcessAsync("--config", config);
 
@@ -55,7 +81,7 @@ public sealed class AgentFailureTests : IDisposable
     public async Task UnknownSettingInConfigFile_IsNamed()
     {
         var config = _dir.Combine("agent.json");
-        await File.WriteAllTextAsync(config, "{ \"cordinator\": \"http://127.0.0.1:7443\" }");
+        await File.WriteAllTextAsync(config, "{ \"cordinator\": \"https://127.0.0.1:7443\" }");
 
         var (code, stderr) = await RunAgentProcessAsync("--config", config);
 
@@ -63,11 +89,72 @@ public sealed class AgentFailureTests : IDisposable
         Assert.Contains("unknown setting \"cordinator\"", stderr);
     }
 
+    /// <summary>
+    /// fleet-agent.dll in the agent's own build output: this test folder also holds ASP.NET Core's
+    /// assemblies (the coordinator's), which resolve differently from the agent's own.
+    /// </summary>
+    private static string AgentDll()
+    {
+        var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));
+        var configuration = testBin.Parent!.Name; // bin/<Configuration>/net10.0
+        var repo = testBin;
+        while (repo is not null && !File.Exists(Path.Join(repo.FullName, "Fleet.sln")))
+        {
+            repo = repo.Parent;
+        }
+
+        return Path.Join(repo!.FullName, "agent", "bin", configuration, testBin.Name, "fleet-agent.dll");
+    }
+
+    [Fact]
+    public async Task EnrollCommand_TokenAndPinFromTheEnvironment_StoresCredentialsAndPrintsNoSecret()
+    {
+        await using var coordinator = await TestCoordinator.StartAsync(TestCoordinator.OptionsIn(_dir.Path));
+        var token = await coordinator.CreateTokenAsync(uses: 1);
+        var root = _dir.Combine("pi-1");
+        var environment = new Dictionary<string, string> { ["FLEET_TOKEN"] = token, ["FLEET_CA_PIN"] = coordinator.CaPin };
+
+        var (code, stderr, stdout) = await RunAgentProcessWithOutputAsync(environment, "enroll", "--coordinator", coordinator.AgentUri.ToString(), "--name", "pi-1", "--root", root);
+
+        Assert.True(code == 0, stderr);
+        Assert.Contains("Enrolled as node", stdout);
+        Assert.DoesNotContain(token[13..], stdout + stderr);
+        foreach (var file in new[] { "node.key", "node.crt", "ca.crt" })
+        {
+            Assert.True(File.Exists(Path.Join(root, "var/lib/fleet-agent", file)), file);
+        }
+
+        // The token allowed one use: a second node is refused, in one line.
+        var (again, againStderr, _) = await RunAgentProcessWithOutputAsync(environment, "enroll", "--coordinator", coordinator.AgentUri.ToString(), "--name", "pi-2", "--root", _dir.Combine("pi-2"));
+        Assert.Equal(1, again);
+        Assert.Equal($"fleet-agent: the coordinator refused the enrollment: Unauthenticated: join token {token[..12]} has been used as many times as it allows\n", againStderr);
+    }
+
+    [Fact]
+    public async Task EnrollCommand_WithoutToken_SaysWhatIsMissing()
+    {
+        var (code, stderr) = await RunAgentProcessAsync("enroll", "--coordinator", "https://127.0.0.1:7443", "--root", _dir.Path);
+
+        Assert.Equal(2, code);
+        Assert.StartsWith("fleet-agent: enroll needs --token and --ca-pin", stderr);
+    }
+
     /// <summary>Runs the built fleet-agent as its own process, as systemd would.</summary>
     private static async Task<(int Code, string Stderr)> RunAgentProcessAsync(params string[] args)
     {
+        var (code, stderr, _) = await RunAgentProcessWithOutputAsync(new Dictionary<string, string>(), args);
+        return (code, stderr);
+    }
+
+    private static async Task<(int Code, string Stderr, string Stdout)> RunAgentProcessWithOutputAsync(Dictionary<string, string> environment, params string[] args)
+    {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
-        start.ArgumentList.Add(Path.Join(AppContext.BaseDirectory, "fleet-agent.dll"));
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        start.ArgumentList.Add(AgentDll());
         foreach (var a in args)
         {
             start.ArgumentList.Add(a);
@@ -76,8 +163,8 @@ public sealed class AgentFailureTests : IDisposable
         start.Environment.Remove("FLEET_COORDINATOR");
         using var process = Process.Start(start)!;
         var stderr = process.StandardError.ReadToEndAsync();
-        await process.StandardOutput.ReadToEndAsync();
+        var stdout = await process.StandardOutput.ReadToEndAsync();
         await process.WaitForExitAsync().DefaultTimeout();
-        return (process.ExitCode, await stderr);
+        return (process.ExitCode, await stderr, stdout);
     }
 }

@@ -26,6 +26,7 @@ public sealed class Arm64EmulatedTests : IAsyncLifetime
         _coordinator = await TestCoordinator.StartAsync(TestCoordinator.OptionsIn(_dir.Path, heartbeat: TimeSpan.FromSeconds(1)));
         _artifacts = await ArtifactServer.StartAsync(Fixtures.Require(Fixtures.Artifacts));
         _x86 = new TestAgent("x86-1", _coordinator.AgentUri, _dir.Combine("x86-1"));
+        await _x86.EnrollAsync(await _coordinator.CreateTokenAsync(uses: 1), _coordinator.CaPin);
         await _x86.StartAsync();
     }
 
@@ -48,9 +49,16 @@ public sealed class Arm64EmulatedTests : IAsyncLifetime
 
     private string ArmLog => _dir.Combine("pi-arm64.log");
 
-    private void StartArm64Agent()
+    /// <summary>The published arm64 fleet-agent under qemu: `enroll` (CA pinned, key made by the arm64 process), then run.</summary>
+    private async Task StartArm64AgentAsync()
     {
         Directory.CreateDirectory(ArmRoot);
+        var enroll = await ArtifactTests.RunProcessAsync(
+            "qemu-aarch64", "-L", Fixtures.Require(Fixtures.Sysroot), Fixtures.Require(Fixtures.Arm64Agent), "enroll",
+            "--coordinator", _coordinator.AgentUri.ToString(), "--token", await _coordinator.CreateTokenAsync(uses: 1), "--ca-pin", _coordinator.CaPin,
+            "--name", "pi-arm64", "--root", ArmRoot);
+        Assert.True(enroll.Code == 0, $"the arm64 agent could not enroll: {enroll.Output}");
+
         // The shell sends the agent's output to a file, so no pipe needs draining; exec keeps one PID.
         var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
         string[] args =
@@ -74,7 +82,7 @@ public sealed class Arm64EmulatedTests : IAsyncLifetime
     [Fact]
     public async Task Arm64AgentUnderQemu_InstallsArm64PluginsAndKubectl_BesideAnAmd64Agent()
     {
-        StartArm64Agent();
+        await StartArm64AgentAsync();
         var nodes = await Eventually.Until(
             () => Fleetctl.NodesAsync(_coordinator.Socket),
             n => n.Count == 2 && n.All(x => x.GetProperty("connected").GetBoolean()) || _arm64!.HasExited,

@@ -37,6 +37,7 @@ public sealed class ArtifactTests : IAsyncLifetime
     {
         var agent = new TestAgent(name, _coordinator.AgentUri, _dir.Combine(name)) { Machine = machine };
         _agents.Add(agent);
+        await agent.EnrollAsync(await _coordinator.CreateTokenAsync(uses: 1), _coordinator.CaPin);
         await agent.StartAsync();
         await Eventually.Until(async () => (await Fleetctl.NodesAsync(_coordinator.Socket)).Any(n => n.Str("name") == name && n.GetProperty("connected").GetBoolean()), ok => ok, $"{name} is connected");
         return agent;

@@ -33,6 +33,7 @@ public sealed class ClusterTests : IAsyncLifetime
     {
         var agent = new TestAgent(name, _coordinator!.AgentUri, _dir.Combine(name), plugins);
         _agents.Add(agent);
+        await agent.EnrollAsync(await _coordinator.CreateTokenAsync(uses: 1), _coordinator.CaPin);
         await agent.StartAsync();
         return agent;
     }

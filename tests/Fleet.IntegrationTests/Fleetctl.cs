@@ -8,11 +8,13 @@ public static class Fleetctl
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
-    public static async Task<Result> RunAsync(params string[] args)
+    public static Task<Result> RunAsync(params string[] args) => RunWithEnvironmentAsync(new Dictionary<string, string?>(), args);
+
+    public static async Task<Result> RunWithEnvironmentAsync(IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
-        var code = await FleetCtl.RunAsync(args, stdout, stderr, new Dictionary<string, string?>());
+        var code = await FleetCtl.RunAsync(args, stdout, stderr, environment);
         return new Result(code, stdout.ToString(), stderr.ToString());
     }
 

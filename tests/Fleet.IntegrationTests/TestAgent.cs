@@ -1,9 +1,11 @@
 using Fleet.Agent.Configuration;
 using Fleet.Agent.Facts;
+using Fleet.Agent.Enrollment;
 using Fleet.Agent.Hosting;
 using Fleet.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Serilog;
 
 namespace Fleet.IntegrationTests;
 
@@ -40,7 +42,31 @@ public sealed class TestAgent : IAsyncDisposable
     /// <summary>Pretend uname(2) says this machine (e.g. aarch64), to exercise arch handling in-process.</summary>
     public string? Machine { get; init; }
 
-    public string NodeId => File.ReadAllText(Path.Join(Root, "var/lib/fleet-agent/node-id")).Trim();
+    public string StateDir => Path.Join(Root, Options.StateDir);
+
+    /// <summary>The node id in the agent's certificate.</summary>
+    public string NodeId
+    {
+        get
+        {
+            var credentials = new NodeCredentials(new HostPaths(Options));
+            credentials.Load();
+            return credentials.NodeId;
+        }
+    }
+
+    /// <summary>Replaces the agent's clock (the renewal test fakes it).</summary>
+    public TimeProvider? Time { get; set; }
+
+    /// <summary>`fleet-agent enroll`, in this process, logging to <see cref="Logs"/>.</summary>
+    public async Task EnrollAsync(string token, string caPin)
+    {
+        var services = new ServiceCollection()
+            .AddLogging(l => l.AddSerilog(new LoggerConfiguration().WriteTo.Sink(Logs).CreateLogger(), dispose: true))
+            .AddFleetEnrollment(Options);
+        await using var provider = services.BuildServiceProvider();
+        await provider.GetRequiredService<EnrollmentClient>().EnrollAsync(Options.Coordinator!, token, caPin, Name, CancellationToken.None).DefaultTimeout();
+    }
 
     public async Task StartAsync()
     {
@@ -49,6 +75,11 @@ public sealed class TestAgent : IAsyncDisposable
             if (Machine is { } machine)
             {
                 services.AddSingleton<IUname>(new FixedUname(machine));
+            }
+
+            if (Time is { } time)
+            {
+                services.AddSingleton(time);
             }
         });
         await _host.StartAsync().DefaultTimeout();

@@ -1,11 +1,16 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Fleet.Coordinator.Enrollment;
 using Fleet.Coordinator.Hosting;
+using Fleet.Coordinator.Security;
+using Fleet.V1;
+using Google.Protobuf.WellKnownTypes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Fleet.Testing;
 
-/// <summary>The real coordinator on Kestrel: agents on a loopback port, the control API on a unix socket.</summary>
+/// <summary>The real coordinator on Kestrel: agents on a loopback port (TLS), the control API on a unix socket.</summary>
 public sealed class TestCoordinator : IAsyncDisposable
 {
     private TestCoordinator(WebApplication app, CoordinatorOptions options, LogCollector logs)
@@ -21,7 +26,35 @@ public sealed class TestCoordinator : IAsyncDisposable
 
     public LogCollector Logs { get; }
 
-    public Uri AgentUri => new($"http://127.0.0.1:{Options.Listen.Port}");
+    public Uri AgentUri => new($"https://127.0.0.1:{Options.Listen.Port}");
+
+    public X509Certificate2 CaCertificate => Service<CertificateAuthority>().Certificate;
+
+    public string CaPin => Service<CertificateAuthority>().Pin;
+
+    /// <summary>A join token, as `fleetctl token create` makes it: "id.secret".</summary>
+    public async Task<string> CreateTokenAsync(int uses = 10, TimeSpan? ttl = null)
+    {
+        var request = new CreateTokenRequest { Uses = uses, Ttl = Duration.FromTimeSpan(ttl ?? TimeSpan.FromHours(1)) };
+        return (await Service<JoinTokens>().CreateAsync(request, CancellationToken.None)).SecretToken;
+    }
+
+    /// <summary>A gRPC channel over the control socket, as fleetctl uses it.</summary>
+    public Grpc.Net.Client.GrpcChannel ControlChannel() => Grpc.Net.Client.GrpcChannel.ForAddress("http://localhost", new Grpc.Net.Client.GrpcChannelOptions
+    {
+        HttpHandler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (_, ct) =>
+            {
+                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+                await socket.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(Socket), ct);
+                return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+            },
+        },
+    });
+
+    /// <summary>An HTTP handler that trusts only this coordinator's CA and presents <paramref name="clientCertificate"/> when given.</summary>
+    public SocketsHttpHandler Handler(X509Certificate2? clientCertificate = null) => TestTls.Handler(CaCertificate, clientCertificate);
 
     public string Socket => Options.Socket;
 
@@ -37,12 +70,29 @@ public sealed class TestCoordinator : IAsyncDisposable
         HeartbeatInterval = heartbeat ?? TimeSpan.FromMilliseconds(200),
     };
 
+    /// <summary>
+    /// Starts the coordinator. A port <see cref="FreePort"/> picked can be taken by another test's
+    /// connection before Kestrel binds it: then the TCP ports are picked again, up to three times.
+    /// </summary>
     public static async Task<TestCoordinator> StartAsync(CoordinatorOptions options, TimeProvider? time = null)
     {
-        var logs = new LogCollector();
-        var app = await CoordinatorApp.CreateAsync(options, logs.Configure, time);
-        await app.StartAsync().DefaultTimeout();
-        return new TestCoordinator(app, options, logs);
+        for (var attempt = 1; ; attempt++)
+        {
+            var logs = new LogCollector();
+            var app = await CoordinatorApp.CreateAsync(options, logs.Configure, time);
+            try
+            {
+                await app.StartAsync().DefaultTimeout();
+                return new TestCoordinator(app, options, logs);
+            }
+            catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException && attempt < 3)
+            {
+                await app.DisposeAsync();
+                options.Listen = new IPEndPoint(IPAddress.Loopback, FreePort.Next());
+                options.MetricsListen = options.MetricsListen is null ? null : new IPEndPoint(IPAddress.Loopback, FreePort.Next());
+                options.ControlListen = options.ControlListen is null ? null : new IPEndPoint(IPAddress.Loopback, FreePort.Next());
+            }
+        }
     }
 
     public async ValueTask DisposeAsync()

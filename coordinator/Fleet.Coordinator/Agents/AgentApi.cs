@@ -1,7 +1,9 @@
+using Fleet.Coordinator.Enrollment;
 using Fleet.Coordinator.Hosting;
 using Fleet.Coordinator.Metrics;
 using Fleet.Coordinator.Nodes;
 using Fleet.Coordinator.Steps;
+using Fleet.Coordinator.Security;
 using Fleet.V1;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
@@ -9,11 +11,16 @@ using Grpc.Core;
 namespace Fleet.Coordinator.Agents;
 
 /// <summary>
-/// The agents' Connect stream: identity from the connection, a validated Hello first, then
-/// heartbeats. One writer task drains the session's outbox; the newest stream of a node wins.
+/// The agents' API. Enrollment (no client certificate) is the <see cref="Enroller"/>'s; the Connect
+/// stream takes its identity from the client certificate, a validated Hello first (its node name
+/// must be the certificate's), then heartbeats. One writer task drains the session's outbox; the
+/// newest stream of a node wins.
 /// </summary>
 public sealed class AgentApi(
     INodeIdentityResolver identities,
+    CertificateAuthority ca,
+    Enroller enroller,
+    EnrollThrottle enrollThrottle,
     INodeStore store,
     AgentRegistry registry,
     FleetMetrics metrics,
@@ -23,9 +30,22 @@ public sealed class AgentApi(
     IHostApplicationLifetime lifetime,
     ILogger<AgentApi> logger) : AgentService.AgentServiceBase
 {
+    public override Task<CaCertificate> GetCaCertificate(GetCaCertificateRequest request, ServerCallContext context) =>
+        Task.FromResult(new CaCertificate { Der = Google.Protobuf.ByteString.CopyFrom(ca.Certificate.RawData) });
+
+    public override Task<EnrollResponse> Enroll(EnrollRequest request, ServerCallContext context)
+    {
+        enrollThrottle.Check(context);
+        return enroller.EnrollAsync(request, context.Peer, context.CancellationToken);
+    }
+
+    public override async Task<RenewCertificateResponse> RenewCertificate(RenewCertificateRequest request, ServerCallContext context) =>
+        await enroller.RenewAsync(await identities.ResolveAsync(context), request, context.Peer, context.CancellationToken);
+
     public override async Task Connect(IAsyncStreamReader<AgentMessage> requestStream, IServerStreamWriter<CoordinatorMessage> responseStream, ServerCallContext context)
     {
-        var nodeId = identities.Resolve(context);
+        var identity = await identities.ResolveAsync(context);
+        var nodeId = identity.NodeId;
         var ct = context.CancellationToken;
         if (!await requestStream.MoveNext(ct))
         {
@@ -40,6 +60,11 @@ public sealed class AgentApi(
             throw Reject(StatusCode.InvalidArgument, nodeId, $"invalid Hello: {string.Join("; ", problems)}");
         }
 
+        if (hello.Facts.NodeName != identity.Name)
+        {
+            throw Reject(StatusCode.PermissionDenied, nodeId, $"the Hello names node \"{hello.Facts.NodeName}\" but the client certificate is node \"{identity.Name}\"");
+        }
+
         try
         {
             await store.UpsertHelloAsync(nodeId, hello.Facts, time.GetUtcNow(), ct);
@@ -49,7 +74,7 @@ public sealed class AgentApi(
             throw Reject(StatusCode.AlreadyExists, nodeId, ex.Message);
         }
 
-        using var agent = new ConnectedAgent(nodeId, hello.Facts.NodeName, context.Peer);
+        using var agent = new ConnectedAgent(nodeId, hello.Facts.NodeName, context.Peer) { Approved = identity.Approved };
         if (registry.Attach(agent) is { } replaced)
         {
             CoordinatorLog.SessionReplaced(logger, agent.NodeName, replaced.Peer, agent.Peer);
@@ -69,7 +94,7 @@ public sealed class AgentApi(
         }
         catch (OperationCanceledException) when (agent.Closed.IsCancellationRequested)
         {
-            throw new RpcException(new Status(StatusCode.Aborted, "replaced by a newer session of this node"));
+            throw new RpcException(agent.CloseStatus);
         }
         catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
         {

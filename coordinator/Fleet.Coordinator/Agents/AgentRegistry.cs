@@ -29,4 +29,22 @@ public sealed class AgentRegistry
     /// <summary>Removes a stream, unless a newer one has taken its place already.</summary>
     public void Detach(ConnectedAgent agent) =>
         _agents.TryRemove(new KeyValuePair<string, ConnectedAgent>(agent.NodeId, agent));
+
+    /// <summary>Closes the stream of a node that was removed: its certificate is revoked, so it cannot come back.</summary>
+    public void Disconnect(string nodeName)
+    {
+        foreach (var agent in _agents.Values.Where(a => a.NodeName == nodeName))
+        {
+            agent.Close(Grpc.Core.StatusCode.PermissionDenied, "the node was removed (fleetctl nodes remove): its certificate is revoked");
+        }
+    }
+
+    /// <summary>A node that was approved while connected may receive steps from now on.</summary>
+    public void Approve(string nodeId)
+    {
+        if (_agents.TryGetValue(nodeId, out var agent))
+        {
+            agent.Approved = true;
+        }
+    }
 }

@@ -5,7 +5,8 @@ namespace Fleet.Coordinator.Agents;
 
 /// <summary>
 /// One open Connect stream. Everything sent to the agent goes through <see cref="Outbox"/>, drained
-/// by the stream's single writer; <see cref="Closed"/> fires when a newer stream replaces this one.
+/// by the stream's single writer; <see cref="Closed"/> fires when a newer stream replaces this one
+/// or the node is removed.
 /// </summary>
 public sealed class ConnectedAgent(string nodeId, string nodeName, string peer) : IDisposable
 {
@@ -17,11 +18,24 @@ public sealed class ConnectedAgent(string nodeId, string nodeName, string peer) 
 
     public string Peer { get; } = peer;
 
+    /// <summary>False while the node waits for `fleetctl nodes approve`: the step dispatcher sends it nothing.</summary>
+    public bool Approved { get; set; } = true;
+
     public Channel<CoordinatorMessage> Outbox { get; } = Channel.CreateBounded<CoordinatorMessage>(new BoundedChannelOptions(64) { SingleReader = true });
 
     public CancellationToken Closed => _replaced.Token;
 
-    public void Replace() => _replaced.Cancel();
+    /// <summary>Why the coordinator closed the stream, once <see cref="Closed"/> has fired.</summary>
+    public Grpc.Core.Status CloseStatus { get; private set; }
+
+    public void Replace() => Close(Grpc.Core.StatusCode.Aborted, "replaced by a newer session of this node");
+
+    /// <summary>Ends the stream from the coordinator's side with this status.</summary>
+    public void Close(Grpc.Core.StatusCode code, string reason)
+    {
+        CloseStatus = new Grpc.Core.Status(code, reason);
+        _replaced.Cancel();
+    }
 
     public void Dispose() => _replaced.Dispose();
 }

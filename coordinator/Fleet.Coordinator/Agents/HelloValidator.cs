@@ -1,3 +1,4 @@
+using Fleet.Coordinator.Nodes;
 using Fleet.V1;
 
 namespace Fleet.Coordinator.Agents;
@@ -14,13 +15,9 @@ public static class HelloValidator
             return problems;
         }
 
-        if (string.IsNullOrWhiteSpace(facts.NodeName))
+        if (NodeNames.Problem(facts.NodeName) is { } nameProblem)
         {
-            problems.Add("facts.node_name: missing");
-        }
-        else if (!NodeNames.IsValid(facts.NodeName))
-        {
-            problems.Add($"facts.node_name: \"{facts.NodeName}\" is not a valid node name ({NodeNames.Rule})");
+            problems.Add($"facts.node_name: {nameProblem}");
         }
 
         if (!facts.Arch.IsKnown())

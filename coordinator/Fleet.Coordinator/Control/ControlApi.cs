@@ -1,4 +1,6 @@
 using Fleet.Coordinator.Agents;
+using Fleet.Coordinator.Enrollment;
+using Fleet.Coordinator.Hosting;
 using Fleet.Coordinator.Nodes;
 using Fleet.V1;
 using Google.Protobuf.WellKnownTypes;
@@ -6,8 +8,18 @@ using Grpc.Core;
 
 namespace Fleet.Coordinator.Control;
 
-/// <summary>The operators' API behind fleetctl. Served only on the control socket.</summary>
-public sealed class ControlApi(INodeStore store, AgentRegistry registry, NodeStatusPolicy status, CatalogApi catalog, RunStepApi runs) : ControlService.ControlServiceBase
+/// <summary>The operators' API behind fleetctl. Served only on the control socket, or on TCP to admin certificates.</summary>
+public sealed class ControlApi(
+    INodeStore store,
+    IEnrollmentStore enrollments,
+    AgentRegistry registry,
+    NodeStatusPolicy status,
+    JoinTokens tokens,
+    AdminCertificates admins,
+    CatalogApi catalog,
+    RunStepApi runs,
+    TimeProvider time,
+    ILogger<ControlApi> logger) : ControlService.ControlServiceBase
 {
     public override Task<ApplyCatalogResponse> ApplyCatalog(ApplyCatalogRequest request, ServerCallContext context) =>
         catalog.ApplyAsync(request, context.CancellationToken);
@@ -51,6 +63,42 @@ public sealed class ControlApi(INodeStore store, AgentRegistry registry, NodeSta
         return ToNode(record);
     }
 
+    public override async Task<RemoveNodeResponse> RemoveNode(RemoveNodeRequest request, ServerCallContext context)
+    {
+        var name = RequireName(request.Name);
+        var revoked = await enrollments.RemoveAsync(name, time.GetUtcNow(), context.CancellationToken)
+            ?? throw new RpcException(new Status(StatusCode.NotFound, $"no enrolled node named \"{name}\""));
+        registry.Disconnect(name);
+        CoordinatorLog.NodeRemoved(logger, name, revoked);
+        return new RemoveNodeResponse { CertificatesRevoked = revoked };
+    }
+
+    public override async Task<Node> ApproveNode(ApproveNodeRequest request, ServerCallContext context)
+    {
+        var name = RequireName(request.Name);
+        var enrollment = await enrollments.ApproveAsync(name, context.CancellationToken)
+            ?? throw new RpcException(new Status(StatusCode.NotFound, $"no enrolled node named \"{name}\""));
+        registry.Approve(enrollment.NodeId);
+        CoordinatorLog.NodeApproved(logger, name);
+        var record = await store.FindByNameAsync(name, context.CancellationToken);
+        return record is null ? new Node { Id = enrollment.NodeId, Name = name, Approved = true } : ToNode(record);
+    }
+
+    public override Task<CreateTokenResponse> CreateToken(CreateTokenRequest request, ServerCallContext context) => tokens.CreateAsync(request, context.CancellationToken);
+
+    public override Task<ListTokensResponse> ListTokens(ListTokensRequest request, ServerCallContext context) => tokens.ListAsync(context.CancellationToken);
+
+    public override Task<Token> RevokeToken(RevokeTokenRequest request, ServerCallContext context) => tokens.RevokeAsync(request, context.CancellationToken);
+
+    public override Task<CreateAdminCertificateResponse> CreateAdminCertificate(CreateAdminCertificateRequest request, ServerCallContext context) =>
+        admins.CreateAsync(request, context.CancellationToken);
+
+    public override Task<RevokeAdminCertificateResponse> RevokeAdminCertificate(RevokeAdminCertificateRequest request, ServerCallContext context) =>
+        admins.RevokeAsync(request, context.CancellationToken);
+
+    private static string RequireName(string name) =>
+        string.IsNullOrWhiteSpace(name) ? throw new RpcException(new Status(StatusCode.InvalidArgument, "name: missing")) : name;
+
     private Node ToNode(NodeRecord record) => new()
     {
         Id = record.Id,
@@ -61,5 +109,6 @@ public sealed class ControlApi(INodeStore store, AgentRegistry registry, NodeSta
         Health = record.Health,
         FirstSeen = Timestamp.FromDateTimeOffset(record.FirstSeen),
         LastSeen = Timestamp.FromDateTimeOffset(record.LastSeen),
+        Approved = record.Approved,
     };
 }

@@ -37,6 +37,12 @@ public sealed class RunStepApi(INodeStore nodes, ICatalogStore catalogs, AgentRe
             problems.Add($"not connected: {string.Join(", ", disconnected)}");
         }
 
+        var unapproved = targets.Where(n => registry.Find(n.Id) is { Approved: false }).Select(n => n.Name).ToList();
+        if (unapproved.Count > 0)
+        {
+            problems.Add($"awaiting approval (fleetctl nodes approve NAME): {string.Join(", ", unapproved)}");
+        }
+
         if (problems.Count > 0)
         {
             throw Refuse($"refusing to run; nothing was sent:\n  {string.Join("\n  ", problems)}");

@@ -1,11 +1,16 @@
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 
 namespace Fleet.Coordinator.Hosting;
 
-/// <summary>The control API's unix socket file: cleared of a stale leftover before binding, locked down after.</summary>
-public static class ControlSocket
+/// <summary>
+/// The control API's unix socket file: cleared of a stale leftover before binding, locked down after
+/// (0660, and group <see cref="GroupName"/> when that group exists, so its members may use fleetctl).
+/// </summary>
+public static partial class ControlSocket
 {
     public const UnixFileMode Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite;
+    public const string GroupName = "fleet";
 
     /// <summary>Creates the folder and removes a socket file no process listens on; refuses one that is in use.</summary>
     public static void Prepare(string path)
@@ -32,6 +37,31 @@ public static class ControlSocket
         File.Delete(path);
     }
 
-    /// <summary>Owner and group may connect, nobody else (0660).</summary>
-    public static void Secure(string path) => File.SetUnixFileMode(path, Mode);
+    /// <summary>Owner and group may connect, nobody else (0660); the group is `fleet` when it exists.</summary>
+    public static void Secure(string path, string groupFile = "/etc/group")
+    {
+        File.SetUnixFileMode(path, Mode);
+        if (File.Exists(groupFile) && GroupId(File.ReadLines(groupFile), GroupName) is { } gid && chown(path, -1, gid) != 0)
+        {
+            throw new IOException($"cannot give {path} to group {GroupName} (gid {gid}): errno {Marshal.GetLastPInvokeError()}");
+        }
+    }
+
+    /// <summary>The id of a group in /etc/group lines (name:password:gid:members), or null when it is not there.</summary>
+    public static int? GroupId(IEnumerable<string> groupLines, string name)
+    {
+        foreach (var line in groupLines)
+        {
+            var fields = line.Split(':');
+            if (fields.Length >= 3 && fields[0] == name && int.TryParse(fields[2], out var gid))
+            {
+                return gid;
+            }
+        }
+
+        return null;
+    }
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int chown(string path, int owner, int group);
 }

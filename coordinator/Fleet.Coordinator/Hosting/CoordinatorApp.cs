@@ -1,11 +1,15 @@
+using System.Net;
 using Fleet.Coordinator.Agents;
 using Fleet.Coordinator.Catalog;
 using Fleet.Coordinator.Steps;
 using Fleet.Coordinator.Control;
+using Fleet.Coordinator.Enrollment;
 using Fleet.Coordinator.Metrics;
 using Fleet.Coordinator.Nodes;
+using Fleet.Coordinator.Security;
 using Fleet.Coordinator.Storage;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Prometheus;
 using Serilog;
 using Serilog.Events;
@@ -23,8 +27,13 @@ public static class CoordinatorApp
         TimeProvider? time = null,
         CancellationToken ct = default)
     {
+        time ??= TimeProvider.System;
         var database = new SqliteDatabase(options.DatabasePath);
         await database.MigrateAsync(ct);
+        var ca = CertificateAuthority.LoadOrCreate(options.DataDir, time.GetUtcNow());
+        var serverCertificate = ca.IssueServerCertificate(ServerNames(options), time.GetUtcNow());
+        var throttle = new AddressThrottle(options.ConnectionsPerSecondPerAddress, time);
+        var enrollThrottle = new EnrollThrottle(new AddressThrottle(options.EnrollmentsPerSecondPerAddress, time));
         ControlSocket.Prepare(options.Socket);
 
         var builder = WebApplication.CreateSlimBuilder();
@@ -35,8 +44,23 @@ public static class CoordinatorApp
             kestrel.Listen(options.Listen, l =>
             {
                 l.Protocols = HttpProtocols.Http2;
+                l.Use(throttle.Middleware);
                 l.Use(ListenerGate.Tag(ListenerGate.Agent));
+                // Enrollment has no client certificate yet; Connect requires one (the identity resolver).
+                l.UseHttps(Tls(serverCertificate, ca, ClientCertificateMode.AllowCertificate, c => ca.Verifies(c, time.GetUtcNow())));
             });
+            if (options.ControlListen is { } control)
+            {
+                kestrel.Listen(control, l =>
+                {
+                    l.Protocols = HttpProtocols.Http2;
+                    l.Use(throttle.Middleware);
+                    l.Use(ListenerGate.Tag(ListenerGate.Control));
+                    l.UseHttps(Tls(serverCertificate, ca, ClientCertificateMode.RequireCertificate, c =>
+                        ca.Verifies(c, time.GetUtcNow()) && ClientSubject.Of(c)?.Kind == ClientSubject.AdminKind));
+                });
+            }
+
             kestrel.ListenUnixSocket(options.Socket, l =>
             {
                 l.Protocols = HttpProtocols.Http2;
@@ -54,12 +78,19 @@ public static class CoordinatorApp
 
         var services = builder.Services;
         services.AddSingleton(options);
-        services.AddSingleton(time ?? TimeProvider.System);
+        services.AddSingleton(time);
         services.AddSingleton(database);
+        services.AddSingleton(ca);
         services.AddSingleton<INodeStore, SqliteNodeStore>();
+        services.AddSingleton<IJoinTokenStore, SqliteJoinTokenStore>();
+        services.AddSingleton<IEnrollmentStore, SqliteEnrollmentStore>();
+        services.AddSingleton<Enroller>();
+        services.AddSingleton(enrollThrottle);
+        services.AddSingleton<JoinTokens>();
+        services.AddSingleton<AdminCertificates>();
         services.AddSingleton<NodeStatusPolicy>();
         services.AddSingleton<AgentRegistry>();
-        services.AddSingleton<INodeIdentityResolver, HeaderNodeIdentityResolver>();
+        services.AddSingleton<INodeIdentityResolver, CertificateNodeIdentityResolver>();
         services.AddSingleton<FleetMetrics>();
         services.AddSingleton<ICatalogStore, SqliteCatalogStore>();
         services.AddSingleton<StepDispatcher>();
@@ -75,6 +106,7 @@ public static class CoordinatorApp
 
         var app = builder.Build();
         app.UseListenerGate();
+        app.UseAdminGate();
         app.MapGrpcService<AgentApi>();
         app.MapGrpcService<ControlApi>();
         app.MapGrpcHealthChecksService();
@@ -87,6 +119,29 @@ public static class CoordinatorApp
         app.Lifetime.ApplicationStarted.Register(() => ControlSocket.Secure(options.Socket));
         return app;
     }
+
+    /// <summary>The names in the coordinator's TLS certificate: loopback, the host name, the listen address, and --tls-san.</summary>
+    public static IEnumerable<string> ServerNames(CoordinatorOptions options)
+    {
+        string[] names = ["localhost", "127.0.0.1", "::1", Dns.GetHostName()];
+        var listen = options.Listen.Address.Equals(IPAddress.Any) || options.Listen.Address.Equals(IPAddress.IPv6Any) ? [] : new[] { options.Listen.Address.ToString() };
+        return names.Concat(listen).Concat(options.TlsNames);
+    }
+
+    private static HttpsConnectionAdapterOptions Tls(
+        System.Security.Cryptography.X509Certificates.X509Certificate2 certificate,
+        CertificateAuthority ca,
+        ClientCertificateMode mode,
+        Func<System.Security.Cryptography.X509Certificates.X509Certificate2, bool> validate) => new()
+    {
+        ServerCertificate = certificate,
+        ServerCertificateChain = [ca.Certificate],
+        ClientCertificateMode = mode,
+        // The Fleet CA is the only issuer trusted here, whatever the machine's trust store holds.
+        ClientCertificateValidation = (c, _, _) => validate(c),
+        HandshakeTimeout = TimeSpan.FromSeconds(10),
+        SslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13,
+    };
 
     private static Serilog.Core.Logger CreateLogger(Action<LoggerConfiguration>? configure)
     {

@@ -17,4 +17,37 @@ internal static partial class CoordinatorLog
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "fleet-coordinator {Version} listening for agents on {Listen}, control socket {Socket}, metrics {Metrics}, data {DataDir}")]
     public static partial void Started(ILogger logger, string version, string listen, string socket, string metrics, string dataDir);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "Refused the client certificate {Subject} from {Peer}: {Reason}")]
+    public static partial void IdentityRefused(ILogger logger, string subject, string peer, string reason);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Information, Message = "Enrolled node {Node} (id {NodeId}) with join token {TokenId} from {Peer}; certificate valid until {NotAfter:u}; awaiting approval: {AwaitingApproval}")]
+    public static partial void NodeEnrolled(ILogger logger, string node, string nodeId, string tokenId, string peer, DateTime notAfter, bool awaitingApproval);
+
+    [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "Refused an enrollment with join token {TokenId} from {Peer}: {Reason}")]
+    public static partial void EnrollmentRefused(ILogger logger, string tokenId, string peer, string reason);
+
+    [LoggerMessage(EventId = 9, Level = LogLevel.Information, Message = "Renewed the certificate of node {Node}; valid until {NotAfter:u}")]
+    public static partial void CertificateRenewed(ILogger logger, string node, DateTime notAfter);
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Join token {TokenId} created: {Uses} uses until {ExpiresAt:u}")]
+    public static partial void TokenCreated(ILogger logger, string tokenId, int uses, DateTimeOffset expiresAt);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Information, Message = "Join token {TokenId} revoked")]
+    public static partial void TokenRevoked(ILogger logger, string tokenId);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Warning, Message = "Node {Node} removed: {Revoked} certificates revoked")]
+    public static partial void NodeRemoved(ILogger logger, string node, int revoked);
+
+    [LoggerMessage(EventId = 13, Level = LogLevel.Information, Message = "Node {Node} approved")]
+    public static partial void NodeApproved(ILogger logger, string node);
+
+    [LoggerMessage(EventId = 14, Level = LogLevel.Information, Message = "Admin certificate {Serial} issued to {Admin}; valid until {NotAfter:u}")]
+    public static partial void AdminCertificateIssued(ILogger logger, string admin, string serial, DateTime notAfter);
+
+    [LoggerMessage(EventId = 16, Level = LogLevel.Warning, Message = "Admin certificate {Serial} of {Admin} revoked")]
+    public static partial void AdminCertificateRevoked(ILogger logger, string admin, string serial);
+
+    [LoggerMessage(EventId = 15, Level = LogLevel.Information, Message = "Agents enroll with CA pin {CaPin}; TLS names {TlsNames}; TCP control listener {ControlListen}; approval required: {RequireApproval}")]
+    public static partial void Security(ILogger logger, string caPin, string tlsNames, string controlListen, bool requireApproval);
 }

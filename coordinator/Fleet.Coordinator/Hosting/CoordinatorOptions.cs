@@ -28,5 +28,26 @@ public sealed class CoordinatorOptions
     /// <summary>How often the coordinator sends its clock to each agent.</summary>
     public TimeSpan PingInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Extra names (DNS or IP) in the coordinator's TLS certificate, besides localhost, loopback, the host name and the listen address.</summary>
+    public IReadOnlyList<string> TlsNames { get; set; } = [];
+
+    /// <summary>How long a node certificate is valid; agents renew at two thirds of it.</summary>
+    public TimeSpan NodeCertificateLifetime { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>How long an admin certificate (fleetctl over TCP) is valid.</summary>
+    public TimeSpan AdminCertificateLifetime { get; set; } = TimeSpan.FromDays(365);
+
+    /// <summary>Newly enrolled nodes receive no step until `fleetctl nodes approve`.</summary>
+    public bool RequireApproval { get; set; }
+
+    /// <summary>Optional TCP control listener (TLS, admin client certificate required); null: the unix socket only.</summary>
+    public IPEndPoint? ControlListen { get; set; }
+
+    /// <summary>New connections a single address may open per second on a TLS port before more are dropped, before any TLS work.</summary>
+    public int ConnectionsPerSecondPerAddress { get; set; } = 20;
+
+    /// <summary>Enroll calls a single address may make per second; more get ResourceExhausted, before the token is looked at.</summary>
+    public int EnrollmentsPerSecondPerAddress { get; set; } = 5;
+
     public string DatabasePath => Path.Join(DataDir, "fleet.db");
 }

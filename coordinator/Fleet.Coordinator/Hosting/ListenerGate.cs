@@ -5,8 +5,9 @@ namespace Fleet.Coordinator.Hosting;
 
 /// <summary>
 /// Each listener serves only its own API: agents' gRPC on the agent port, the control API on the
-/// unix socket, metrics on the metrics port. Connections are tagged by the listener that accepted
-/// them; a request for another listener's API gets 404, so the control API has no TCP path.
+/// unix socket (and on the optional TCP control listener, behind admin certificates), metrics on the
+/// metrics port. Connections are tagged by the listener that accepted them; a request for another
+/// listener's API gets 404, so the control API is never served on the agent port.
 /// </summary>
 public static class ListenerGate
 {

@@ -7,7 +7,7 @@ namespace Fleet.Coordinator.Nodes;
 
 public sealed class SqliteNodeStore(SqliteDatabase database) : INodeStore
 {
-    private const string Columns = "id, name, facts, health, first_seen, last_seen";
+    private const string Select = "SELECT n.id, n.name, n.facts, n.health, n.first_seen, n.last_seen, COALESCE(e.approved, 1) FROM nodes n LEFT JOIN enrollments e ON e.node_id = n.id";
 
     public async Task UpsertHelloAsync(string nodeId, NodeFacts facts, DateTimeOffset at, CancellationToken ct)
     {
@@ -59,7 +59,7 @@ public sealed class SqliteNodeStore(SqliteDatabase database) : INodeStore
     {
         await using var connection = await database.OpenAsync(ct);
         await using var query = connection.CreateCommand();
-        query.CommandText = $"SELECT {Columns} FROM nodes ORDER BY name";
+        query.CommandText = $"{Select} ORDER BY n.name";
         return await ReadAllAsync(query, ct);
     }
 
@@ -67,7 +67,7 @@ public sealed class SqliteNodeStore(SqliteDatabase database) : INodeStore
     {
         await using var connection = await database.OpenAsync(ct);
         await using var query = connection.CreateCommand();
-        query.CommandText = $"SELECT {Columns} FROM nodes WHERE name = $name";
+        query.CommandText = $"{Select} WHERE n.name = $name";
         query.Parameters.AddWithValue("$name", name);
         return (await ReadAllAsync(query, ct)).SingleOrDefault();
     }
@@ -84,7 +84,8 @@ public sealed class SqliteNodeStore(SqliteDatabase database) : INodeStore
                 Facts: NodeFacts.Parser.ParseFrom((byte[])reader.GetValue(2)),
                 Health: reader.IsDBNull(3) ? null : HealthSample.Parser.ParseFrom((byte[])reader.GetValue(3)),
                 FirstSeen: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)),
-                LastSeen: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5))));
+                LastSeen: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)),
+                Approved: reader.GetInt64(6) != 0));
         }
 
         return nodes;

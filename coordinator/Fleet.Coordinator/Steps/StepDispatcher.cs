@@ -8,7 +8,7 @@ namespace Fleet.Coordinator.Steps;
 /// Sends steps to connected agents and routes their updates and results back to whoever waits.
 /// A step whose agent reconnects is sent again: the agent answers it from its journal or from the
 /// run still in progress, never runs it twice. Results are accepted only from the node the step
-/// was sent to (identity from the connection).
+/// was sent to (identity from the connection). A node awaiting approval is sent nothing.
 /// </summary>
 public sealed class StepDispatcher(AgentRegistry registry)
 {
@@ -27,12 +27,12 @@ public sealed class StepDispatcher(AgentRegistry registry)
 
         try
         {
-            if (registry.Find(nodeId) is { } agent)
+            if (registry.Find(nodeId) is { Approved: true } agent)
             {
                 await agent.Outbox.Writer.WriteAsync(new CoordinatorMessage { StepRequest = request }, ct);
             }
 
-            // Not connected now: sent when the agent attaches (see Resend).
+            // Not connected (or not approved) now: sent when the agent attaches (see Resend).
             return await pending.Result.Task.WaitAsync(wait, ct);
         }
         catch (TimeoutException)
@@ -57,6 +57,11 @@ public sealed class StepDispatcher(AgentRegistry registry)
     /// <summary>A node (re)attached: send it every step still waiting for it.</summary>
     public async Task ResendAsync(ConnectedAgent agent, CancellationToken ct)
     {
+        if (!agent.Approved)
+        {
+            return; // a node awaiting `fleetctl nodes approve` receives no step
+        }
+
         foreach (var pending in _pending.Values.Where(p => p.NodeId == agent.NodeId))
         {
             await agent.Outbox.Writer.WriteAsync(new CoordinatorMessage { StepRequest = pending.Request }, ct);

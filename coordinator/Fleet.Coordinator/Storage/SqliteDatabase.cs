@@ -28,6 +28,38 @@ public sealed class SqliteDatabase
             applied_at  INTEGER NOT NULL                    -- unix milliseconds
         );
         """,
+        """
+        -- Join tokens: the secret is kept only as its SHA-256 (it is 192 random bits, so no slow hash is needed).
+        CREATE TABLE join_tokens (
+            id             TEXT PRIMARY KEY,
+            secret_sha256  BLOB NOT NULL,
+            labels         TEXT NOT NULL,     -- JSON object
+            uses_allowed   INTEGER NOT NULL,
+            uses           INTEGER NOT NULL DEFAULT 0,
+            created_at     INTEGER NOT NULL,  -- unix milliseconds
+            expires_at     INTEGER NOT NULL,
+            revoked_at     INTEGER
+        );
+        -- Enrolled nodes: the name and id their certificates carry, and whether an operator approved them.
+        CREATE TABLE enrollments (
+            node_id      TEXT PRIMARY KEY,
+            name         TEXT NOT NULL UNIQUE,
+            approved     INTEGER NOT NULL,
+            token_id     TEXT NOT NULL,
+            enrolled_at  INTEGER NOT NULL
+        );
+        -- Every client certificate the CA issued; a connection's certificate must be here and not revoked.
+        CREATE TABLE certificates (
+            serial      TEXT PRIMARY KEY,     -- lowercase hex
+            kind        TEXT NOT NULL,        -- fleet-nodes | fleet-admins
+            name        TEXT NOT NULL,        -- subject CN
+            node_id     TEXT,                 -- node certificates only
+            not_before  INTEGER NOT NULL,
+            not_after   INTEGER NOT NULL,
+            revoked_at  INTEGER
+        );
+        CREATE INDEX certificates_node_id ON certificates (node_id);
+        """,
     ];
 
     private readonly string _connectionString;

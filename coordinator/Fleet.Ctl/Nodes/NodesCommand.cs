@@ -7,7 +7,7 @@ using Spectre.Console;
 
 namespace Fleet.Ctl.Nodes;
 
-/// <summary>fleetctl nodes list | get NAME.</summary>
+/// <summary>fleetctl nodes list | get NAME | remove NAME | approve NAME.</summary>
 internal static class NodesCommand
 {
     public static Command Create(CtlContext ctx)
@@ -15,7 +15,33 @@ internal static class NodesCommand
         var nodes = new Command("nodes", "Nodes: what each one is and how healthy it is");
         nodes.Subcommands.Add(List(ctx));
         nodes.Subcommands.Add(Get(ctx));
+        nodes.Subcommands.Add(Remove(ctx));
+        nodes.Subcommands.Add(Approve(ctx));
         return nodes;
+    }
+
+    private static Command Remove(CtlContext ctx)
+    {
+        var name = new Argument<string>("name") { Description = "The node's name" };
+        var remove = new Command("remove", "Remove a node: revoke its certificates (its next connect is refused) and forget it") { name };
+        remove.SetAction((parse, ct) => ctx.CallAsync(parse, async (connection, stdout) =>
+        {
+            var response = await connection.Client.RemoveNodeAsync(new RemoveNodeRequest { Name = parse.GetValue(name) }, deadline: ControlConnection.Deadline, cancellationToken: ct);
+            await stdout.WriteLineAsync($"node {parse.GetValue(name)} removed; {response.CertificatesRevoked} certificate(s) revoked");
+        }));
+        return remove;
+    }
+
+    private static Command Approve(CtlContext ctx)
+    {
+        var name = new Argument<string>("name") { Description = "The node's name" };
+        var approve = new Command("approve", "Approve an enrolled node (coordinator started with --require-approval): it may receive steps") { name };
+        approve.SetAction((parse, ct) => ctx.CallAsync(parse, async (connection, stdout) =>
+        {
+            await connection.Client.ApproveNodeAsync(new ApproveNodeRequest { Name = parse.GetValue(name) }, deadline: ControlConnection.Deadline, cancellationToken: ct);
+            await stdout.WriteLineAsync($"node {parse.GetValue(name)} approved");
+        }));
+        return approve;
     }
 
     private static Command List(CtlContext ctx)
@@ -127,7 +153,7 @@ internal static class NodesCommand
         void Row(string field, string value) => facts.AddRow(field, value);
         Row("Name", Markup.Escape(v.Name));
         Row("Id", v.Id);
-        Row("Status", $"{Terminal.StatusMarkup(v.Status)}{(v.Connected ? " (connected)" : " (not connected)")}");
+        Row("Status", $"{Terminal.StatusMarkup(v.Status)}{(v.Connected ? " (connected)" : " (not connected)")}{(v.Approved ? "" : ", awaiting approval")}");
         Row("Arch", $"{v.Arch} ({Markup.Escape(v.RawMachine)})");
         Row("Board", Terminal.OrDash(v.Board));
         Row("OS", Terminal.OrDash(v.Os));

@@ -15,7 +15,7 @@ public sealed class AgentConfigLoaderTests : IDisposable
     /// <summary>Each setting: its file key, environment variable, flag, and three values to layer.</summary>
     public static TheoryData<string, string, string, string, string, string> Layers => new()
     {
-        { "coordinator", "FLEET_COORDINATOR", "--coordinator", "http://file.example:7443", "http://env.example:7443", "https://flag.example:7443" },
+        { "coordinator", "FLEET_COORDINATOR", "--coordinator", "https://file.example:7443", "https://env.example:7443", "https://flag.example:7443" },
         { "name", "FLEET_NAME", "--name", "file-node", "env-node", "flag-node" },
         { "root", "FLEET_ROOT", "--root", "/file-root", "/env-root", "/flag-root" },
         { "stateDir", "FLEET_STATE_DIR", "--state-dir", "/file/state", "/env/state", "/flag/state" },
@@ -74,7 +74,7 @@ public sealed class AgentConfigLoaderTests : IDisposable
     {
         var file = WriteConfig(new()
         {
-            ["coordinator"] = "http://file.example:7443",
+            ["coordinator"] = "https://file.example:7443",
             ["name"] = "file-node",
             ["root"] = "/file-root",
             ["stateDir"] = "/file/state",
@@ -92,7 +92,7 @@ public sealed class AgentConfigLoaderTests : IDisposable
 
         var options = AgentConfigLoader.Load(file, true, environment, flags);
 
-        Assert.Equal(new Uri("http://file.example:7443"), options.Coordinator);
+        Assert.Equal(new Uri("https://file.example:7443"), options.Coordinator);
         Assert.Equal("env-node", options.Name);
         Assert.Equal("/flag-root", options.Root);
         Assert.Equal("/file/state", options.StateDir);
@@ -102,10 +102,10 @@ public sealed class AgentConfigLoaderTests : IDisposable
     [Fact]
     public void Load_NothingButCoordinator_KeepsDefaults()
     {
-        var options = AgentConfigLoader.Load(_dir.Resolve("/absent.json"), false, Env(("FLEET_COORDINATOR", "http://10.0.0.1:7443")), NoFlags);
+        var options = AgentConfigLoader.Load(_dir.Resolve("/absent.json"), false, Env(("FLEET_COORDINATOR", "https://10.0.0.1:7443")), NoFlags);
 
         var defaults = new AgentOptions();
-        Assert.Equal(new Uri("http://10.0.0.1:7443"), options.Coordinator);
+        Assert.Equal(new Uri("https://10.0.0.1:7443"), options.Coordinator);
         Assert.Null(options.Name);
         Assert.Equal(defaults.Root, options.Root);
         Assert.Equal(defaults.StateDir, options.StateDir);
@@ -119,7 +119,7 @@ public sealed class AgentConfigLoaderTests : IDisposable
     [Fact]
     public void Load_GarbledJson_NamesFileAndSaysNotValidJson()
     {
-        var file = _dir.Write("/agent.json", "{ \"coordinator\": \"http://a:1\",\n  \"name\": ");
+        var file = _dir.Write("/agent.json", "{ \"coordinator\": \"https://a:1\",\n  \"name\": ");
 
         var ex = Assert.Throws<ConfigException>(() => AgentConfigLoader.Load(file, true, NoEnvironment, NoFlags));
 
@@ -131,7 +131,7 @@ public sealed class AgentConfigLoaderTests : IDisposable
     [Fact]
     public void Load_CommentsAndTrailingCommas_AreAccepted()
     {
-        var file = _dir.Write("/agent.json", "{\n  // where the coordinator listens\n  \"coordinator\": \"http://a:1\",\n  \"name\": \"n1\",\n}\n");
+        var file = _dir.Write("/agent.json", "{\n  // where the coordinator listens\n  \"coordinator\": \"https://a:1\",\n  \"name\": \"n1\",\n}\n");
 
         var options = AgentConfigLoader.Load(file, true, NoEnvironment, NoFlags);
 
@@ -141,7 +141,7 @@ public sealed class AgentConfigLoaderTests : IDisposable
     [Fact]
     public void Load_JsonArrayAtTop_IsRefused()
     {
-        var file = _dir.Write("/agent.json", "[\"http://a:1\"]");
+        var file = _dir.Write("/agent.json", "[\"https://a:1\"]");
 
         var ex = Assert.Throws<ConfigException>(() => AgentConfigLoader.Load(file, true, NoEnvironment, NoFlags));
 
@@ -152,7 +152,7 @@ public sealed class AgentConfigLoaderTests : IDisposable
     [Fact]
     public void Load_UnknownKey_NamesTheKey()
     {
-        var file = WriteConfig(new() { ["coordinator"] = "http://a:1", ["heartbeat"] = "5s" });
+        var file = WriteConfig(new() { ["coordinator"] = "https://a:1", ["heartbeat"] = "5s" });
 
         var ex = Assert.Throws<ConfigException>(() => AgentConfigLoader.Load(file, true, NoEnvironment, NoFlags));
 
@@ -164,7 +164,7 @@ public sealed class AgentConfigLoaderTests : IDisposable
     [Fact]
     public void Load_KeyInWrongCase_IsUnknown()
     {
-        var file = WriteConfig(new() { ["Coordinator"] = "http://a:1" });
+        var file = WriteConfig(new() { ["Coordinator"] = "https://a:1" });
 
         var ex = Assert.Throws<ConfigException>(() => AgentConfigLoader.Load(file, true, NoEnvironment, NoFlags));
 
@@ -174,7 +174,7 @@ public sealed class AgentConfigLoaderTests : IDisposable
     [Fact]
     public void Load_BadDurationInFile_NamesFileKeyAndValue()
     {
-        var file = WriteConfig(new() { ["coordinator"] = "http://a:1", ["heartbeatInterval"] = "soon" });
+        var file = WriteConfig(new() { ["coordinator"] = "https://a:1", ["heartbeatInterval"] = "soon" });
 
         var ex = Assert.Throws<ConfigException>(() => AgentConfigLoader.Load(file, true, NoEnvironment, NoFlags));
 
@@ -185,7 +185,7 @@ public sealed class AgentConfigLoaderTests : IDisposable
     [Fact]
     public void Load_BadDurationInEnvironment_NamesVariableAndValue()
     {
-        var environment = new Dictionary<string, string?> { ["FLEET_COORDINATOR"] = "http://a:1", ["FLEET_RECONNECT_CAP"] = "-3s" };
+        var environment = new Dictionary<string, string?> { ["FLEET_COORDINATOR"] = "https://a:1", ["FLEET_RECONNECT_CAP"] = "-3s" };
 
         var ex = Assert.Throws<ConfigException>(() => AgentConfigLoader.Load(_dir.Resolve("/absent.json"), false, environment, NoFlags));
 
@@ -196,7 +196,7 @@ public sealed class AgentConfigLoaderTests : IDisposable
     [Fact]
     public void Load_BadDurationInFlag_NamesFlagAndValue()
     {
-        var flags = new Dictionary<string, string> { ["--coordinator"] = "http://a:1", ["--heartbeat-interval"] = "5 parsecs" };
+        var flags = new Dictionary<string, string> { ["--coordinator"] = "https://a:1", ["--heartbeat-interval"] = "5 parsecs" };
 
         var ex = Assert.Throws<ConfigException>(() => AgentConfigLoader.Load(_dir.Resolve("/absent.json"), false, NoEnvironment, flags));
 
@@ -211,7 +211,7 @@ public sealed class AgentConfigLoaderTests : IDisposable
     [InlineData("ms")]
     public void Load_NonPositiveOrEmptyDuration_IsRefused(string value)
     {
-        var flags = new Dictionary<string, string> { ["--coordinator"] = "http://a:1", ["--heartbeat-interval"] = value };
+        var flags = new Dictionary<string, string> { ["--coordinator"] = "https://a:1", ["--heartbeat-interval"] = value };
 
         var ex = Assert.Throws<ConfigException>(() => AgentConfigLoader.Load(_dir.Resolve("/absent.json"), false, NoEnvironment, flags));
 
@@ -221,7 +221,7 @@ public sealed class AgentConfigLoaderTests : IDisposable
     [Fact]
     public void Load_DurationAsJsonNumber_IsSeconds()
     {
-        var file = _dir.Write("/agent.json", "{ \"coordinator\": \"http://a:1\", \"heartbeatInterval\": 15 }");
+        var file = _dir.Write("/agent.json", "{ \"coordinator\": \"https://a:1\", \"heartbeatInterval\": 15 }");
 
         var options = AgentConfigLoader.Load(file, true, NoEnvironment, NoFlags);
 
@@ -235,7 +235,7 @@ public sealed class AgentConfigLoaderTests : IDisposable
     [InlineData("--systemctl-path", "systemctl")]
     public void Load_RelativePathFlag_IsRefused(string flag, string value)
     {
-        var flags = new Dictionary<string, string> { ["--coordinator"] = "http://a:1", [flag] = value };
+        var flags = new Dictionary<string, string> { ["--coordinator"] = "https://a:1", [flag] = value };
 
         var ex = Assert.Throws<ConfigException>(() => AgentConfigLoader.Load(_dir.Resolve("/absent.json"), false, NoEnvironment, flags));
 
@@ -245,7 +245,7 @@ public sealed class AgentConfigLoaderTests : IDisposable
     [Fact]
     public void Load_RelativeRootInFile_IsRefused()
     {
-        var file = WriteConfig(new() { ["coordinator"] = "http://a:1", ["root"] = "sandbox" });
+        var file = WriteConfig(new() { ["coordinator"] = "https://a:1", ["root"] = "sandbox" });
 
         var ex = Assert.Throws<ConfigException>(() => AgentConfigLoader.Load(file, true, NoEnvironment, NoFlags));
 
@@ -255,7 +255,7 @@ public sealed class AgentConfigLoaderTests : IDisposable
     [Fact]
     public void Load_RelativeBinaryDir_IsRefused()
     {
-        var environment = new Dictionary<string, string?> { ["FLEET_COORDINATOR"] = "http://a:1", ["FLEET_BINARY_DIRS"] = "/usr/bin,opt/bin" };
+        var environment = new Dictionary<string, string?> { ["FLEET_COORDINATOR"] = "https://a:1", ["FLEET_BINARY_DIRS"] = "/usr/bin,opt/bin" };
 
         var ex = Assert.Throws<ConfigException>(() => AgentConfigLoader.Load(_dir.Resolve("/absent.json"), false, environment, NoFlags));
 
@@ -278,7 +278,7 @@ public sealed class AgentConfigLoaderTests : IDisposable
     [Fact]
     public void Load_EmptyNameFlag_IsRefused()
     {
-        var flags = new Dictionary<string, string> { ["--coordinator"] = "http://a:1", ["--name"] = "  " };
+        var flags = new Dictionary<string, string> { ["--coordinator"] = "https://a:1", ["--name"] = "  " };
 
         var ex = Assert.Throws<ConfigException>(() => AgentConfigLoader.Load(_dir.Resolve("/absent.json"), false, NoEnvironment, flags));
 
@@ -291,7 +291,7 @@ public sealed class AgentConfigLoaderTests : IDisposable
     [InlineData("-pi")]
     public void Load_NameKubernetesWouldRefuse_IsRefused(string name)
     {
-        var flags = new Dictionary<string, string> { ["--coordinator"] = "http://a:1", ["--name"] = name };
+        var flags = new Dictionary<string, string> { ["--coordinator"] = "https://a:1", ["--name"] = name };
 
         var ex = Assert.Throws<ConfigException>(() => AgentConfigLoader.Load(_dir.Resolve("/absent.json"), false, NoEnvironment, flags));
 
@@ -301,9 +301,9 @@ public sealed class AgentConfigLoaderTests : IDisposable
     [Fact]
     public void Load_MissingDefaultFile_IsFine()
     {
-        var options = AgentConfigLoader.Load(_dir.Resolve("/etc/fleet/agent.json"), false, NoEnvironment, Flags(("--coordinator", "http://a:1")));
+        var options = AgentConfigLoader.Load(_dir.Resolve("/etc/fleet/agent.json"), false, NoEnvironment, Flags(("--coordinator", "https://a:1")));
 
-        Assert.Equal(new Uri("http://a:1"), options.Coordinator);
+        Assert.Equal(new Uri("https://a:1"), options.Coordinator);
     }
 
     [Fact]
@@ -311,7 +311,7 @@ public sealed class AgentConfigLoaderTests : IDisposable
     {
         var missing = _dir.Resolve("/etc/fleet/agent.json");
 
-        var ex = Assert.Throws<ConfigException>(() => AgentConfigLoader.Load(missing, true, NoEnvironment, Flags(("--coordinator", "http://a:1"))));
+        var ex = Assert.Throws<ConfigException>(() => AgentConfigLoader.Load(missing, true, NoEnvironment, Flags(("--coordinator", "https://a:1"))));
 
         Assert.Equal($"{missing}: no such file", ex.Message);
     }
@@ -331,7 +331,7 @@ public sealed class AgentConfigLoaderTests : IDisposable
     [Fact]
     public void Load_RequiredCniPluginsFromJsonArray_IsTheList()
     {
-        var file = _dir.Write("/agent.json", "{ \"coordinator\": \"http://a:1\", \"requiredCniPlugins\": [\"loopback\", \"flannel\"] }");
+        var file = _dir.Write("/agent.json", "{ \"coordinator\": \"https://a:1\", \"requiredCniPlugins\": [\"loopback\", \"flannel\"] }");
 
         var options = AgentConfigLoader.Load(file, true, NoEnvironment, NoFlags);
 
@@ -343,7 +343,7 @@ public sealed class AgentConfigLoaderTests : IDisposable
     {
         var environment = new Dictionary<string, string?>
         {
-            ["FLEET_COORDINATOR"] = "http://a:1",
+            ["FLEET_COORDINATOR"] = "https://a:1",
             ["FLEET_REQUIRED_CNI_PLUGINS"] = "bridge, loopback,,portmap ",
         };
 
@@ -355,7 +355,7 @@ public sealed class AgentConfigLoaderTests : IDisposable
     [Fact]
     public void Load_ListOfNonStrings_IsRefused()
     {
-        var file = _dir.Write("/agent.json", "{ \"coordinator\": \"http://a:1\", \"requiredCniPlugins\": [\"loopback\", 3] }");
+        var file = _dir.Write("/agent.json", "{ \"coordinator\": \"https://a:1\", \"requiredCniPlugins\": [\"loopback\", 3] }");
 
         var ex = Assert.Throws<ConfigException>(() => AgentConfigLoader.Load(file, true, NoEnvironment, NoFlags));
 
@@ -363,12 +363,24 @@ public sealed class AgentConfigLoaderTests : IDisposable
         Assert.Contains(file, ex.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("http://10.0.0.1:7443")]
+    [InlineData("ftp://10.0.0.1")]
+    public void Load_CoordinatorNotHttps_IsRefusedBecauseTheAgentSpeaksMtlsOnly(string url)
+    {
+        var flags = new Dictionary<string, string> { ["--coordinator"] = url };
+
+        var ex = Assert.Throws<ConfigException>(() => AgentConfigLoader.Load(_dir.Resolve("/absent.json"), false, NoEnvironment, flags));
+
+        Assert.Equal($"flag --coordinator: \"{url}\" is not an https:// URL (the agent speaks to the coordinator over mTLS only)", ex.Message);
+    }
+
     [Fact]
     public void Flags_ListEverySettingsFlag()
     {
         Assert.Equal(
             ["--coordinator", "--name", "--root", "--state-dir", "--labels", "--heartbeat-interval", "--reconnect-cap", "--required-cni-plugins", "--systemctl-path",
-             "--download-retries", "--download-stall-timeout", "--download-max-bytes", "--binary-dirs"],
+             "--download-retries", "--download-stall-timeout", "--download-max-bytes", "--binary-dirs", "--token", "--ca-pin"],
             AgentConfigLoader.Flags);
         Assert.All(AgentConfigLoader.FlagHelp, f => Assert.False(string.IsNullOrWhiteSpace(f.Description)));
     }
@@ -381,7 +393,7 @@ public sealed class AgentConfigLoaderTests : IDisposable
 
     private static Dictionary<string, string> WithCoordinator(Dictionary<string, string> settings)
     {
-        settings.TryAdd("coordinator", "http://base.example:7443");
+        settings.TryAdd("coordinator", "https://base.example:7443");
         return settings;
     }
 

@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using Fleet.Coordinator.Agents;
 using Fleet.Coordinator.Nodes;
 using Fleet.Testing;
@@ -23,10 +24,12 @@ public sealed class ConnectProtocolTests : IAsyncLifetime
 
     private async Task<IReadOnlyList<NodeRecord>> NodesAsync() => await _coordinator.Service<INodeStore>().ListAsync(CancellationToken.None);
 
+    private Task<X509Certificate2> EnrollAsync(string name) => _coordinator.EnrollAsync(name);
+
     [Fact]
     public async Task Connect_HelloThenHeartbeat_RegistersNodeAndHealth()
     {
-        using var agent = new RawAgent(_coordinator.AgentUri, RawAgent.NewId());
+        using var agent = new RawAgent(_coordinator, await EnrollAsync("node-a"));
         await agent.SendAsync(RawAgent.Hello("node-a", Arch.Arm64));
 
         var first = await agent.ReadAsync().DefaultTimeout();
@@ -47,7 +50,7 @@ public sealed class ConnectProtocolTests : IAsyncLifetime
     [Fact]
     public async Task Heartbeat_WithChangedFacts_UpdatesTheNode()
     {
-        using var agent = new RawAgent(_coordinator.AgentUri, RawAgent.NewId());
+        using var agent = new RawAgent(_coordinator, await EnrollAsync("node-a"));
         await agent.SendAsync(RawAgent.Hello("node-a"));
         await agent.ReadAsync().DefaultTimeout();
         var facts = RawAgent.Hello("node-a").Facts;
@@ -61,7 +64,7 @@ public sealed class ConnectProtocolTests : IAsyncLifetime
     [Fact]
     public async Task Heartbeat_WithFactsOfAnotherName_IsRefused()
     {
-        using var agent = new RawAgent(_coordinator.AgentUri, RawAgent.NewId());
+        using var agent = new RawAgent(_coordinator, await EnrollAsync("node-a"));
         await agent.SendAsync(RawAgent.Hello("node-a"));
         await agent.ReadAsync().DefaultTimeout();
 
@@ -74,22 +77,22 @@ public sealed class ConnectProtocolTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Connect_WithoutIdentity_IsUnauthenticated()
+    public async Task Connect_WithoutClientCertificate_IsUnauthenticated()
     {
-        using var agent = new RawAgent(_coordinator.AgentUri, nodeId: null);
+        using var agent = new RawAgent(_coordinator, certificate: null);
         await agent.SendAsync(RawAgent.Hello("node-a"));
 
         var ex = await agent.ReadUntilFailureAsync().DefaultTimeout();
 
         Assert.Equal(StatusCode.Unauthenticated, ex.StatusCode);
-        Assert.Contains(HeaderNodeIdentityResolver.HeaderName, ex.Status.Detail);
+        Assert.Contains("no client certificate", ex.Status.Detail);
         Assert.Empty(await NodesAsync());
     }
 
     [Fact]
     public async Task Connect_HeartbeatBeforeHello_IsRefused()
     {
-        using var agent = new RawAgent(_coordinator.AgentUri, RawAgent.NewId());
+        using var agent = new RawAgent(_coordinator, await EnrollAsync("node-a"));
         await agent.SendAsync(new Heartbeat { Health = new HealthSample() });
 
         var ex = await agent.ReadUntilFailureAsync().DefaultTimeout();
@@ -102,7 +105,7 @@ public sealed class ConnectProtocolTests : IAsyncLifetime
     [Fact]
     public async Task Connect_HelloWithoutNameOrArch_IsRefusedNamingBoth()
     {
-        using var agent = new RawAgent(_coordinator.AgentUri, RawAgent.NewId());
+        using var agent = new RawAgent(_coordinator, await EnrollAsync("node-a"));
         var hello = RawAgent.Hello("");
         hello.Facts.Arch = Arch.Unspecified;
         await agent.SendAsync(hello);
@@ -118,7 +121,7 @@ public sealed class ConnectProtocolTests : IAsyncLifetime
     [Fact]
     public async Task Connect_HelloTwice_IsRefused()
     {
-        using var agent = new RawAgent(_coordinator.AgentUri, RawAgent.NewId());
+        using var agent = new RawAgent(_coordinator, await EnrollAsync("node-a"));
         await agent.SendAsync(RawAgent.Hello("node-a"));
         await agent.ReadAsync().DefaultTimeout();
         await agent.SendAsync(RawAgent.Hello("node-b"));
@@ -132,12 +135,13 @@ public sealed class ConnectProtocolTests : IAsyncLifetime
     [Fact]
     public async Task Connect_SecondStreamOfTheSameNode_NewerWinsOlderIsClosed()
     {
-        var id = RawAgent.NewId();
-        using var older = new RawAgent(_coordinator.AgentUri, id);
+        var certificate = await EnrollAsync("node-a");
+        using var older = new RawAgent(_coordinator, certificate);
         await older.SendAsync(RawAgent.Hello("node-a"));
         await older.ReadAsync().DefaultTimeout();
+        var id = Assert.Single(await NodesAsync()).Id;
 
-        using var newer = new RawAgent(_coordinator.AgentUri, id);
+        using var newer = new RawAgent(_coordinator, certificate);
         await newer.SendAsync(RawAgent.Hello("node-a"));
         await newer.ReadAsync().DefaultTimeout();
 
@@ -153,28 +157,30 @@ public sealed class ConnectProtocolTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Connect_NameHeldByAnotherNode_IsRefused()
+    public async Task Connect_CertificateOfNodeBClaimingNodeA_IsPermissionDeniedAndLogged()
     {
-        using var first = new RawAgent(_coordinator.AgentUri, RawAgent.NewId());
+        using var first = new RawAgent(_coordinator, await EnrollAsync("node-a"));
         await first.SendAsync(RawAgent.Hello("node-a"));
         await first.ReadAsync().DefaultTimeout();
 
-        using var impostor = new RawAgent(_coordinator.AgentUri, RawAgent.NewId());
+        using var impostor = new RawAgent(_coordinator, await EnrollAsync("node-b"));
         await impostor.SendAsync(RawAgent.Hello("node-a"));
         var ex = await impostor.ReadUntilFailureAsync().DefaultTimeout();
 
-        Assert.Equal(StatusCode.AlreadyExists, ex.StatusCode);
-        Assert.Contains("node-a", ex.Status.Detail);
-        Assert.Single(await NodesAsync());
+        Assert.Equal(StatusCode.PermissionDenied, ex.StatusCode);
+        Assert.Equal("the Hello names node \"node-a\" but the client certificate is node \"node-b\"", ex.Status.Detail);
+        Assert.Equal("node-a", Assert.Single(await NodesAsync()).Name);
+        Assert.Contains(_coordinator.Logs.Events, e => e.MessageTemplate.Text.StartsWith("Rejected a session", StringComparison.Ordinal)
+            && e.Properties["Reason"].ToString().Contains("but the client certificate is node", StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task Connect_AgentGoesAway_IsDetached()
     {
-        var id = RawAgent.NewId();
-        var agent = new RawAgent(_coordinator.AgentUri, id);
+        var agent = new RawAgent(_coordinator, await EnrollAsync("node-a"));
         await agent.SendAsync(RawAgent.Hello("node-a"));
         await agent.ReadAsync().DefaultTimeout();
+        var id = Assert.Single(await NodesAsync()).Id;
         Assert.True(_coordinator.Service<AgentRegistry>().IsConnected(id));
 
         agent.Dispose();

@@ -1,4 +1,5 @@
-using Fleet.Coordinator.Agents;
+using System.Security.Cryptography.X509Certificates;
+using Fleet.Testing;
 using Fleet.V1;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -10,21 +11,14 @@ internal sealed class RawAgent : IDisposable
 {
     private readonly GrpcChannel _channel;
 
-    public RawAgent(Uri coordinator, string? nodeId)
+    /// <param name="certificate">The client certificate the connection presents; null for none.</param>
+    public RawAgent(TestCoordinator coordinator, X509Certificate2? certificate)
     {
-        _channel = GrpcChannel.ForAddress(coordinator);
-        var headers = new Metadata();
-        if (nodeId is not null)
-        {
-            headers.Add(HeaderNodeIdentityResolver.HeaderName, nodeId);
-        }
-
-        Call = new AgentService.AgentServiceClient(_channel).Connect(headers);
+        _channel = TestTls.Channel(coordinator.AgentUri, coordinator.CaCertificate, certificate);
+        Call = new AgentService.AgentServiceClient(_channel).Connect();
     }
 
     public AsyncDuplexStreamingCall<AgentMessage, CoordinatorMessage> Call { get; }
-
-    public static string NewId() => Guid.NewGuid().ToString("N");
 
     public static Hello Hello(string name, Arch arch = Arch.Amd64) =>
         new() { Facts = new NodeFacts { NodeName = name, Arch = arch, RawMachine = "x86_64", AgentVersion = "0.1.0-test" } };

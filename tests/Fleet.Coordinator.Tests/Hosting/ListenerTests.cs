@@ -37,7 +37,7 @@ public sealed class ListenerTests : IAsyncLifetime
     [Fact]
     public async Task ControlApi_OverTheAgentPort_IsNotServed()
     {
-        using var channel = GrpcChannel.ForAddress(_coordinator.AgentUri);
+        using var channel = TestTls.Channel(_coordinator.AgentUri, _coordinator.CaCertificate);
         var client = new ControlService.ControlServiceClient(channel);
 
         var ex = await Assert.ThrowsAsync<RpcException>(() => client.ListNodesAsync(new ListNodesRequest()).ResponseAsync.DefaultTimeout());
@@ -78,7 +78,7 @@ public sealed class ListenerTests : IAsyncLifetime
     [Fact]
     public async Task GrpcHealth_OnTheAgentPort_IsServing()
     {
-        using var channel = GrpcChannel.ForAddress(_coordinator.AgentUri);
+        using var channel = TestTls.Channel(_coordinator.AgentUri, _coordinator.CaCertificate);
 
         var response = await new Health.HealthClient(channel).CheckAsync(new HealthCheckRequest()).ResponseAsync.DefaultTimeout();
 
@@ -88,7 +88,7 @@ public sealed class ListenerTests : IAsyncLifetime
     [Fact]
     public async Task Reflection_ListsFleetsServices()
     {
-        using var channel = GrpcChannel.ForAddress(_coordinator.AgentUri);
+        using var channel = TestTls.Channel(_coordinator.AgentUri, _coordinator.CaCertificate);
         using var call = new Grpc.Reflection.V1Alpha.ServerReflection.ServerReflectionClient(channel).ServerReflectionInfo();
 
         await call.RequestStream.WriteAsync(new Grpc.Reflection.V1Alpha.ServerReflectionRequest { ListServices = "" });

@@ -1,0 +1,25 @@
+namespace Fleet.Coordinator.Enrollment;
+
+/// <summary>Enrolled nodes and the certificates issued to nodes and admins.</summary>
+public interface IEnrollmentStore
+{
+    /// <summary>Records a new node and its first certificate. Throws <see cref="Nodes.NodeNameConflictException"/> when the name is enrolled already.</summary>
+    Task AddEnrollmentAsync(EnrollmentRecord enrollment, IssuedCertificate certificate, CancellationToken ct);
+
+    Task<EnrollmentRecord?> FindEnrollmentAsync(string nodeId, CancellationToken ct);
+
+    Task<EnrollmentRecord?> FindEnrollmentByNameAsync(string name, CancellationToken ct);
+
+    /// <summary>Approves a node; null when no node of that name is enrolled.</summary>
+    Task<EnrollmentRecord?> ApproveAsync(string name, CancellationToken ct);
+
+    /// <summary>Revokes every certificate of the node and forgets its enrollment; returns how many certificates were revoked, or null when unknown.</summary>
+    Task<int?> RemoveAsync(string name, DateTimeOffset at, CancellationToken ct);
+
+    Task AddCertificateAsync(IssuedCertificate certificate, CancellationToken ct);
+
+    Task<IssuedCertificate?> FindCertificateAsync(string serial, CancellationToken ct);
+
+    /// <summary>Revokes one certificate of the given kind; false when there is no such certificate.</summary>
+    Task<bool> RevokeCertificateAsync(string serial, string kind, DateTimeOffset at, CancellationToken ct);
+}

@@ -1,0 +1,52 @@
+using System.CommandLine;
+using System.Security.Cryptography.X509Certificates;
+using Fleet.Ctl.Client;
+using Fleet.Security;
+using Fleet.V1;
+using Google.Protobuf;
+
+namespace Fleet.Ctl.Admin;
+
+/// <summary>
+/// fleetctl admin-cert create NAME --out DIR: a key made here (it never leaves this machine), a
+/// certificate for it signed by the coordinator's CA, and the CA, for the TCP control listener.
+/// </summary>
+internal static class AdminCertCommand
+{
+    public static Command Create(CtlContext ctx)
+    {
+        var name = new Argument<string>("name") { Description = "Who the certificate is for (its CN), e.g. alice" };
+        var output = new Option<string>("--out") { Description = "Folder for NAME.key (0600), NAME.crt and ca.crt", DefaultValueFactory = _ => "." };
+        var create = new Command("create", "Create an admin client certificate for `fleetctl --server https://...`") { name, output };
+        create.SetAction((parse, ct) => ctx.CallAsync(parse, async (connection, stdout) =>
+        {
+            var admin = parse.GetValue(name)!;
+            var folder = Path.GetFullPath(parse.GetValue(output)!);
+            using var request = SigningRequest.Create(admin);
+            var response = await connection.Client.CreateAdminCertificateAsync(
+                new CreateAdminCertificateRequest { Csr = ByteString.CopyFrom(request.Der) }, deadline: ControlConnection.Deadline, cancellationToken: ct);
+            using var certificate = X509CertificateLoader.LoadCertificate(response.Certificate.ToByteArray());
+            using var ca = X509CertificateLoader.LoadCertificate(response.CaCertificate.ToByteArray());
+            var keyPath = Path.Join(folder, $"{admin}.key");
+            var certificatePath = Path.Join(folder, $"{admin}.crt");
+            var caPath = Path.Join(folder, "ca.crt");
+            PemFiles.WriteKey(keyPath, request.Key);
+            PemFiles.WriteCertificate(certificatePath, certificate);
+            PemFiles.WriteCertificate(caPath, ca);
+            await stdout.WriteLineAsync($"wrote {keyPath} (0600), {certificatePath} and {caPath}; serial {certificate.SerialNumber.ToLowerInvariant()}, valid until {certificate.NotAfter.ToUniversalTime():u}");
+            await stdout.WriteLineAsync($"use: fleetctl --server https://COORDINATOR:PORT --cert {certificatePath} --key {keyPath} --ca {caPath} nodes list");
+        }));
+        var serial = new Argument<string>("serial") { Description = "The certificate's serial, as `admin-cert create` printed it" };
+        var revoke = new Command("revoke", "Revoke an admin certificate: the TCP control listener refuses it from now on") { serial };
+        revoke.SetAction((parse, ct) => ctx.CallAsync(parse, async (connection, stdout) =>
+        {
+            var response = await connection.Client.RevokeAdminCertificateAsync(
+                new RevokeAdminCertificateRequest { Serial = parse.GetValue(serial) }, deadline: ControlConnection.Deadline, cancellationToken: ct);
+            await stdout.WriteLineAsync($"admin certificate {parse.GetValue(serial)} of {response.Name} revoked");
+        }));
+        var command = new Command("admin-cert", "Admin client certificates for the TCP control listener");
+        command.Subcommands.Add(create);
+        command.Subcommands.Add(revoke);
+        return command;
+    }
+}

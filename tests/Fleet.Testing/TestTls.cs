@@ -1,0 +1,47 @@
+using System.Security.Cryptography.X509Certificates;
+using Fleet.Security;
+using Fleet.V1;
+using Google.Protobuf;
+using Grpc.Net.Client;
+
+namespace Fleet.Testing;
+
+/// <summary>TLS for hand-driven clients in tests: trust one CA, present one client certificate, enroll by hand.</summary>
+public static class TestTls
+{
+    public static SocketsHttpHandler Handler(X509Certificate2 ca, X509Certificate2? clientCertificate) => new()
+    {
+        SslOptions =
+        {
+            RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+            {
+                if (certificate is null || (errors & System.Net.Security.SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
+                {
+                    return false;
+                }
+
+                using var chain = new X509Chain();
+                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                chain.ChainPolicy.CustomTrustStore.Add(ca);
+                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                return chain.Build(X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
+            },
+            ClientCertificates = clientCertificate is null ? null : new X509CertificateCollection { clientCertificate },
+        },
+    };
+
+    public static GrpcChannel Channel(Uri address, X509Certificate2 ca, X509Certificate2? clientCertificate = null) =>
+        GrpcChannel.ForAddress(address, new GrpcChannelOptions { HttpHandler = Handler(ca, clientCertificate) });
+
+    /// <summary>Enrolls <paramref name="name"/> through the real Enroll RPC; returns its certificate with its key.</summary>
+    public static async Task<X509Certificate2> EnrollAsync(this TestCoordinator coordinator, string name, string? token = null)
+    {
+        token ??= await coordinator.CreateTokenAsync(uses: 1);
+        using var request = SigningRequest.Create(name);
+        using var channel = Channel(coordinator.AgentUri, coordinator.CaCertificate);
+        var response = await new AgentService.AgentServiceClient(channel)
+            .EnrollAsync(new EnrollRequest { Token = token, Csr = ByteString.CopyFrom(request.Der) })
+            .ResponseAsync.DefaultTimeout();
+        return request.Join(response.Certificate.ToByteArray());
+    }
+}
