@@ -12,39 +12,26 @@ using Grpc.Core;
 namespace Fleet.Coordinator.Tests.Agents;
 
 /// <summary>Who may connect: only certificates of this coordinator's CA, issued to an enrolled node, not revoked.</summary>
-public sealed class CertificateIdentityTests : IAsyncLifetime
+public sealed class CertificateIdentityTests : CoordinatorTest
 {
-    private readonly TempDir _dir = new();
-    private TestCoordinator _coordinator = null!;
-
-    public async Task InitializeAsync() => _coordinator = await TestCoordinator.StartAsync(TestCoordinator.OptionsIn(_dir.Path));
-
-    public async Task DisposeAsync()
-    {
-        await _coordinator.DisposeAsync();
-        _dir.Dispose();
-    }
-
-    private async Task<IReadOnlyList<NodeRecord>> NodesAsync() => await _coordinator.Service<INodeStore>().ListAsync(CancellationToken.None);
-
     [Fact]
     public async Task Connect_CertificateFromAForeignCa_IsRefusedAtTheTlsHandshake()
     {
         // Another Fleet coordinator's CA issues a certificate that looks right in every field.
-        using var foreign = CertificateAuthority.LoadOrCreate(_dir.Combine("foreign"), DateTimeOffset.UtcNow);
+        using var foreign = CertificateAuthority.LoadOrCreate(Dir.Combine("foreign"), DateTimeOffset.UtcNow);
         using var request = SigningRequest.Create("pi-1");
         var csr = CertificateRequest.LoadSigningRequest(request.Der, System.Security.Cryptography.HashAlgorithmName.SHA256);
         using var issued = foreign.IssueClientCertificate(csr.PublicKey, ClientSubject.ForNode("pi-1", Guid.NewGuid().ToString("N")), DateTimeOffset.UtcNow, TimeSpan.FromDays(1));
         using var certificate = request.Join(issued.RawData);
 
         // GetCaCertificate needs no identity at all: when it fails, the TLS handshake refused the certificate.
-        using var channel = TestTls.Channel(_coordinator.AgentUri, _coordinator.CaCertificate, certificate);
+        using var channel = TestTls.Channel(Coordinator.AgentUri, Coordinator.CaCertificate, certificate);
         var ex = await Assert.ThrowsAsync<RpcException>(() => new AgentService.AgentServiceClient(channel)
             .GetCaCertificateAsync(new GetCaCertificateRequest()).ResponseAsync.DefaultTimeout());
         Hosting.TlsRefusal.AssertRefusedByTls(ex);
 
         // The same call with this coordinator's own node certificate goes through.
-        using var own = TestTls.Channel(_coordinator.AgentUri, _coordinator.CaCertificate, await _coordinator.EnrollAsync("pi-1"));
+        using var own = TestTls.Channel(Coordinator.AgentUri, Coordinator.CaCertificate, await Coordinator.EnrollAsync("pi-1"));
         await new AgentService.AgentServiceClient(own).GetCaCertificateAsync(new GetCaCertificateRequest()).ResponseAsync.DefaultTimeout();
         Assert.Empty(await NodesAsync());
     }
@@ -52,12 +39,12 @@ public sealed class CertificateIdentityTests : IAsyncLifetime
     [Fact]
     public async Task Connect_RemovedNode_OpenStreamClosedAndNextConnectRefused()
     {
-        var certificate = await _coordinator.EnrollAsync("pi-1");
-        using var first = new RawAgent(_coordinator, certificate);
+        var certificate = await Coordinator.EnrollAsync("pi-1");
+        using var first = new RawAgent(Coordinator, certificate);
         await first.SendAsync(RawAgent.Hello("pi-1"));
         await first.ReadAsync().DefaultTimeout();
 
-        using (var control = _coordinator.ControlChannel())
+        using (var control = Coordinator.ControlChannel())
         {
             var removed = await new ControlService.ControlServiceClient(control).RemoveNodeAsync(new RemoveNodeRequest { Name = "pi-1" }).ResponseAsync.DefaultTimeout();
             Assert.Equal(1, removed.CertificatesRevoked);
@@ -65,22 +52,22 @@ public sealed class CertificateIdentityTests : IAsyncLifetime
 
         var closed = await first.ReadUntilFailureAsync().DefaultTimeout();
         Assert.Equal((StatusCode.PermissionDenied, "the node was removed (fleetctl nodes remove): its certificate is revoked"), (closed.StatusCode, closed.Status.Detail));
-        using var again = new RawAgent(_coordinator, certificate);
+        using var again = new RawAgent(Coordinator, certificate);
         await again.SendAsync(RawAgent.Hello("pi-1"));
         var ex = await again.ReadUntilFailureAsync().DefaultTimeout();
 
         Assert.Equal(StatusCode.PermissionDenied, ex.StatusCode);
         Assert.Contains("revoked", ex.Status.Detail);
         Assert.Empty(await NodesAsync());
-        Assert.Contains(_coordinator.Logs.Events, e => e.MessageTemplate.Text.StartsWith("Refused the client certificate", StringComparison.Ordinal));
+        Assert.Contains(Coordinator.Logs.Events, e => e.MessageTemplate.Text.StartsWith("Refused the client certificate", StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task RenewCertificate_WithTheNodeCertificate_SignsTheNewKeyForTheSameNode()
     {
-        var certificate = await _coordinator.EnrollAsync("pi-1");
+        var certificate = await Coordinator.EnrollAsync("pi-1");
         using var request = SigningRequest.Create("pi-1");
-        using var channel = TestTls.Channel(_coordinator.AgentUri, _coordinator.CaCertificate, certificate);
+        using var channel = TestTls.Channel(Coordinator.AgentUri, Coordinator.CaCertificate, certificate);
 
         var response = await new AgentService.AgentServiceClient(channel)
             .RenewCertificateAsync(new RenewCertificateRequest { Csr = ByteString.CopyFrom(request.Der) }).ResponseAsync.DefaultTimeout();
@@ -91,7 +78,7 @@ public sealed class CertificateIdentityTests : IAsyncLifetime
         Assert.Equal(request.Key.ExportSubjectPublicKeyInfo(), renewed.PublicKey.ExportSubjectPublicKeyInfo());
 
         // The new certificate connects as the same node.
-        using var agent = new RawAgent(_coordinator, renewed);
+        using var agent = new RawAgent(Coordinator, renewed);
         await agent.SendAsync(RawAgent.Hello("pi-1"));
         await agent.ReadAsync().DefaultTimeout();
         Assert.Equal(ClientSubject.Of(certificate)!.NodeId, Assert.Single(await NodesAsync()).Id);
@@ -100,9 +87,9 @@ public sealed class CertificateIdentityTests : IAsyncLifetime
     [Fact]
     public async Task RenewCertificate_ForAnotherName_IsPermissionDenied()
     {
-        var certificate = await _coordinator.EnrollAsync("pi-1");
+        var certificate = await Coordinator.EnrollAsync("pi-1");
         using var request = SigningRequest.Create("pi-2");
-        using var channel = TestTls.Channel(_coordinator.AgentUri, _coordinator.CaCertificate, certificate);
+        using var channel = TestTls.Channel(Coordinator.AgentUri, Coordinator.CaCertificate, certificate);
 
         var ex = await Assert.ThrowsAsync<RpcException>(() => new AgentService.AgentServiceClient(channel)
             .RenewCertificateAsync(new RenewCertificateRequest { Csr = ByteString.CopyFrom(request.Der) }).ResponseAsync.DefaultTimeout());
@@ -114,7 +101,7 @@ public sealed class CertificateIdentityTests : IAsyncLifetime
     public async Task RenewCertificate_WithoutAClientCertificate_IsUnauthenticated()
     {
         using var request = SigningRequest.Create("pi-1");
-        using var channel = TestTls.Channel(_coordinator.AgentUri, _coordinator.CaCertificate);
+        using var channel = TestTls.Channel(Coordinator.AgentUri, Coordinator.CaCertificate);
 
         var ex = await Assert.ThrowsAsync<RpcException>(() => new AgentService.AgentServiceClient(channel)
             .RenewCertificateAsync(new RenewCertificateRequest { Csr = ByteString.CopyFrom(request.Der) }).ResponseAsync.DefaultTimeout());
@@ -126,12 +113,12 @@ public sealed class CertificateIdentityTests : IAsyncLifetime
     public async Task Connect_AdminCertificate_IsNotANode()
     {
         using var request = SigningRequest.Create("alice");
-        using var control = _coordinator.ControlChannel();
+        using var control = Coordinator.ControlChannel();
         var response = await new ControlService.ControlServiceClient(control)
             .CreateAdminCertificateAsync(new CreateAdminCertificateRequest { Csr = ByteString.CopyFrom(request.Der) }).ResponseAsync.DefaultTimeout();
         using var admin = request.Join(response.Certificate.ToByteArray());
 
-        using var agent = new RawAgent(_coordinator, admin);
+        using var agent = new RawAgent(Coordinator, admin);
         await agent.SendAsync(RawAgent.Hello("alice"));
         var ex = await agent.ReadUntilFailureAsync().DefaultTimeout();
 

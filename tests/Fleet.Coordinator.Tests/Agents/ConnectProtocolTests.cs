@@ -9,32 +9,19 @@ using Grpc.Core;
 namespace Fleet.Coordinator.Tests.Agents;
 
 /// <summary>The Connect stream against the real coordinator on Kestrel, driven by hand.</summary>
-public sealed class ConnectProtocolTests : IAsyncLifetime
+public sealed class ConnectProtocolTests : CoordinatorTest
 {
-    private readonly TempDir _dir = new();
-    private TestCoordinator _coordinator = null!;
-
-    public async Task InitializeAsync() => _coordinator = await TestCoordinator.StartAsync(TestCoordinator.OptionsIn(_dir.Path));
-
-    public async Task DisposeAsync()
-    {
-        await _coordinator.DisposeAsync();
-        _dir.Dispose();
-    }
-
-    private async Task<IReadOnlyList<NodeRecord>> NodesAsync() => await _coordinator.Service<INodeStore>().ListAsync(CancellationToken.None);
-
-    private Task<X509Certificate2> EnrollAsync(string name) => _coordinator.EnrollAsync(name);
+    private Task<X509Certificate2> EnrollAsync(string name) => Coordinator.EnrollAsync(name);
 
     [Fact]
     public async Task Connect_HelloThenHeartbeat_RegistersNodeAndHealth()
     {
-        using var agent = new RawAgent(_coordinator, await EnrollAsync("node-a"));
+        using var agent = new RawAgent(Coordinator, await EnrollAsync("node-a"));
         await agent.SendAsync(RawAgent.Hello("node-a", Arch.Arm64));
 
         var first = await agent.ReadAsync().DefaultTimeout();
         Assert.Equal(CoordinatorMessage.KindOneofCase.Reconfigure, first.KindCase);
-        Assert.Equal(_coordinator.Options.HeartbeatInterval, first.Reconfigure.HeartbeatInterval.ToTimeSpan());
+        Assert.Equal(Coordinator.Options.HeartbeatInterval, first.Reconfigure.HeartbeatInterval.ToTimeSpan());
         Assert.NotNull(first.Reconfigure.ServerTime);
 
         var sample = new HealthSample();
@@ -44,13 +31,13 @@ public sealed class ConnectProtocolTests : IAsyncLifetime
         var node = (await Eventually.Until(NodesAsync, n => n.Count == 1 && n[0].Health is not null, "the heartbeat is stored")).Single();
         Assert.Equal(("node-a", Arch.Arm64), (node.Name, node.Facts.Arch));
         Assert.Equal("fine", node.Health!.Checks.Single().Reason);
-        Assert.True(_coordinator.Service<AgentRegistry>().IsConnected(node.Id));
+        Assert.True(Coordinator.Service<AgentRegistry>().IsConnected(node.Id));
     }
 
     [Fact]
     public async Task Heartbeat_WithChangedFacts_UpdatesTheNode()
     {
-        using var agent = new RawAgent(_coordinator, await EnrollAsync("node-a"));
+        using var agent = new RawAgent(Coordinator, await EnrollAsync("node-a"));
         await agent.SendAsync(RawAgent.Hello("node-a"));
         await agent.ReadAsync().DefaultTimeout();
         var facts = RawAgent.Hello("node-a").Facts;
@@ -64,7 +51,7 @@ public sealed class ConnectProtocolTests : IAsyncLifetime
     [Fact]
     public async Task Heartbeat_WithFactsOfAnotherName_IsRefused()
     {
-        using var agent = new RawAgent(_coordinator, await EnrollAsync("node-a"));
+        using var agent = new RawAgent(Coordinator, await EnrollAsync("node-a"));
         await agent.SendAsync(RawAgent.Hello("node-a"));
         await agent.ReadAsync().DefaultTimeout();
 
@@ -79,7 +66,7 @@ public sealed class ConnectProtocolTests : IAsyncLifetime
     [Fact]
     public async Task Connect_WithoutClientCertificate_IsUnauthenticated()
     {
-        using var agent = new RawAgent(_coordinator, certificate: null);
+        using var agent = new RawAgent(Coordinator, certificate: null);
         await agent.SendAsync(RawAgent.Hello("node-a"));
 
         var ex = await agent.ReadUntilFailureAsync().DefaultTimeout();
@@ -92,7 +79,7 @@ public sealed class ConnectProtocolTests : IAsyncLifetime
     [Fact]
     public async Task Connect_HeartbeatBeforeHello_IsRefused()
     {
-        using var agent = new RawAgent(_coordinator, await EnrollAsync("node-a"));
+        using var agent = new RawAgent(Coordinator, await EnrollAsync("node-a"));
         await agent.SendAsync(new Heartbeat { Health = new HealthSample() });
 
         var ex = await agent.ReadUntilFailureAsync().DefaultTimeout();
@@ -105,7 +92,7 @@ public sealed class ConnectProtocolTests : IAsyncLifetime
     [Fact]
     public async Task Connect_HelloWithoutNameOrArch_IsRefusedNamingBoth()
     {
-        using var agent = new RawAgent(_coordinator, await EnrollAsync("node-a"));
+        using var agent = new RawAgent(Coordinator, await EnrollAsync("node-a"));
         var hello = RawAgent.Hello("");
         hello.Facts.Arch = Arch.Unspecified;
         await agent.SendAsync(hello);
@@ -115,13 +102,13 @@ public sealed class ConnectProtocolTests : IAsyncLifetime
         Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
         Assert.Equal("invalid Hello: facts.node_name: missing; facts.arch: missing", ex.Status.Detail);
         Assert.Empty(await NodesAsync());
-        Assert.Contains(_coordinator.Logs.Messages, m => m.Contains("facts.node_name: missing", StringComparison.Ordinal));
+        Assert.Contains(Coordinator.Logs.Messages, m => m.Contains("facts.node_name: missing", StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task Connect_HelloTwice_IsRefused()
     {
-        using var agent = new RawAgent(_coordinator, await EnrollAsync("node-a"));
+        using var agent = new RawAgent(Coordinator, await EnrollAsync("node-a"));
         await agent.SendAsync(RawAgent.Hello("node-a"));
         await agent.ReadAsync().DefaultTimeout();
         await agent.SendAsync(RawAgent.Hello("node-b"));
@@ -136,12 +123,12 @@ public sealed class ConnectProtocolTests : IAsyncLifetime
     public async Task Connect_SecondStreamOfTheSameNode_NewerWinsOlderIsClosed()
     {
         var certificate = await EnrollAsync("node-a");
-        using var older = new RawAgent(_coordinator, certificate);
+        using var older = new RawAgent(Coordinator, certificate);
         await older.SendAsync(RawAgent.Hello("node-a"));
         await older.ReadAsync().DefaultTimeout();
         var id = Assert.Single(await NodesAsync()).Id;
 
-        using var newer = new RawAgent(_coordinator, certificate);
+        using var newer = new RawAgent(Coordinator, certificate);
         await newer.SendAsync(RawAgent.Hello("node-a"));
         await newer.ReadAsync().DefaultTimeout();
 
@@ -152,40 +139,40 @@ public sealed class ConnectProtocolTests : IAsyncLifetime
         // The newer stream still works, and the node is connected once.
         await newer.SendAsync(new Heartbeat { Health = new HealthSample() });
         await Eventually.Until(async () => (await NodesAsync()).Single().Health, h => h is not null, "the newer stream's heartbeat is stored");
-        Assert.Equal(1, _coordinator.Service<AgentRegistry>().Count);
-        Assert.True(_coordinator.Service<AgentRegistry>().IsConnected(id));
+        Assert.Equal(1, Coordinator.Service<AgentRegistry>().Count);
+        Assert.True(Coordinator.Service<AgentRegistry>().IsConnected(id));
     }
 
     [Fact]
     public async Task Connect_CertificateOfNodeBClaimingNodeA_IsPermissionDeniedAndLogged()
     {
-        using var first = new RawAgent(_coordinator, await EnrollAsync("node-a"));
+        using var first = new RawAgent(Coordinator, await EnrollAsync("node-a"));
         await first.SendAsync(RawAgent.Hello("node-a"));
         await first.ReadAsync().DefaultTimeout();
 
-        using var impostor = new RawAgent(_coordinator, await EnrollAsync("node-b"));
+        using var impostor = new RawAgent(Coordinator, await EnrollAsync("node-b"));
         await impostor.SendAsync(RawAgent.Hello("node-a"));
         var ex = await impostor.ReadUntilFailureAsync().DefaultTimeout();
 
         Assert.Equal(StatusCode.PermissionDenied, ex.StatusCode);
         Assert.Equal("the Hello names node \"node-a\" but the client certificate is node \"node-b\"", ex.Status.Detail);
         Assert.Equal("node-a", Assert.Single(await NodesAsync()).Name);
-        Assert.Contains(_coordinator.Logs.Events, e => e.MessageTemplate.Text.StartsWith("Rejected a session", StringComparison.Ordinal)
+        Assert.Contains(Coordinator.Logs.Events, e => e.MessageTemplate.Text.StartsWith("Rejected a session", StringComparison.Ordinal)
             && e.Properties["Reason"].ToString().Contains("but the client certificate is node", StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task Connect_AgentGoesAway_IsDetached()
     {
-        var agent = new RawAgent(_coordinator, await EnrollAsync("node-a"));
+        var agent = new RawAgent(Coordinator, await EnrollAsync("node-a"));
         await agent.SendAsync(RawAgent.Hello("node-a"));
         await agent.ReadAsync().DefaultTimeout();
         var id = Assert.Single(await NodesAsync()).Id;
-        Assert.True(_coordinator.Service<AgentRegistry>().IsConnected(id));
+        Assert.True(Coordinator.Service<AgentRegistry>().IsConnected(id));
 
         agent.Dispose();
 
-        await Eventually.Until(() => !_coordinator.Service<AgentRegistry>().IsConnected(id), "the closed stream is detached");
+        await Eventually.Until(() => !Coordinator.Service<AgentRegistry>().IsConnected(id), "the closed stream is detached");
         Assert.Single(await NodesAsync()); // the node stays known
     }
 }

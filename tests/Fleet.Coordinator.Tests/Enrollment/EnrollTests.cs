@@ -10,70 +10,59 @@ using Grpc.Core;
 namespace Fleet.Coordinator.Tests.Enrollment;
 
 /// <summary>The Enroll RPC against the real coordinator on Kestrel with TLS: tokens, CSRs, the certificate it signs.</summary>
-public sealed class EnrollTests : IAsyncLifetime
+public sealed class EnrollTests : CoordinatorTest
 {
-    private readonly TempDir _dir = new();
-    private TestCoordinator _coordinator = null!;
-
-    public async Task InitializeAsync() => _coordinator = await TestCoordinator.StartAsync(TestCoordinator.OptionsIn(_dir.Path));
-
-    public async Task DisposeAsync()
-    {
-        await _coordinator.DisposeAsync();
-        _dir.Dispose();
-    }
-
     private async Task<RpcException> EnrollFailsAsync(string name, string token)
     {
-        return await Assert.ThrowsAsync<RpcException>(() => _coordinator.EnrollAsync(name, token));
+        return await Assert.ThrowsAsync<RpcException>(() => Coordinator.EnrollAsync(name, token));
     }
 
     private async Task<JoinTokenRecord> TokenAsync(string token) =>
-        (await _coordinator.Service<IJoinTokenStore>().ListAsync(CancellationToken.None)).Single(t => token.StartsWith(t.Id + ".", StringComparison.Ordinal));
+        (await Coordinator.Service<IJoinTokenStore>().ListAsync(CancellationToken.None)).Single(t => token.StartsWith(t.Id + ".", StringComparison.Ordinal));
 
     [Fact]
     public async Task Enroll_WithAToken_SignsTheCsrKeyWithTheNodeNameAndANewNodeId()
     {
-        var token = await _coordinator.CreateTokenAsync(uses: 2);
+        var token = await Coordinator.CreateTokenAsync(uses: 2);
         using var request = SigningRequest.Create("pi-1");
-        using var channel = TestTls.Channel(_coordinator.AgentUri, _coordinator.CaCertificate);
+        using var channel = TestTls.Channel(Coordinator.AgentUri, Coordinator.CaCertificate);
 
         var response = await new AgentService.AgentServiceClient(channel)
             .EnrollAsync(new EnrollRequest { Token = token, Csr = ByteString.CopyFrom(request.Der) }).ResponseAsync.DefaultTimeout();
 
         using var certificate = X509CertificateLoader.LoadCertificate(response.Certificate.ToByteArray());
-        Assert.Equal(_coordinator.CaCertificate.RawData, response.CaCertificate.ToByteArray());
-        Assert.True(_coordinator.Service<CertificateAuthority>().Verifies(certificate, DateTimeOffset.UtcNow));
+        Assert.Equal(Coordinator.CaCertificate.RawData, response.CaCertificate.ToByteArray());
+        Assert.True(Coordinator.Service<CertificateAuthority>().Verifies(certificate, DateTimeOffset.UtcNow));
         Assert.Equal(request.Key.ExportSubjectPublicKeyInfo(), certificate.PublicKey.ExportSubjectPublicKeyInfo());
         var subject = ClientSubject.Of(certificate)!;
         Assert.Equal((ClientSubject.NodeKind, "pi-1", response.NodeId), (subject.Kind, subject.Name, subject.NodeId));
         Assert.Matches("^[0-9a-f]{32}$", response.NodeId);
         Assert.InRange(certificate.NotAfter.ToUniversalTime() - DateTime.UtcNow, TimeSpan.FromDays(29.9), TimeSpan.FromDays(30));
         Assert.Equal(1, (await TokenAsync(token)).Uses);
-        var enrollment = await _coordinator.Service<IEnrollmentStore>().FindEnrollmentByNameAsync("pi-1", CancellationToken.None);
+        var enrollment = await Coordinator.Service<IEnrollmentStore>().FindEnrollmentByNameAsync("pi-1", CancellationToken.None);
         Assert.Equal((response.NodeId, true), (enrollment!.NodeId, enrollment.Approved));
     }
 
     [Fact]
     public async Task Enroll_TokenUsedMoreTimesThanAllowed_IsRefused()
     {
-        var token = await _coordinator.CreateTokenAsync(uses: 2);
-        await _coordinator.EnrollAsync("pi-1", token);
-        await _coordinator.EnrollAsync("pi-2", token);
+        var token = await Coordinator.CreateTokenAsync(uses: 2);
+        await Coordinator.EnrollAsync("pi-1", token);
+        await Coordinator.EnrollAsync("pi-2", token);
 
         var ex = await EnrollFailsAsync("pi-3", token);
 
         Assert.Equal(StatusCode.Unauthenticated, ex.StatusCode);
         Assert.Equal($"join token {token[..12]} has been used as many times as it allows", ex.Status.Detail);
         Assert.Equal(2, (await TokenAsync(token)).Uses);
-        Assert.Null(await _coordinator.Service<IEnrollmentStore>().FindEnrollmentByNameAsync("pi-3", CancellationToken.None));
+        Assert.Null(await Coordinator.Service<IEnrollmentStore>().FindEnrollmentByNameAsync("pi-3", CancellationToken.None));
     }
 
     [Fact]
     public async Task Enroll_RevokedToken_IsRefused()
     {
-        var token = await _coordinator.CreateTokenAsync();
-        await _coordinator.Service<JoinTokens>().RevokeAsync(new RevokeTokenRequest { Id = token[..12] }, CancellationToken.None);
+        var token = await Coordinator.CreateTokenAsync();
+        await Coordinator.Service<JoinTokens>().RevokeAsync(new RevokeTokenRequest { Id = token[..12] }, CancellationToken.None);
 
         var ex = await EnrollFailsAsync("pi-1", token);
 
@@ -83,7 +72,7 @@ public sealed class EnrollTests : IAsyncLifetime
     [Fact]
     public async Task Enroll_RightIdWrongSecret_IsRefusedWithoutSayingWhich()
     {
-        var token = await _coordinator.CreateTokenAsync();
+        var token = await Coordinator.CreateTokenAsync();
         var forged = token[..13] + new string('0', 48);
 
         var ex = await EnrollFailsAsync("pi-1", forged);
@@ -104,8 +93,8 @@ public sealed class EnrollTests : IAsyncLifetime
     [Fact]
     public async Task Enroll_NameAlreadyEnrolled_IsRefusedAndTheTokenUseIsNotSpent()
     {
-        await _coordinator.EnrollAsync("pi-1");
-        var token = await _coordinator.CreateTokenAsync(uses: 1);
+        await Coordinator.EnrollAsync("pi-1");
+        var token = await Coordinator.CreateTokenAsync(uses: 1);
 
         var ex = await EnrollFailsAsync("pi-1", token);
 
@@ -117,7 +106,7 @@ public sealed class EnrollTests : IAsyncLifetime
     [Fact]
     public async Task Enroll_CsrWithAnInvalidNodeName_IsRefused()
     {
-        var ex = await EnrollFailsAsync("Not_A_Name", await _coordinator.CreateTokenAsync());
+        var ex = await EnrollFailsAsync("Not_A_Name", await Coordinator.CreateTokenAsync());
 
         Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
         Assert.Contains("is not a valid node name", ex.Status.Detail);
@@ -129,8 +118,8 @@ public sealed class EnrollTests : IAsyncLifetime
         using var request = SigningRequest.Create("pi-1");
         var tampered = request.Der.ToArray();
         tampered[^5] ^= 0xff; // inside the signature
-        using var channel = TestTls.Channel(_coordinator.AgentUri, _coordinator.CaCertificate);
-        var token = await _coordinator.CreateTokenAsync();
+        using var channel = TestTls.Channel(Coordinator.AgentUri, Coordinator.CaCertificate);
+        var token = await Coordinator.CreateTokenAsync();
 
         var ex = await Assert.ThrowsAsync<RpcException>(() => new AgentService.AgentServiceClient(channel)
             .EnrollAsync(new EnrollRequest { Token = token, Csr = ByteString.CopyFrom(tampered) }).ResponseAsync.DefaultTimeout());
@@ -142,9 +131,9 @@ public sealed class EnrollTests : IAsyncLifetime
     [Fact]
     public async Task Enroll_FloodFromOneAddress_IsTurnedAwayBeforeTheTokenIsLookedAt()
     {
-        var limit = _coordinator.Options.EnrollmentsPerSecondPerAddress;
+        var limit = Coordinator.Options.EnrollmentsPerSecondPerAddress;
         using var request = SigningRequest.Create("pi-1");
-        using var channel = TestTls.Channel(_coordinator.AgentUri, _coordinator.CaCertificate);
+        using var channel = TestTls.Channel(Coordinator.AgentUri, Coordinator.CaCertificate);
         var client = new AgentService.AgentServiceClient(channel);
         var codes = new List<StatusCode>();
 
@@ -162,12 +151,12 @@ public sealed class EnrollTests : IAsyncLifetime
     [Fact]
     public async Task GetCaCertificate_WithoutAClientCertificate_ReturnsTheCaWhosePinTokenCreatePrints()
     {
-        using var channel = TestTls.Channel(_coordinator.AgentUri, _coordinator.CaCertificate);
+        using var channel = TestTls.Channel(Coordinator.AgentUri, Coordinator.CaCertificate);
 
         var ca = await new AgentService.AgentServiceClient(channel).GetCaCertificateAsync(new GetCaCertificateRequest()).ResponseAsync.DefaultTimeout();
 
         using var certificate = X509CertificateLoader.LoadCertificate(ca.Der.ToByteArray());
-        var created = await _coordinator.Service<JoinTokens>().CreateAsync(new CreateTokenRequest { Uses = 1, Ttl = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromMinutes(5)) }, CancellationToken.None);
+        var created = await Coordinator.Service<JoinTokens>().CreateAsync(new CreateTokenRequest { Uses = 1, Ttl = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromMinutes(5)) }, CancellationToken.None);
         Assert.Equal(created.CaPin, CaPin.Of(certificate));
         Assert.Matches("^sha256:[0-9a-f]{64}$", created.CaPin);
     }

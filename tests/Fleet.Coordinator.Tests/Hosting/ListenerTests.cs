@@ -8,19 +8,8 @@ using Grpc.Net.Client;
 namespace Fleet.Coordinator.Tests.Hosting;
 
 /// <summary>Each listener serves only its own API; the control API has no TCP path.</summary>
-public sealed class ListenerTests : IAsyncLifetime
+public sealed class ListenerTests : CoordinatorTest
 {
-    private readonly TempDir _dir = new();
-    private TestCoordinator _coordinator = null!;
-
-    public async Task InitializeAsync() => _coordinator = await TestCoordinator.StartAsync(TestCoordinator.OptionsIn(_dir.Path));
-
-    public async Task DisposeAsync()
-    {
-        await _coordinator.DisposeAsync();
-        _dir.Dispose();
-    }
-
     private GrpcChannel SocketChannel() => GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions
     {
         HttpHandler = new SocketsHttpHandler
@@ -28,7 +17,7 @@ public sealed class ListenerTests : IAsyncLifetime
             ConnectCallback = async (_, ct) =>
             {
                 var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                await socket.ConnectAsync(new UnixDomainSocketEndPoint(_coordinator.Socket), ct);
+                await socket.ConnectAsync(new UnixDomainSocketEndPoint(Coordinator.Socket), ct);
                 return new NetworkStream(socket, ownsSocket: true);
             },
         },
@@ -37,7 +26,7 @@ public sealed class ListenerTests : IAsyncLifetime
     [Fact]
     public async Task ControlApi_OverTheAgentPort_IsNotServed()
     {
-        using var channel = TestTls.Channel(_coordinator.AgentUri, _coordinator.CaCertificate);
+        using var channel = TestTls.Channel(Coordinator.AgentUri, Coordinator.CaCertificate);
         var client = new ControlService.ControlServiceClient(channel);
 
         var ex = await Assert.ThrowsAsync<RpcException>(() => client.ListNodesAsync(new ListNodesRequest()).ResponseAsync.DefaultTimeout());
@@ -59,7 +48,7 @@ public sealed class ListenerTests : IAsyncLifetime
     [Fact]
     public void ControlSocket_IsOwnerAndGroupOnly()
     {
-        var mode = File.GetUnixFileMode(_coordinator.Socket);
+        var mode = File.GetUnixFileMode(Coordinator.Socket);
 
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite, mode);
     }
@@ -78,7 +67,7 @@ public sealed class ListenerTests : IAsyncLifetime
     [Fact]
     public async Task GrpcHealth_OnTheAgentPort_IsServing()
     {
-        using var channel = TestTls.Channel(_coordinator.AgentUri, _coordinator.CaCertificate);
+        using var channel = TestTls.Channel(Coordinator.AgentUri, Coordinator.CaCertificate);
 
         var response = await new Health.HealthClient(channel).CheckAsync(new HealthCheckRequest()).ResponseAsync.DefaultTimeout();
 
@@ -88,7 +77,7 @@ public sealed class ListenerTests : IAsyncLifetime
     [Fact]
     public async Task Reflection_ListsFleetsServices()
     {
-        using var channel = TestTls.Channel(_coordinator.AgentUri, _coordinator.CaCertificate);
+        using var channel = TestTls.Channel(Coordinator.AgentUri, Coordinator.CaCertificate);
         using var call = new Grpc.Reflection.V1Alpha.ServerReflection.ServerReflectionClient(channel).ServerReflectionInfo();
 
         await call.RequestStream.WriteAsync(new Grpc.Reflection.V1Alpha.ServerReflectionRequest { ListServices = "" });
@@ -104,25 +93,25 @@ public sealed class ListenerTests : IAsyncLifetime
     public async Task Metrics_OnTheMetricsPortOnly()
     {
         using var http = new HttpClient();
-        var metrics = await http.GetStringAsync(new Uri($"http://127.0.0.1:{_coordinator.Options.MetricsListen!.Port}/metrics")).DefaultTimeout();
+        var metrics = await http.GetStringAsync(new Uri($"http://127.0.0.1:{Coordinator.Options.MetricsListen!.Port}/metrics")).DefaultTimeout();
 
         Assert.Contains("fleet_agents_connected 0", metrics);
         Assert.Contains("fleet_heartbeats_received_total", metrics);
         Assert.Contains("fleet_nodes{status=\"online\",arch=\"arm64\"} 0", metrics);
 
-        var other = await http.GetAsync(new Uri($"http://127.0.0.1:{_coordinator.Options.MetricsListen.Port}/fleet.v1.ControlService/ListNodes")).DefaultTimeout();
+        var other = await http.GetAsync(new Uri($"http://127.0.0.1:{Coordinator.Options.MetricsListen.Port}/fleet.v1.ControlService/ListNodes")).DefaultTimeout();
         Assert.Equal(System.Net.HttpStatusCode.NotFound, other.StatusCode);
     }
 
     [Fact]
     public async Task SecondCoordinator_OnALiveSocket_RefusesToStart()
     {
-        var options = TestCoordinator.OptionsIn(_dir.Path);
-        options.DataDir = _dir.Combine("other-data");
+        var options = TestCoordinator.OptionsIn(Dir.Path);
+        options.DataDir = Dir.Combine("other-data");
 
         var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => TestCoordinator.StartAsync(options));
 
         Assert.Contains("is in use", ex.Message);
-        Assert.Contains(_coordinator.Socket, ex.Message);
+        Assert.Contains(Coordinator.Socket, ex.Message);
     }
 }
