@@ -72,7 +72,7 @@ public sealed class CertificateRenewer(
             cancellationToken: ct);
         var ca = credentials.Ca;
         using var certificate = request.Join(response.Certificate.ToByteArray());
-        if (certificate.GetNameInfo(X509NameType.SimpleName, false) != name || !CoordinatorTls.IssuedBy(certificate, ca, time.GetUtcNow()))
+        if (certificate.GetNameInfo(X509NameType.SimpleName, false) != name || !FleetCaTrust.IssuedBy(certificate, ca, time.GetUtcNow()))
         {
             throw new System.Security.Cryptography.CryptographicException("the coordinator returned a certificate that is not this node's or not from its CA");
         }

@@ -47,7 +47,7 @@ public sealed class EnrollmentClient(NodeCredentials credentials, TimeProvider t
         }
 
         using var certificate = request.Join(response.Certificate.ToByteArray());
-        if (certificate.GetNameInfo(X509NameType.SimpleName, false) != nodeName || !CoordinatorTls.IssuedBy(certificate, ca, time.GetUtcNow()))
+        if (certificate.GetNameInfo(X509NameType.SimpleName, false) != nodeName || !FleetCaTrust.IssuedBy(certificate, ca, time.GetUtcNow()))
         {
             throw new EnrollmentException("the coordinator returned a certificate that is not this node's or not from its CA");
         }
@@ -100,7 +100,7 @@ public sealed class EnrollmentClient(NodeCredentials credentials, TimeProvider t
             throw new EnrollmentException($"the coordinator's CA is {CaPin.Of(ca)}, not the pinned {pin}: refusing to send the token (wrong coordinator, or someone in between)");
         }
 
-        if (presented is null || !CoordinatorTls.IssuedBy(presented, ca))
+        if (presented is null || !FleetCaTrust.IssuedBy(presented, ca))
         {
             throw new EnrollmentException($"the coordinator at {coordinator} presents a TLS certificate its own CA did not issue: refusing to send the token");
         }

@@ -13,19 +13,7 @@ public static class TestTls
     {
         SslOptions =
         {
-            RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
-            {
-                if (certificate is null || (errors & System.Net.Security.SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
-                {
-                    return false;
-                }
-
-                using var chain = new X509Chain();
-                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                chain.ChainPolicy.CustomTrustStore.Add(ca);
-                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                return chain.Build(X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
-            },
+            RemoteCertificateValidationCallback = FleetCaTrust.TrustOnly(() => ca),
             ClientCertificates = clientCertificate is null ? null : new X509CertificateCollection { clientCertificate },
         },
     };

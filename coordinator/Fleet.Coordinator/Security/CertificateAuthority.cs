@@ -116,15 +116,7 @@ public sealed class CertificateAuthority : IDisposable
 
     /// <summary>True when <paramref name="certificate"/> was signed by this CA and is valid at <paramref name="at"/>.</summary>
     public bool Verifies(X509Certificate2 certificate, DateTimeOffset at)
-    {
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(Certificate);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck; // revocation is the store's: see the identity resolvers
-        chain.ChainPolicy.VerificationTime = at.UtcDateTime;
-        chain.ChainPolicy.VerificationTimeIgnored = false;
-        return chain.Build(certificate) && chain.ChainElements[^1].Certificate.RawData.AsSpan().SequenceEqual(Certificate.RawData);
-    }
+        => FleetCaTrust.IssuedBy(certificate, Certificate, at); // revocation is the store's: see the identity resolvers
 
     private X509Certificate2 Sign(CertificateRequest request, DateTimeOffset now, TimeSpan lifetime)
     {

@@ -78,19 +78,7 @@ public sealed class ControlConnection : IDisposable
             SslOptions =
             {
                 ClientCertificates = new X509CertificateCollection { client },
-                RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
-                {
-                    if (certificate is null || (errors & System.Net.Security.SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
-                    {
-                        return false;
-                    }
-
-                    using var chain = new X509Chain();
-                    chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                    chain.ChainPolicy.CustomTrustStore.Add(ca);
-                    chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                    return chain.Build(X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
-                },
+                RemoteCertificateValidationCallback = FleetCaTrust.TrustOnly(() => ca),
             },
         };
         return new ControlConnection(GrpcChannel.ForAddress(server, new GrpcChannelOptions { HttpHandler = handler }), server.ToString(), null);
