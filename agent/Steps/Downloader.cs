@@ -18,7 +18,7 @@ public sealed class Downloader(HttpClient http, AgentOptions options, TimeProvid
 
     public async Task<string> DownloadVerifiedAsync(string url, string sha256, string destDir, long maxBytes, StepProgress progress, CancellationToken ct)
     {
-        if (!Sha256Hex.IsValid(sha256))
+        if (!Sha256Text.IsValid(sha256))
         {
             throw new StepFailedException($"the expected sha256 \"{sha256}\" is not 64 lowercase hex characters");
         }

@@ -4,8 +4,6 @@ namespace Fleet.Agent.Steps;
 
 internal static class Sha256Hex
 {
-    public static bool IsValid(string hex) => hex.Length == 64 && hex.All(char.IsAsciiHexDigitLower);
-
     public static async Task<string> OfFileAsync(string path, CancellationToken ct)
     {
         await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);

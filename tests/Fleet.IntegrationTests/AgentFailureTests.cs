@@ -93,18 +93,7 @@ public sealed class AgentFailureTests : IDisposable
     /// fleet-agent.dll in the agent's own build output: this test folder also holds ASP.NET Core's
     /// assemblies (the coordinator's), which resolve differently from the agent's own.
     /// </summary>
-    private static string AgentDll()
-    {
-        var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));
-        var configuration = testBin.Parent!.Name; // bin/<Configuration>/net10.0
-        var repo = testBin;
-        while (repo is not null && !File.Exists(Path.Join(repo.FullName, "Fleet.sln")))
-        {
-            repo = repo.Parent;
-        }
-
-        return Path.Join(repo!.FullName, "agent", "bin", configuration, testBin.Name, "fleet-agent.dll");
-    }
+    private static string AgentDll() => Repo.BuildOutput("agent", "fleet-agent.dll");
 
     [Fact]
     public async Task EnrollCommand_TokenAndPinFromTheEnvironment_StoresCredentialsAndPrintsNoSecret()
@@ -148,23 +137,7 @@ public sealed class AgentFailureTests : IDisposable
 
     private static async Task<(int Code, string Stderr, string Stdout)> RunAgentProcessWithOutputAsync(Dictionary<string, string> environment, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        start.ArgumentList.Add(AgentDll());
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        start.Environment.Remove("FLEET_COORDINATOR");
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync().DefaultTimeout();
-        return (process.ExitCode, await stderr, stdout);
+        var run = await ProcessRun.RunAsync("dotnet", [AgentDll(), .. args], environment, unset: "FLEET_COORDINATOR");
+        return (run.Code, run.Stderr, run.Stdout);
     }
 }

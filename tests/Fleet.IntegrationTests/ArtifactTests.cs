@@ -187,16 +187,7 @@ public sealed class ArtifactTests : IAsyncLifetime
 
     internal static async Task<(int Code, string Output)> RunProcessAsync(string file, params string[] args)
     {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().DefaultTimeout();
-        return (process.ExitCode, await stdout + await stderr);
+        var run = await ProcessRun.RunAsync(file, args);
+        return (run.Code, run.Output);
     }
 }

@@ -55,29 +55,10 @@ public sealed class ControlSocketAccessTests : IAsyncLifetime
 
     private static async Task<(int Code, string Stdout, string Stderr)> RunAsync(string program, string[] args)
     {
-        var start = new ProcessStartInfo(program) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync().DefaultTimeout();
-        return (process.ExitCode, stdout, await stderr);
+        var run = await ProcessRun.RunAsync(program, args);
+        return (run.Code, run.Stdout, run.Stderr);
     }
 
     /// <summary>fleetctl.dll in its own build output (this test folder resolves ASP.NET Core's assemblies differently).</summary>
-    private static string CtlDll()
-    {
-        var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));
-        var repo = testBin;
-        while (repo is not null && !File.Exists(Path.Join(repo.FullName, "Fleet.sln")))
-        {
-            repo = repo.Parent;
-        }
-
-        return Path.Join(repo!.FullName, "coordinator", "Fleet.Ctl", "bin", testBin.Parent!.Name, testBin.Name, "fleetctl.dll");
-    }
+    private static string CtlDll() => Repo.BuildOutput("coordinator/Fleet.Ctl", "fleetctl.dll");
 }

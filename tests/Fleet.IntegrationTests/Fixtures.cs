@@ -1,3 +1,4 @@
+using Fleet.Testing;
 using System.Text;
 
 namespace Fleet.IntegrationTests;
@@ -8,7 +9,7 @@ namespace Fleet.IntegrationTests;
 /// </summary>
 public static class Fixtures
 {
-    public static string RepoRoot { get; } = FindRepoRoot();
+    public static string RepoRoot => Repo.Root;
 
     public static string Artifacts => Path.Join(RepoRoot, ".cache", "artifacts");
 
@@ -75,14 +76,4 @@ public static class Fixtures
     private static Dictionary<string, string> ReadEnv(string path) =>
         File.ReadLines(path).Select(l => l.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0].Trim(), p => p[1].Trim().Trim('"'));
 
-    private static string FindRepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Join(dir.FullName, "Fleet.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("Fleet.sln not found above the test folder");
-    }
 }

@@ -105,7 +105,7 @@ public static partial class CatalogParser
                     {
                         problems.Add($"{path}.sha256: missing");
                     }
-                    else if (!Sha256Pattern().IsMatch(artifact.Sha256))
+                    else if (!Sha256Text.IsValid(artifact.Sha256))
                     {
                         problems.Add($"{path}.sha256: not 64 hex characters");
                     }
@@ -148,9 +148,6 @@ public static partial class CatalogParser
 
     [GeneratedRegex(@"^v\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$")]
     private static partial Regex VersionPattern();
-
-    [GeneratedRegex("^[0-9a-f]{64}$")]
-    private static partial Regex Sha256Pattern();
 
     [GeneratedRegex(@"\{[^}]*\}")]
     private static partial Regex PlaceholderPattern();

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Fleet.Coordinator.Catalog;
+using Fleet.Testing;
 using Fleet.V1;
 
 namespace Fleet.Coordinator.Tests.Catalog;
@@ -11,7 +12,7 @@ public partial class CatalogParserTests
     [Fact]
     public void Parse_TheDocumentedExample_IsValid()
     {
-        var doc = File.ReadAllText(Path.Join(RepoRoot(), "docs", "catalog.md"));
+        var doc = File.ReadAllText(Path.Join(Repo.Root, "docs", "catalog.md"));
         var yaml = YamlBlock().Match(doc).Groups[1].Value;
 
         var (catalog, problems) = CatalogParser.Parse(yaml);
@@ -144,16 +145,6 @@ public partial class CatalogParserTests
                 arm64: { sha256: {{new string('e', 64)}}, url: "http://other.example/kubectl-arm64" }
         """).Catalog!;
 
-    private static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Join(dir.FullName, "Fleet.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("Fleet.sln not found above the test folder");
-    }
 
     [GeneratedRegex("```yaml\n(.*?)```", RegexOptions.Singleline)]
     private static partial Regex YamlBlock();

@@ -1,0 +1,37 @@
+using System.Diagnostics;
+
+namespace Fleet.Testing;
+
+public sealed record ProcessOutput(int Code, string Stdout, string Stderr)
+{
+    public string Output => Stdout + Stderr;
+}
+
+/// <summary>Runs a program to its end with its output captured, bounded by the default test timeout.</summary>
+public static class ProcessRun
+{
+    public static async Task<ProcessOutput> RunAsync(string file, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, params string[] unset)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
+        foreach (var name in unset)
+        {
+            start.Environment.Remove(name);
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().DefaultTimeout();
+        return new ProcessOutput(process.ExitCode, await stdout, await stderr);
+    }
+}
