@@ -27,6 +27,7 @@ public sealed class FactsCollector(AgentOptions options, HostPaths paths, IUname
             NodeName = options.Name ?? kernel.NodeName.ToLowerInvariant(), // as kubelet names its node
             Arch = ArchNormalizer.Normalize(kernel.Machine),
             RawMachine = kernel.Machine,
+            Hostname = kernel.NodeName.ToLowerInvariant(),
             Kernel = kernel.Release,
             OsRelease = OsRelease(),
             BoardModel = BoardModel(),
