@@ -18,6 +18,7 @@ public sealed class ControlApi(
     AdminCertificates admins,
     CatalogApi catalog,
     RunStepApi runs,
+    RolloutApi rollouts,
     TimeProvider time,
     ILogger<ControlApi> logger) : ControlService.ControlServiceBase
 {
@@ -26,6 +27,25 @@ public sealed class ControlApi(
 
     public override Task<GetCatalogResponse> GetCatalog(GetCatalogRequest request, ServerCallContext context) =>
         catalog.GetAsync(context.CancellationToken);
+
+    public override Task<RolloutPlanView> PlanRollout(RolloutPlanRequest request, ServerCallContext context) => rollouts.PlanAsync(request, context.CancellationToken);
+
+    public override Task<Rollout> ApplyRollout(ApplyRolloutRequest request, ServerCallContext context) => rollouts.ApplyAsync(request, context.CancellationToken);
+
+    public override Task<ListRolloutsResponse> ListRollouts(ListRolloutsRequest request, ServerCallContext context) => rollouts.ListAsync(context.CancellationToken);
+
+    public override Task<Rollout> GetRollout(RolloutIdRequest request, ServerCallContext context) => rollouts.GetAsync(request, context.CancellationToken);
+
+    public override Task WatchRollout(RolloutIdRequest request, IServerStreamWriter<RolloutEvent> responseStream, ServerCallContext context) =>
+        rollouts.WatchAsync(request, responseStream, context.CancellationToken);
+
+    public override Task<Rollout> PauseRollout(RolloutIdRequest request, ServerCallContext context) => rollouts.PauseAsync(request, context.CancellationToken);
+
+    public override Task<Rollout> ResumeRollout(RolloutIdRequest request, ServerCallContext context) => rollouts.ResumeAsync(request, context.CancellationToken);
+
+    public override Task<Rollout> AbortRollout(RolloutIdRequest request, ServerCallContext context) => rollouts.AbortAsync(request, context.CancellationToken);
+
+    public override Task<RolloutLogs> GetRolloutLogs(RolloutLogsRequest request, ServerCallContext context) => rollouts.LogsAsync(request, context.CancellationToken);
 
     public override Task RunStep(RunStepRequest request, IServerStreamWriter<RunStepEvent> responseStream, ServerCallContext context) =>
         runs.RunAsync(request, responseStream, context.CancellationToken);

@@ -2,6 +2,7 @@ using System.Net;
 using Fleet.Coordinator.Agents;
 using Fleet.Coordinator.Catalog;
 using Fleet.Coordinator.Steps;
+using Fleet.Coordinator.Rollouts;
 using Fleet.Coordinator.Control;
 using Fleet.Coordinator.Enrollment;
 using Fleet.Coordinator.Metrics;
@@ -96,6 +97,7 @@ public static class CoordinatorApp
         services.AddSingleton<StepDispatcher>();
         services.AddSingleton<CatalogApi>();
         services.AddSingleton<RunStepApi>();
+        services.AddFleetRollouts();
         services.AddGrpc(o =>
         {
             o.MaxReceiveMessageSize = MaxMessageSize;

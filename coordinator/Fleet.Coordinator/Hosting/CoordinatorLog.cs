@@ -50,4 +50,10 @@ internal static partial class CoordinatorLog
 
     [LoggerMessage(EventId = 15, Level = LogLevel.Information, Message = "Agents enroll with CA pin {CaPin}; TLS names {TlsNames}; TCP control listener {ControlListen}; approval required: {RequireApproval}")]
     public static partial void Security(ILogger logger, string caPin, string tlsNames, string controlListen, bool requireApproval);
+
+    [LoggerMessage(EventId = 17, Level = LogLevel.Error, Message = "Rollout {RolloutId} stopped on an internal error")]
+    public static partial void RolloutCrashed(ILogger logger, string rolloutId, Exception exception);
+
+    [LoggerMessage(EventId = 18, Level = LogLevel.Information, Message = "Rollout {RolloutId} {Action}: {Recipe} on {Nodes} node(s)")]
+    public static partial void RolloutAction(ILogger logger, string rolloutId, string action, string recipe, int nodes);
 }

@@ -60,6 +60,53 @@ public sealed class SqliteDatabase
         );
         CREATE INDEX certificates_node_id ON certificates (node_id);
         """,
+        """
+        -- Rollouts, persisted at every transition (rollout, node, step) so a restarted coordinator resumes them.
+        CREATE TABLE rollouts (
+            id           TEXT PRIMARY KEY,      -- r1, r2, ...
+            seq          INTEGER NOT NULL UNIQUE,
+            nonce        TEXT NOT NULL,         -- part of every step id, so ids never repeat across databases
+            name         TEXT NOT NULL,
+            recipe       TEXT NOT NULL,
+            plan_yaml    TEXT NOT NULL,
+            state        TEXT NOT NULL,         -- running | paused | aborting | succeeded | failed | aborted
+            reason       TEXT NOT NULL,
+            batches      TEXT NOT NULL,         -- JSON: [{Number, Nodes, Parallelism}]
+            created_at   INTEGER NOT NULL,      -- unix milliseconds
+            updated_at   INTEGER NOT NULL,
+            finished_at  INTEGER
+        );
+        CREATE TABLE rollout_nodes (
+            rollout_id   TEXT NOT NULL REFERENCES rollouts (id),
+            name         TEXT NOT NULL,
+            node_id      TEXT NOT NULL,
+            arch         TEXT NOT NULL,
+            kube_node    TEXT NOT NULL,
+            batch        INTEGER NOT NULL,
+            state        TEXT NOT NULL,         -- pending | running | succeeded | failed | skipped
+            error        TEXT NOT NULL,
+            cordoned     INTEGER NOT NULL,      -- Fleet cordoned it and has not uncordoned it yet
+            PRIMARY KEY (rollout_id, name)
+        );
+        CREATE TABLE rollout_steps (
+            rollout_id   TEXT NOT NULL REFERENCES rollouts (id),
+            node         TEXT NOT NULL,
+            idx          INTEGER NOT NULL,
+            spec         TEXT NOT NULL,         -- JSON NodeStep, resolved for the node's arch; never a secret
+            state        TEXT NOT NULL,         -- pending | running | succeeded | failed
+            reason       TEXT NOT NULL,
+            PRIMARY KEY (rollout_id, node, idx)
+        );
+        CREATE TABLE rollout_log (
+            id           INTEGER PRIMARY KEY AUTOINCREMENT,
+            rollout_id   TEXT NOT NULL REFERENCES rollouts (id),
+            at           INTEGER NOT NULL,
+            node         TEXT NOT NULL,         -- empty: the rollout itself
+            level        TEXT NOT NULL,         -- info | warn | error
+            message      TEXT NOT NULL
+        );
+        CREATE INDEX rollout_log_rollout ON rollout_log (rollout_id, id);
+        """,
     ];
 
     private readonly string _connectionString;

@@ -1,0 +1,161 @@
+using Fleet.Coordinator.Catalog;
+using Fleet.Coordinator.Kubernetes;
+using Fleet.Coordinator.Nodes;
+using Fleet.V1;
+
+namespace Fleet.Coordinator.Rollouts;
+
+/// <summary>What the cluster looks like when a rollout is planned; null members when no cluster is configured.</summary>
+public sealed record ClusterView(string? ServerVersion, IReadOnlyDictionary<string, KubeNode> Nodes)
+{
+    public static readonly ClusterView None = new(null, new Dictionary<string, KubeNode>());
+}
+
+/// <summary>One node's part: its Kubernetes node name and its resolved steps.</summary>
+public sealed record NodePlan(NodeRecord Node, string KubeNode, bool ControlPlane, IReadOnlyList<NodeStep> Steps);
+
+/// <summary>
+/// Turns a plan into each node's concrete steps, resolved against the catalog for the node's own
+/// architecture. Every artifact the catalog cannot serve is reported, grouped by problem, with the
+/// nodes it affects ("kubelet v1.27.0 has no arm build: odroid1, odroid2").
+/// </summary>
+public static class PlanExpander
+{
+    public static (List<NodePlan> Nodes, List<string> Problems) Expand(RolloutPlan plan, IReadOnlyList<NodeRecord> targets, CatalogDocument? catalog, ClusterView cluster)
+    {
+        var unserved = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        var problems = new List<string>();
+        var result = new List<NodePlan>();
+        var controlPlane = targets
+            .Where(n => cluster.Nodes.TryGetValue(KubeNodeNames.For(n.Name, n.Facts), out var k) && k.ControlPlane)
+            .Select(n => n.Name)
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        foreach (var node in targets)
+        {
+            var kubeName = KubeNodeNames.For(node.Name, node.Facts);
+            var isControlPlane = controlPlane.Contains(node.Name);
+            var templates = Templates(plan, cluster, isControlPlane && controlPlane[0] == node.Name);
+            var steps = new List<NodeStep>();
+            foreach (var template in templates)
+            {
+                if (!StepKinds.IsArtifact(template.Kind))
+                {
+                    steps.Add(template with { Description = Describe(template, kubeName, node.Facts.Arch) });
+                    continue;
+                }
+
+                if (catalog is null)
+                {
+                    problems.Add("no catalog has been applied yet (fleetctl catalog apply -f FILE)");
+                    return ([], problems.Distinct().ToList());
+                }
+
+                var artifact = CatalogResolver.Resolve(catalog, template.Component!, template.Version!, node.Facts.Arch, out var problem);
+                if (artifact is null)
+                {
+                    (unserved.TryGetValue(problem, out var names) ? names : unserved[problem] = []).Add(node.Name);
+                    continue;
+                }
+
+                var wanted = template.Kind == StepKinds.InstallCni ? ComponentKinds.CniPlugins : ComponentKinds.Binary;
+                if (artifact.Kind != wanted)
+                {
+                    problems.Add($"{template.Component} is a {artifact.Kind} component; a {template.Kind} step needs a {wanted} component");
+                    continue;
+                }
+
+                var resolved = template with { Url = artifact.Url, Sha256 = artifact.Sha256 };
+                steps.Add(resolved with { Description = Describe(resolved, kubeName, node.Facts.Arch) });
+            }
+
+            result.Add(new NodePlan(node, kubeName, isControlPlane, steps));
+        }
+
+        problems.AddRange(unserved.Select(u => $"{u.Key}: {string.Join(", ", u.Value)}"));
+        return (result, problems.Distinct().ToList());
+    }
+
+    /// <summary>The version a join installs: the plan's, else the control plane's.</summary>
+    public static string? JoinVersion(JoinRecipe join, ClusterView cluster) =>
+        join.Version ?? (cluster.ServerVersion is { } v && KubeVersion.TryParse(v, out var parsed) ? parsed.ToString() : null);
+
+    private static IEnumerable<NodeStep> Templates(RolloutPlan plan, ClusterView cluster, bool firstControlPlane)
+    {
+        var t = plan.Strategy.Timeouts;
+        switch (plan.Recipe)
+        {
+            case InstallCniRecipe cni:
+                yield return new NodeStep { Kind = StepKinds.InstallCni, Component = cni.Component, Version = cni.Version, Dest = cni.DestDir, Timeout = t.Download };
+                break;
+            case JoinRecipe join:
+                var version = JoinVersion(join, cluster) ?? "";
+                foreach (var binary in (string[])["kubeadm", "kubelet", "kubectl"])
+                {
+                    yield return Download(binary, version, join.BinDir, t);
+                }
+
+                yield return new NodeStep { Kind = StepKinds.InstallCni, Component = ComponentKinds.CniPlugins, Version = join.CniVersion, Dest = PlanParser.DefaultCniDir, Timeout = t.Download };
+                yield return Systemd("daemon-reload", null, t);
+                yield return Systemd("enable", PlanParser.KubeletUnit, t);
+                yield return new NodeStep { Kind = StepKinds.KubeadmJoin, ControlPlaneEndpoint = join.ControlPlaneEndpoint, ControlPlane = join.ControlPlane, Timeout = t.Kubeadm };
+                yield return new NodeStep { Kind = StepKinds.WaitReady, Version = version, Timeout = t.Ready };
+                break;
+            case UpgradeRecipe upgrade:
+                // kubeadm's documented order: kubeadm first, then `upgrade apply` (first control-plane node) or
+                // `upgrade node`, then drain, kubelet and kubectl, restart kubelet, wait Ready, uncordon.
+                yield return Download("kubeadm", upgrade.Version, upgrade.BinDir, t);
+                yield return new NodeStep
+                {
+                    Kind = StepKinds.KubeadmUpgrade,
+                    UpgradeMode = firstControlPlane ? "apply" : "node",
+                    Version = upgrade.Version,
+                    Timeout = t.Kubeadm,
+                };
+                yield return new NodeStep { Kind = StepKinds.Cordon, Timeout = t.Drain };
+                yield return new NodeStep { Kind = StepKinds.Drain, Timeout = t.Drain };
+                yield return Download("kubelet", upgrade.Version, upgrade.BinDir, t);
+                yield return Download("kubectl", upgrade.Version, upgrade.BinDir, t);
+                yield return Systemd("daemon-reload", null, t);
+                yield return Systemd("restart", PlanParser.KubeletUnit, t);
+                yield return new NodeStep { Kind = StepKinds.WaitReady, Version = upgrade.Version, Timeout = t.Ready };
+                yield return new NodeStep { Kind = StepKinds.Uncordon, Timeout = t.Drain };
+                break;
+            case StepsRecipe steps:
+                foreach (var step in steps.Steps)
+                {
+                    yield return step;
+                }
+
+                break;
+        }
+    }
+
+    private static NodeStep Download(string binary, string version, string binDir, StepTimeouts t) => new()
+    {
+        Kind = StepKinds.Download,
+        Component = binary,
+        Version = version,
+        Dest = $"{binDir.TrimEnd('/')}/{binary}",
+        Mode = 0x1ED, // 0755
+        Timeout = t.Download,
+    };
+
+    private static NodeStep Systemd(string action, string? unit, StepTimeouts t) =>
+        new() { Kind = StepKinds.Systemd, SystemdAction = action, Unit = unit, Timeout = t.Systemd };
+
+    private static string Describe(NodeStep s, string kubeNode, Arch arch) => s.Kind switch
+    {
+        StepKinds.Download => $"download {s.Component} {s.Version} ({arch.ToName()}) to {s.Dest}",
+        StepKinds.InstallCni => $"install {s.Component} {s.Version} ({arch.ToName()}) into {s.Dest}",
+        StepKinds.KubeadmJoin => $"kubeadm join {s.ControlPlaneEndpoint}{(s.ControlPlane ? " --control-plane" : "")}",
+        StepKinds.KubeadmUpgrade => s.UpgradeMode == "apply" ? $"kubeadm upgrade apply {s.Version} -y" : "kubeadm upgrade node",
+        StepKinds.Systemd => s.SystemdAction == "daemon-reload" ? "systemctl daemon-reload" : $"systemctl {(s.SystemdAction == "enable-now" ? "enable --now" : s.SystemdAction)} {s.Unit}",
+        StepKinds.WaitKubeletHealthy => "wait until the kubelet is healthy",
+        StepKinds.Cordon => $"cordon {kubeNode}",
+        StepKinds.Drain => $"drain {kubeNode}",
+        StepKinds.Uncordon => $"uncordon {kubeNode}",
+        StepKinds.WaitReady => $"wait until {kubeNode} is Ready" + (s.Version is { Length: > 0 } v ? $" at {v}" : ""),
+        _ => s.Kind,
+    };
+}

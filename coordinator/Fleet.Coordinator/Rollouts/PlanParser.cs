@@ -1,0 +1,415 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Fleet.V1;
+using YamlDotNet.Core;
+using YamlDotNet.Serialization;
+using YamlDotNet.Serialization.NamingConventions;
+
+namespace Fleet.Coordinator.Rollouts;
+
+/// <summary>Parses a rollout plan and lists every problem by its path; a plan with problems is never run.</summary>
+public static partial class PlanParser
+{
+    public const string DefaultBinDir = "/usr/bin";
+    public const string DefaultCniDir = "/opt/cni/bin";
+    public const string KubeletUnit = "kubelet.service";
+
+    private static readonly IDeserializer Deserializer = new DeserializerBuilder()
+        .WithNamingConvention(CamelCaseNamingConvention.Instance)
+        .Build();
+
+    private static readonly string[] TimeoutKeys = ["download", "kubeadm", "systemd", "drain", "ready", "kubeletHealthy"];
+
+    public static (RolloutPlan? Plan, IReadOnlyList<string> Problems) Parse(string yaml)
+    {
+        PlanDocument? doc;
+        try
+        {
+            doc = Deserializer.Deserialize<PlanDocument?>(yaml);
+        }
+        catch (YamlException ex)
+        {
+            var inner = ex.InnerException?.Message ?? ex.Message;
+            return (null, [$"line {ex.Start.Line}, column {ex.Start.Column}: {inner.Replace("\n", " ", StringComparison.Ordinal)}"]);
+        }
+
+        if (doc is null)
+        {
+            return (null, ["the plan is empty"]);
+        }
+
+        var problems = new List<string>();
+        var target = Target(doc.Target, problems);
+        var strategy = Strategy(doc.Strategy, problems);
+        var recipe = RecipeOf(doc, strategy.Timeouts, problems);
+        if (doc.Name is { } name && !NodeNames.IsValid(name))
+        {
+            problems.Add($"name: \"{name}\" is not a valid name ({NodeNames.Rule})");
+        }
+
+        if (problems.Count > 0 || recipe is null)
+        {
+            return (null, problems);
+        }
+
+        return (new RolloutPlan(doc.Name ?? "", target, strategy, recipe) { Yaml = yaml }, problems);
+    }
+
+    private static NodeSelector Target(TargetDocument? doc, List<string> problems)
+    {
+        var selector = new NodeSelector();
+        if (doc is null)
+        {
+            problems.Add("target: missing (give names, arch or labels; an empty target `target: {}` means every node)");
+            return selector;
+        }
+
+        foreach (var name in doc.Names)
+        {
+            if (!NodeNames.IsValid(name))
+            {
+                problems.Add($"target.names: \"{name}\" is not a valid node name ({NodeNames.Rule})");
+            }
+        }
+
+        selector.Names.AddRange(doc.Names);
+        if (doc.Arch is not null)
+        {
+            if (ArchNames.TryParse(doc.Arch, out var arch))
+            {
+                selector.Arch = arch;
+            }
+            else
+            {
+                problems.Add($"target.arch: \"{doc.Arch}\" is not an architecture (amd64, arm64, arm)");
+            }
+        }
+
+        selector.Labels.Add(doc.Labels);
+        return selector;
+    }
+
+    private static RolloutStrategy Strategy(StrategyDocument? doc, List<string> problems)
+    {
+        var d = RolloutStrategy.Default;
+        if (doc is null)
+        {
+            return d;
+        }
+
+        if (doc.BatchSize is not null && doc.MaxUnavailable is not null)
+        {
+            problems.Add("strategy: give batchSize or maxUnavailable, not both");
+        }
+
+        var timeouts = d.Timeouts;
+        foreach (var (key, value) in doc.Timeouts)
+        {
+            if (!TimeoutKeys.Contains(key))
+            {
+                problems.Add($"strategy.timeouts.{key}: not a step timeout ({string.Join(", ", TimeoutKeys)})");
+                continue;
+            }
+
+            if (!DurationText.TryParse(value, out var t))
+            {
+                problems.Add($"strategy.timeouts.{key}: \"{value}\" is not a duration (e.g. 90s, 10m)");
+                continue;
+            }
+
+            timeouts = key switch
+            {
+                "download" => timeouts with { Download = t },
+                "kubeadm" => timeouts with { Kubeadm = t },
+                "systemd" => timeouts with { Systemd = t },
+                "drain" => timeouts with { Drain = t },
+                "ready" => timeouts with { Ready = t },
+                _ => timeouts with { KubeletHealthy = t },
+            };
+        }
+
+        var onFailure = doc.OnFailure switch
+        {
+            null or "pause" => OnFailure.Pause,
+            "abort" => OnFailure.Abort,
+            _ => Problem(problems, $"strategy.onFailure: \"{doc.OnFailure}\" is not pause or abort", OnFailure.Pause),
+        };
+        if (doc.Canary is < 0)
+        {
+            problems.Add("strategy.canary: must be 0 or more");
+        }
+
+        var pause = TimeSpan.Zero;
+        if (doc.PauseBetweenBatches is { } p && p.Trim() is not ("0" or "0s") && !DurationText.TryParse(p, out pause))
+        {
+            problems.Add($"strategy.pauseBetweenBatches: \"{p}\" is not a duration (e.g. 30s, 5m)");
+        }
+
+        return new RolloutStrategy(
+            Count("strategy.batchSize", doc.BatchSize, problems) ?? d.BatchSize,
+            Count("strategy.maxUnavailable", doc.MaxUnavailable, problems),
+            doc.Canary ?? 0,
+            pause,
+            Count("strategy.failureThreshold", doc.FailureThreshold, problems) ?? d.FailureThreshold,
+            onFailure,
+            doc.KeepCordoned ?? false,
+            timeouts);
+    }
+
+    private static CountOrPercent? Count(string at, string? text, List<string> problems)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        var percent = text.EndsWith('%');
+        if (int.TryParse(percent ? text[..^1] : text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 1 && (!percent || n <= 100))
+        {
+            return new CountOrPercent(n, percent);
+        }
+
+        problems.Add($"{at}: \"{text}\" is not a count (1 or more) or a percentage (1% to 100%)");
+        return null;
+    }
+
+    private static Recipe? RecipeOf(PlanDocument doc, StepTimeouts timeouts, List<string> problems)
+    {
+        var recipes = new List<string>();
+        if (doc.Recipe?.InstallCni is not null)
+        {
+            recipes.Add("install-cni");
+        }
+
+        if (doc.Recipe?.Join is not null)
+        {
+            recipes.Add("join");
+        }
+
+        if (doc.Recipe?.UpgradeKubernetes is not null)
+        {
+            recipes.Add("upgrade-kubernetes");
+        }
+
+        if (recipes.Count + (doc.Steps is null ? 0 : 1) != 1)
+        {
+            problems.Add(recipes.Count + (doc.Steps is null ? 0 : 1) == 0
+                ? "recipe or steps: give one (recipe: install-cni, join or upgrade-kubernetes; or a list of steps)"
+                : $"recipe or steps: give exactly one, not {string.Join(" and ", recipes.Concat(doc.Steps is null ? [] : ["steps"]))}");
+            return null;
+        }
+
+        if (doc.Recipe?.InstallCni is { } cni)
+        {
+            return new InstallCniRecipe(RequiredVersion("recipe.install-cni.version", cni.Version, problems), cni.Component ?? Catalog.ComponentKinds.CniPlugins, Path("recipe.install-cni.destDir", cni.DestDir ?? DefaultCniDir, problems));
+        }
+
+        if (doc.Recipe?.Join is { } join)
+        {
+            if (join.Version is not null)
+            {
+                RequiredVersion("recipe.join.version", join.Version, problems);
+            }
+
+            return new JoinRecipe(
+                join.Version,
+                Endpoint("recipe.join.controlPlaneEndpoint", join.ControlPlaneEndpoint, problems),
+                join.ControlPlane,
+                RequiredVersion("recipe.join.cniVersion", join.CniVersion, problems),
+                Path("recipe.join.binDir", join.BinDir ?? DefaultBinDir, problems));
+        }
+
+        if (doc.Recipe?.UpgradeKubernetes is { } upgrade)
+        {
+            return new UpgradeRecipe(RequiredVersion("recipe.upgrade-kubernetes.version", upgrade.Version, problems), Path("recipe.upgrade-kubernetes.binDir", upgrade.BinDir ?? DefaultBinDir, problems));
+        }
+
+        var steps = new List<NodeStep>();
+        if (doc.Steps!.Count == 0)
+        {
+            problems.Add("steps: empty");
+        }
+
+        for (var i = 0; i < doc.Steps.Count; i++)
+        {
+            if (Step($"steps[{i}]", doc.Steps[i], timeouts, problems) is { } step)
+            {
+                steps.Add(step);
+            }
+        }
+
+        return new StepsRecipe(steps);
+    }
+
+    private static NodeStep? Step(string at, StepDocument s, StepTimeouts timeouts, List<string> problems)
+    {
+        var set = new List<(string Kind, NodeStep? Step)>();
+        if (s.Download is { } d)
+        {
+            set.Add((StepKinds.Download, new NodeStep
+            {
+                Kind = StepKinds.Download,
+                Component = Required($"{at}.download.component", d.Component, problems),
+                Version = RequiredVersion($"{at}.download.version", d.Version, problems),
+                Dest = Path($"{at}.download.dest", d.Dest, problems),
+                Mode = Mode($"{at}.download.mode", d.Mode, problems),
+                Timeout = timeouts.Download,
+            }));
+        }
+
+        if (s.InstallCni is { } c)
+        {
+            set.Add((StepKinds.InstallCni, new NodeStep
+            {
+                Kind = StepKinds.InstallCni,
+                Component = c.Component ?? Catalog.ComponentKinds.CniPlugins,
+                Version = RequiredVersion($"{at}.install-cni.version", c.Version, problems),
+                Dest = Path($"{at}.install-cni.destDir", c.DestDir ?? DefaultCniDir, problems),
+                Timeout = timeouts.Download,
+            }));
+        }
+
+        if (s.KubeadmJoin is { } j)
+        {
+            set.Add((StepKinds.KubeadmJoin, new NodeStep
+            {
+                Kind = StepKinds.KubeadmJoin,
+                ControlPlaneEndpoint = Endpoint($"{at}.kubeadm-join.controlPlaneEndpoint", j.ControlPlaneEndpoint, problems),
+                ControlPlane = j.ControlPlane,
+                Timeout = timeouts.Kubeadm,
+            }));
+        }
+
+        if (s.KubeadmUpgrade is { } u)
+        {
+            var mode = u.Mode is "apply" or "node" ? u.Mode : Problem(problems, $"{at}.kubeadm-upgrade.mode: {(u.Mode is null ? "missing" : $"\"{u.Mode}\" is not apply or node")}", "node");
+            set.Add((StepKinds.KubeadmUpgrade, new NodeStep
+            {
+                Kind = StepKinds.KubeadmUpgrade,
+                UpgradeMode = mode,
+                Version = mode == "apply" ? RequiredVersion($"{at}.kubeadm-upgrade.version", u.Version, problems) : u.Version,
+                Timeout = timeouts.Kubeadm,
+            }));
+        }
+
+        if (s.Systemd is { } sd)
+        {
+            var action = sd.Action is "daemon-reload" or "restart" or "enable" or "enable-now" ? sd.Action : Problem(problems, $"{at}.systemd.action: {(sd.Action is null ? "missing" : $"\"{sd.Action}\" is not daemon-reload, restart, enable or enable-now")}", "restart");
+            if (action != "daemon-reload" && (sd.Unit is null || !UnitPattern().IsMatch(sd.Unit)))
+            {
+                problems.Add($"{at}.systemd.unit: {(sd.Unit is null ? "missing" : $"\"{sd.Unit}\" is not a unit name (e.g. kubelet.service)")}");
+            }
+
+            set.Add((StepKinds.Systemd, new NodeStep { Kind = StepKinds.Systemd, SystemdAction = action, Unit = sd.Unit, Timeout = timeouts.Systemd }));
+        }
+
+        if (s.WaitKubeletHealthy is not null)
+        {
+            set.Add((StepKinds.WaitKubeletHealthy, new NodeStep { Kind = StepKinds.WaitKubeletHealthy, Timeout = timeouts.KubeletHealthy }));
+        }
+
+        if (s.Cordon is not null)
+        {
+            set.Add((StepKinds.Cordon, new NodeStep { Kind = StepKinds.Cordon, Timeout = timeouts.Drain }));
+        }
+
+        if (s.Drain is { } dr)
+        {
+            TimeSpan? grace = null;
+            if (dr.GracePeriod is { } g)
+            {
+                grace = DurationText.TryParse(g, out var gp) ? gp : Problem<TimeSpan?>(problems, $"{at}.drain.gracePeriod: \"{g}\" is not a duration", null);
+            }
+
+            set.Add((StepKinds.Drain, new NodeStep { Kind = StepKinds.Drain, GracePeriod = grace, DeleteWhenEvictionBlocked = dr.DeleteWhenEvictionBlocked, Timeout = timeouts.Drain }));
+        }
+
+        if (s.Uncordon is not null)
+        {
+            set.Add((StepKinds.Uncordon, new NodeStep { Kind = StepKinds.Uncordon, Timeout = timeouts.Drain }));
+        }
+
+        if (s.WaitReady is { } w)
+        {
+            if (w.Version is not null)
+            {
+                RequiredVersion($"{at}.wait-ready.version", w.Version, problems);
+            }
+
+            set.Add((StepKinds.WaitReady, new NodeStep { Kind = StepKinds.WaitReady, Version = w.Version, Timeout = timeouts.Ready }));
+        }
+
+        if (set.Count != 1)
+        {
+            problems.Add(set.Count == 0
+                ? $"{at}: names no step (download, install-cni, kubeadm-join, kubeadm-upgrade, systemd, wait-kubelet-healthy, cordon, drain, uncordon, wait-ready)"
+                : $"{at}: names {set.Count} steps ({string.Join(", ", set.Select(x => x.Kind))}); give one per list item");
+            return null;
+        }
+
+        return set[0].Step;
+    }
+
+    private static string Required(string at, string? value, List<string> problems) =>
+        string.IsNullOrWhiteSpace(value) ? Problem(problems, $"{at}: missing", "") : value;
+
+    private static string RequiredVersion(string at, string? value, List<string> problems)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return Problem(problems, $"{at}: missing", "");
+        }
+
+        return KubeVersion.TryParse(value, out _) ? value : Problem(problems, $"{at}: \"{value}\" is not a version like v1.12.5", value);
+    }
+
+    private static string Path(string at, string? value, List<string> problems)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return Problem(problems, $"{at}: missing", "");
+        }
+
+        return value.StartsWith('/') && !value.Split('/').Contains("..") ? value : Problem(problems, $"{at}: \"{value}\" must be an absolute path without \"..\"", value);
+    }
+
+    private static string Endpoint(string at, string? value, List<string> problems)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return Problem(problems, $"{at}: missing (host:port of the API server, e.g. 10.0.0.1:6443)", "");
+        }
+
+        return EndpointPattern().IsMatch(value) ? value : Problem(problems, $"{at}: \"{value}\" is not host:port", value);
+    }
+
+    private static uint Mode(string at, string? text, List<string> problems)
+    {
+        if (text is null)
+        {
+            return 0x1ED; // 0755
+        }
+
+        try
+        {
+            var mode = Convert.ToUInt32(text, 8);
+            return mode <= 0x1FF ? mode : Problem(problems, $"{at}: \"{text}\" is not a file mode (0000 to 0777)", 0u);
+        }
+        catch (Exception ex) when (ex is FormatException or OverflowException or ArgumentException)
+        {
+            return Problem(problems, $"{at}: \"{text}\" is not an octal file mode like \"0755\"", 0u);
+        }
+    }
+
+    private static T Problem<T>(List<string> problems, string problem, T fallback)
+    {
+        problems.Add(problem);
+        return fallback;
+    }
+
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9:_.@\\-]{0,254}$")]
+    private static partial Regex UnitPattern();
+
+    [GeneratedRegex(@"^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9][A-Za-z0-9.\-]*):[0-9]{1,5}$")]
+    private static partial Regex EndpointPattern();
+}

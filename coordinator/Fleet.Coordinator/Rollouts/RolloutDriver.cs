@@ -1,0 +1,340 @@
+using Fleet.Coordinator.Hosting;
+using Fleet.Coordinator.Kubernetes;
+using Fleet.V1;
+using Google.Protobuf.WellKnownTypes;
+
+namespace Fleet.Coordinator.Rollouts;
+
+/// <summary>
+/// Drives one rollout from wherever its stored state says it is: batch after batch, each node's steps in
+/// order, each transition written to SQLite before the next action. A step that was running when the
+/// coordinator died is sent again with the same id (the agent answers from its journal); Kubernetes steps
+/// are idempotent. On a node's failure, and on abort or failure of the rollout, Fleet uncordons what it
+/// cordoned unless the plan says keepCordoned.
+/// </summary>
+public sealed class RolloutDriver(RolloutStore store, StepExecutor executor, IKubernetesClusterProvider kubernetes, TimeProvider time, ILogger<RolloutDriver> logger)
+{
+    public async Task DriveAsync(RolloutRun run, CancellationToken stopping)
+    {
+        try
+        {
+            if (run.Read(v => v.State) == RolloutState.Aborting || run.AbortToken.IsCancellationRequested)
+            {
+                await FinishAbortAsync(run, RolloutState.Aborted, "aborted by the operator", stopping);
+                return;
+            }
+
+            await RunBatchesAsync(run, stopping);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // The coordinator is stopping: the stored state is where the next start resumes.
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            CoordinatorLog.RolloutCrashed(logger, run.Id, ex);
+            await FinishAbortAsync(run, RolloutState.Failed, $"internal error: {ex.Message}", stopping);
+        }
+        finally
+        {
+            if (run.Read(v => v.State) != RolloutState.Running)
+            {
+                run.EndWatches();
+            }
+        }
+    }
+
+    private async Task RunBatchesAsync(RolloutRun run, CancellationToken stopping)
+    {
+        var strategy = run.Plan.Strategy;
+        var threshold = strategy.FailureThreshold.Of(run.Nodes.Count);
+        var ranBatch = false;
+        foreach (var batch in run.Batches)
+        {
+            var todo = batch.Nodes.Where(n => !run.Read(v => run.Node(v, n).State.IsFinished())).ToList();
+            if (todo.Count == 0)
+            {
+                continue;
+            }
+
+            if (ranBatch && strategy.PauseBetweenBatches > TimeSpan.Zero)
+            {
+                await LogAsync(run, "", "info", $"pausing {strategy.PauseBetweenBatches.TotalSeconds:0} s before batch {batch.Number}", stopping);
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, run.AbortToken);
+                try
+                {
+                    await Task.Delay(strategy.PauseBetweenBatches, time, linked.Token);
+                }
+                catch (OperationCanceledException) when (run.AbortToken.IsCancellationRequested && !stopping.IsCancellationRequested)
+                {
+                }
+            }
+
+            if (await StopBeforeAsync(run, threshold, stopping))
+            {
+                return;
+            }
+
+            run.Change(v => v.CurrentBatch = batch.Number);
+            await LogAsync(run, "", "info", $"batch {batch.Number} of {run.Batches.Count}: {string.Join(", ", batch.Nodes)}", stopping);
+            using (var slots = new SemaphoreSlim(batch.Parallelism))
+            {
+                var tasks = new List<Task>();
+                foreach (var node in todo)
+                {
+                    await slots.WaitAsync(stopping);
+                    if (run.AbortToken.IsCancellationRequested || run.PauseRequested || Failures(run) >= threshold)
+                    {
+                        slots.Release();
+                        break; // start no new node; the ones running finish (or are cancelled by the abort)
+                    }
+
+                    tasks.Add(RunNodeAsync(run, node, stopping).ContinueWith(_ => slots.Release(), TaskScheduler.Default));
+                }
+
+                await Task.WhenAll(tasks);
+            }
+
+            stopping.ThrowIfCancellationRequested();
+            ranBatch = true;
+            if (await StopBeforeAsync(run, threshold, stopping))
+            {
+                return;
+            }
+        }
+
+        var failed = run.Read(v => v.Nodes.Where(n => n.State == RolloutNodeState.Failed).Select(n => n.Name).ToList());
+        if (failed.Count > 0)
+        {
+            await SetStateAsync(run, RolloutState.Failed, $"finished; {failed.Count} of {run.Nodes.Count} node(s) failed: {string.Join(", ", failed)}", stopping);
+        }
+        else
+        {
+            await SetStateAsync(run, RolloutState.Succeeded, $"all {run.Nodes.Count} node(s) succeeded", stopping);
+        }
+    }
+
+    /// <summary>Between batches: abort, the failure threshold, or the operator's pause stop the rollout here.</summary>
+    private async Task<bool> StopBeforeAsync(RolloutRun run, int threshold, CancellationToken stopping)
+    {
+        if (run.AbortToken.IsCancellationRequested)
+        {
+            await FinishAbortAsync(run, RolloutState.Aborted, "aborted by the operator", stopping);
+            return true;
+        }
+
+        var failures = Failures(run);
+        if (failures >= threshold)
+        {
+            var failed = run.Read(v => string.Join(", ", v.Nodes.Where(n => n.State == RolloutNodeState.Failed).Select(n => $"{n.Name}: {n.Error}")));
+            var reason = $"failure threshold reached ({failures} of {run.Nodes.Count} node(s) failed, threshold {run.Plan.Strategy.FailureThreshold}): {failed}";
+            if (run.Plan.Strategy.OnFailure == OnFailure.Abort)
+            {
+                await FinishAbortAsync(run, RolloutState.Failed, reason, stopping);
+            }
+            else
+            {
+                await SetStateAsync(run, RolloutState.Paused, $"{reason}; fix it, then `fleetctl rollout resume {run.Id}` (failed nodes retry from their failed step) or `abort`", stopping);
+            }
+
+            return true;
+        }
+
+        if (run.PauseRequested)
+        {
+            await SetStateAsync(run, RolloutState.Paused, "paused by the operator", stopping);
+            return true;
+        }
+
+        return false;
+    }
+
+    private static int Failures(RolloutRun run) => run.Read(v => v.Nodes.Count(n => n.State == RolloutNodeState.Failed));
+
+    private async Task RunNodeAsync(RolloutRun run, string name, CancellationToken stopping)
+    {
+        var stored = run.Nodes[name];
+        await SetNodeAsync(run, name, RolloutNodeState.Running, "", stopping);
+        var observer = new NodeObserver(this, run, name, stopping);
+        for (var i = 0; i < stored.Steps.Count; i++)
+        {
+            var step = stored.Steps[i];
+            if (run.Read(v => run.Node(v, name).Steps[i].State) == RolloutStepState.Succeeded)
+            {
+                continue;
+            }
+
+            if (run.AbortToken.IsCancellationRequested)
+            {
+                return; // the abort marks what was running
+            }
+
+            var label = $"step {i + 1}/{stored.Steps.Count} {step.Description}";
+            await SetStepAsync(run, name, i, RolloutStepState.Running, "", stopping);
+            await LogAsync(run, name, "info", $"{label}: started", stopping);
+            StepOutcomeText outcome;
+            try
+            {
+                outcome = await executor.RunAsync(StepIds.For(run.Id, run.Nonce, name, i), stored.NodeId, stored.KubeNode, $"rollout {run.Id}, node {name}", step, observer, run.AbortToken, stopping);
+            }
+            catch (OperationCanceledException) when (run.AbortToken.IsCancellationRequested && !stopping.IsCancellationRequested)
+            {
+                return;
+            }
+
+            if (outcome.Succeeded)
+            {
+                await SetStepAsync(run, name, i, RolloutStepState.Succeeded, outcome.Reason, stopping);
+                await LogAsync(run, name, "info", $"{label}: succeeded{(outcome.Reason.Length > 0 ? $" ({outcome.Reason})" : "")}", stopping);
+                continue;
+            }
+
+            await SetStepAsync(run, name, i, RolloutStepState.Failed, outcome.Reason, stopping);
+            var error = $"step {i + 1} ({step.Description}): {outcome.Reason}";
+            await LogAsync(run, name, "error", $"{label}: failed: {outcome.Reason}", stopping);
+            await SetNodeAsync(run, name, RolloutNodeState.Failed, error, stopping);
+            if (!run.Plan.Strategy.KeepCordoned)
+            {
+                await UncordonIfFleetCordonedAsync(run, name, stopping);
+            }
+
+            return;
+        }
+
+        await SetNodeAsync(run, name, RolloutNodeState.Succeeded, "", stopping);
+    }
+
+    /// <summary>Marks what was cut short, uncordons what Fleet cordoned (unless keepCordoned), and ends the rollout.</summary>
+    private async Task FinishAbortAsync(RolloutRun run, RolloutState final, string reason, CancellationToken stopping)
+    {
+        await SetStateAsync(run, RolloutState.Aborting, reason, stopping);
+        foreach (var node in run.Read(v => v.Nodes.Select(n => (n.Name, n.State)).ToList()))
+        {
+            if (node.State == RolloutNodeState.Pending)
+            {
+                await SetNodeAsync(run, node.Name, RolloutNodeState.Skipped, "", stopping);
+            }
+            else if (node.State == RolloutNodeState.Running)
+            {
+                var running = run.Read(v => run.Node(v, node.Name).Steps.FirstOrDefault(s => s.State == RolloutStepState.Running));
+                if (running is not null)
+                {
+                    await SetStepAsync(run, node.Name, running.Index, RolloutStepState.Failed, "cancelled: the rollout stopped", stopping);
+                }
+
+                await SetNodeAsync(run, node.Name, RolloutNodeState.Failed, running is null ? "the rollout stopped" : $"step {running.Index + 1} ({running.Description}): cancelled: the rollout stopped", stopping);
+            }
+        }
+
+        if (!run.Plan.Strategy.KeepCordoned)
+        {
+            foreach (var name in run.Nodes.Keys)
+            {
+                await UncordonIfFleetCordonedAsync(run, name, stopping);
+            }
+        }
+
+        await SetStateAsync(run, final, reason, stopping);
+    }
+
+    /// <summary>Uncordons a node this rollout cordoned (or may have: a cordon step that was cut short). Uncordon
+    /// only touches nodes carrying Fleet's annotation, so an operator's cordon is never undone.</summary>
+    private async Task UncordonIfFleetCordonedAsync(RolloutRun run, string name, CancellationToken stopping)
+    {
+        var (cordoned, cordonStarted) = run.Read(v =>
+        {
+            var node = run.Node(v, name);
+            return (node.CordonedByFleet, node.Steps.Any(s => s.Kind == StepKinds.Cordon && s.State is RolloutStepState.Running or RolloutStepState.Failed));
+        });
+        if (!cordoned && !cordonStarted)
+        {
+            return;
+        }
+
+        var kubeNode = run.Nodes[name].KubeNode;
+        try
+        {
+            var cluster = await kubernetes.GetAsync(stopping) ?? throw new KubernetesActionException("no Kubernetes cluster is configured");
+            var outcome = await cluster.UncordonAsync(kubeNode, stopping);
+            await LogAsync(run, name, "info", $"kubernetes: uncordon {kubeNode} after the failure: {outcome}", stopping);
+            await SetCordonedAsync(run, name, false, stopping);
+        }
+        catch (Exception ex) when (ex is KubernetesActionException or HttpRequestException)
+        {
+            await LogAsync(run, name, "error", $"kubernetes: uncordon {kubeNode} failed: {ex.Message}; it stays cordoned (kubectl uncordon {kubeNode})", stopping);
+        }
+    }
+
+    private async Task SetStateAsync(RolloutRun run, RolloutState state, string reason, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        await store.SetRolloutAsync(run.Id, state, reason, now, ct);
+        run.Change(v =>
+        {
+            v.State = state;
+            v.Reason = reason;
+            v.FinishedAt = state.IsFinished() ? Timestamp.FromDateTimeOffset(now) : null;
+        });
+        await LogAsync(run, "", state is RolloutState.Succeeded or RolloutState.Running ? "info" : "warn", $"rollout {state.ToName()}: {reason}", ct);
+    }
+
+    private async Task SetNodeAsync(RolloutRun run, string name, RolloutNodeState state, string error, CancellationToken ct)
+    {
+        var cordoned = run.Read(v => run.Node(v, name).CordonedByFleet);
+        await store.SetNodeAsync(run.Id, name, state, error, cordoned, ct);
+        run.Change(v =>
+        {
+            var node = run.Node(v, name);
+            node.State = state;
+            node.Error = error;
+            node.BytesDone = 0;
+            node.BytesTotal = 0;
+        });
+    }
+
+    internal async Task SetCordonedAsync(RolloutRun run, string name, bool cordoned, CancellationToken ct)
+    {
+        var (state, error) = run.Read(v => (run.Node(v, name).State, run.Node(v, name).Error));
+        await store.SetNodeAsync(run.Id, name, state, error, cordoned, ct);
+        run.Change(v => run.Node(v, name).CordonedByFleet = cordoned);
+    }
+
+    private async Task SetStepAsync(RolloutRun run, string name, int index, RolloutStepState state, string reason, CancellationToken ct)
+    {
+        await store.SetStepAsync(run.Id, name, index, state, reason, ct);
+        run.Change(v =>
+        {
+            var node = run.Node(v, name);
+            node.Steps[index].State = state;
+            node.Steps[index].Reason = reason;
+            node.BytesDone = 0;
+            node.BytesTotal = 0;
+        });
+    }
+
+    internal async Task LogAsync(RolloutRun run, string node, string level, string message, CancellationToken ct)
+    {
+        var line = new RolloutLogLine { At = Timestamp.FromDateTimeOffset(time.GetUtcNow()), Node = node, Level = level, Message = message };
+        await store.AppendLogAsync(run.Id, line, ct);
+        if (node.Length > 0)
+        {
+            run.Change(v => run.Node(v, node).LastLog = message);
+        }
+
+        run.Publish(line);
+    }
+
+    private sealed class NodeObserver(RolloutDriver driver, RolloutRun run, string node, CancellationToken ct) : IStepObserver
+    {
+        public Task LogAsync(string level, string message) => driver.LogAsync(run, node, level, message, ct);
+
+        public void Progress(long done, long total) => run.Change(v =>
+        {
+            var n = run.Node(v, node);
+            n.BytesDone = done;
+            n.BytesTotal = total;
+        });
+
+        public Task CordonedAsync(bool cordoned) => driver.SetCordonedAsync(run, node, cordoned, ct);
+    }
+}

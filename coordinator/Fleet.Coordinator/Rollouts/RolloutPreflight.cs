@@ -1,0 +1,101 @@
+using Fleet.Coordinator.Agents;
+using Fleet.Coordinator.Catalog;
+using Fleet.Coordinator.Kubernetes;
+using Fleet.Coordinator.Nodes;
+using Fleet.Coordinator.Steps;
+using Fleet.V1;
+
+namespace Fleet.Coordinator.Rollouts;
+
+/// <summary>A plan that passed preflight: each node's resolved steps and the batches.</summary>
+public sealed record PreparedRollout(RolloutPlan Plan, IReadOnlyList<NodePlan> Nodes, IReadOnlyList<Batch> Batches);
+
+/// <summary>
+/// Checks a plan before any node is touched and reports every problem at once: the target, the nodes'
+/// connections, approvals and other rollouts holding them, the catalog for every arch and version the plan
+/// needs, the Kubernetes API when the plan needs it, and the version-skew policy.
+/// </summary>
+public sealed class RolloutPreflight(INodeStore nodes, ICatalogStore catalogs, AgentRegistry registry, RolloutStore rollouts, IKubernetesClusterProvider kubernetes)
+{
+    public async Task<(PreparedRollout? Rollout, List<string> Problems)> PrepareAsync(RolloutPlan plan, CancellationToken ct)
+    {
+        var problems = new List<string>();
+        var all = await nodes.ListAsync(ct);
+        var missing = plan.Target.Names.Where(name => all.All(n => n.Name != name)).ToList();
+        if (missing.Count > 0)
+        {
+            problems.Add($"no such node: {string.Join(", ", missing)}");
+        }
+
+        var targets = NodeSelection.Select(all, plan.Target).OrderBy(n => n.Name, StringComparer.Ordinal).ToList();
+        if (targets.Count == 0 && missing.Count == 0)
+        {
+            problems.Add($"the target selects no node ({NodeSelection.Describe(plan.Target)})");
+        }
+
+        Group(problems, "not connected", targets.Where(n => !registry.IsConnected(n.Id)));
+        Group(problems, "awaiting approval (fleetctl nodes approve NAME)", targets.Where(n => registry.Find(n.Id) is { Approved: false }));
+        var holds = await rollouts.HoldsAsync(ct);
+        foreach (var held in targets.Where(n => holds.ContainsKey(n.Name)).GroupBy(n => holds[n.Name]))
+        {
+            problems.Add($"held by rollout {held.Key}, which has not finished: {string.Join(", ", held.Select(n => n.Name))}");
+        }
+
+        var cluster = ClusterView.None;
+        if (plan.Recipe.NeedsKubernetes)
+        {
+            cluster = await ClusterAsync(problems, ct);
+        }
+
+        if (plan.Recipe is JoinRecipe { ControlPlane: true })
+        {
+            problems.Add("recipe.join.controlPlane: joining control-plane nodes is not supported yet (it needs kubeadm's uploaded-certificates key); join workers, or join control-plane nodes with kubeadm by hand");
+        }
+
+        var catalog = await catalogs.CurrentAsync(ct);
+        var (planned, resolveProblems) = PlanExpander.Expand(plan, targets, catalog?.Document, cluster);
+        problems.AddRange(resolveProblems);
+        if (cluster.ServerVersion is not null)
+        {
+            problems.AddRange(VersionSkew.Check(plan, planned, cluster));
+        }
+
+        if (problems.Count > 0)
+        {
+            return (null, problems);
+        }
+
+        return (new PreparedRollout(plan, planned, Batches.Plan(planned, plan.Strategy)), problems);
+    }
+
+    private async Task<ClusterView> ClusterAsync(List<string> problems, CancellationToken ct)
+    {
+        var cluster = await kubernetes.GetAsync(ct);
+        if (cluster is null)
+        {
+            problems.Add("this plan needs the Kubernetes API (cordon, drain, readiness or bootstrap tokens), and no kubeconfig is configured (fleetctl cluster set --kubeconfig FILE)");
+            return ClusterView.None;
+        }
+
+        try
+        {
+            var version = await cluster.GetServerVersionAsync(ct);
+            var kubeNodes = await cluster.ListNodesAsync(ct);
+            return new ClusterView(version, kubeNodes.ToDictionary(n => n.Name, StringComparer.Ordinal));
+        }
+        catch (Exception ex) when (ex is KubernetesActionException or HttpRequestException or IOException)
+        {
+            problems.Add($"the Kubernetes API server cannot be reached: {ex.Message}");
+            return ClusterView.None;
+        }
+    }
+
+    private static void Group(List<string> problems, string what, IEnumerable<NodeRecord> nodes)
+    {
+        var names = nodes.Select(n => n.Name).ToList();
+        if (names.Count > 0)
+        {
+            problems.Add($"{what}: {string.Join(", ", names)}");
+        }
+    }
+}
