@@ -22,6 +22,7 @@ public static class FleetCtl
         root.Subcommands.Add(NodesCommand.Create(ctx));
         root.Subcommands.Add(CatalogCommand.Create(ctx));
         root.Subcommands.Add(RunCommand.Create(ctx));
+        root.Subcommands.Add(Rollouts.RolloutCommand.Create(ctx));
         root.Subcommands.Add(TokensCommand.Create(ctx));
         root.Subcommands.Add(AdminCertCommand.Create(ctx));
         return root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr }, ct);

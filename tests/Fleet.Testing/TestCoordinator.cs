@@ -74,12 +74,12 @@ public sealed class TestCoordinator : IAsyncDisposable
     /// Starts the coordinator. A port <see cref="FreePort"/> picked can be taken by another test's
     /// connection before Kestrel binds it: then the TCP ports are picked again, up to three times.
     /// </summary>
-    public static async Task<TestCoordinator> StartAsync(CoordinatorOptions options, TimeProvider? time = null)
+    public static async Task<TestCoordinator> StartAsync(CoordinatorOptions options, TimeProvider? time = null, Action<IServiceCollection>? services = null)
     {
         for (var attempt = 1; ; attempt++)
         {
             var logs = new LogCollector();
-            var app = await CoordinatorApp.CreateAsync(options, logs.Configure, time);
+            var app = await CoordinatorApp.CreateAsync(options, logs.Configure, time, services);
             try
             {
                 await app.StartAsync().DefaultTimeout();

@@ -26,6 +26,7 @@ public static class CoordinatorApp
         CoordinatorOptions options,
         Action<LoggerConfiguration>? configureLogging = null,
         TimeProvider? time = null,
+        Action<IServiceCollection>? configureServices = null,
         CancellationToken ct = default)
     {
         time ??= TimeProvider.System;
@@ -105,6 +106,7 @@ public static class CoordinatorApp
         });
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store");
+        configureServices?.Invoke(services); // tests replace a service here (e.g. a Kubernetes double)
 
         var app = builder.Build();
         app.UseListenerGate();

@@ -49,12 +49,12 @@ public sealed class StrategyDocument
 
 public sealed class RecipeDocument
 {
-    [YamlMember(Alias = "install-cni")]
+    [YamlMember(Alias = "install-cni", ApplyNamingConventions = false)]
     public InstallCniDocument? InstallCni { get; set; }
 
     public JoinDocument? Join { get; set; }
 
-    [YamlMember(Alias = "upgrade-kubernetes")]
+    [YamlMember(Alias = "upgrade-kubernetes", ApplyNamingConventions = false)]
     public UpgradeDocument? UpgradeKubernetes { get; set; }
 }
 
@@ -92,18 +92,18 @@ public sealed class StepDocument
 {
     public DownloadDocument? Download { get; set; }
 
-    [YamlMember(Alias = "install-cni")]
+    [YamlMember(Alias = "install-cni", ApplyNamingConventions = false)]
     public InstallCniDocument? InstallCni { get; set; }
 
-    [YamlMember(Alias = "kubeadm-join")]
+    [YamlMember(Alias = "kubeadm-join", ApplyNamingConventions = false)]
     public KubeadmJoinDocument? KubeadmJoin { get; set; }
 
-    [YamlMember(Alias = "kubeadm-upgrade")]
+    [YamlMember(Alias = "kubeadm-upgrade", ApplyNamingConventions = false)]
     public KubeadmUpgradeDocument? KubeadmUpgrade { get; set; }
 
     public SystemdDocument? Systemd { get; set; }
 
-    [YamlMember(Alias = "wait-kubelet-healthy")]
+    [YamlMember(Alias = "wait-kubelet-healthy", ApplyNamingConventions = false)]
     public EmptyDocument? WaitKubeletHealthy { get; set; }
 
     public EmptyDocument? Cordon { get; set; }
@@ -112,7 +112,7 @@ public sealed class StepDocument
 
     public EmptyDocument? Uncordon { get; set; }
 
-    [YamlMember(Alias = "wait-ready")]
+    [YamlMember(Alias = "wait-ready", ApplyNamingConventions = false)]
     public WaitReadyDocument? WaitReady { get; set; }
 }
 
