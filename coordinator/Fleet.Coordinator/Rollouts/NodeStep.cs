@@ -16,6 +16,9 @@ public static class StepKinds
 
     public static bool IsKubernetes(string kind) => kind is Cordon or Drain or Uncordon or WaitReady or KubeadmJoin;
 
+    /// <summary>Sent to the agent (with a step id it journals).</summary>
+    public static bool RunsOnAgent(string kind) => kind is not (Cordon or Drain or Uncordon or WaitReady);
+
     /// <summary>Needs an artifact from the catalog, resolved per architecture.</summary>
     public static bool IsArtifact(string kind) => kind is Download or InstallCni;
 }

@@ -175,7 +175,8 @@ public sealed class RolloutDriver(RolloutStore store, StepExecutor executor, IKu
             StepOutcomeText outcome;
             try
             {
-                outcome = await executor.RunAsync(StepIds.For(run.Id, run.Nonce, name, i), stored.NodeId, stored.KubeNode, $"rollout {run.Id}, node {name}", step, observer, run.AbortToken, stopping);
+                var stepId = run.Read(v => run.Node(v, name).Steps[i].StepId);
+                outcome = await executor.RunAsync(stepId, stored.NodeId, stored.KubeNode, $"rollout {run.Id}, node {name}", step, observer, run.AbortToken, stopping);
             }
             catch (OperationCanceledException) when (run.AbortToken.IsCancellationRequested && !stopping.IsCancellationRequested)
             {

@@ -111,7 +111,7 @@ public sealed class RolloutEngine(RolloutStore store, RolloutPreflight preflight
         {
             if (node.Step is not null)
             {
-                await store.SetStepAsync(id, node.Name, node.Step.Index, RolloutStepState.Pending, "", ct);
+                await store.RetryStepAsync(id, node.Name, node.Step.Index, ct);
             }
 
             var cordoned = run.Read(v => run.Node(v, node.Name).CordonedByFleet);
@@ -123,7 +123,10 @@ public sealed class RolloutEngine(RolloutStore store, RolloutPreflight preflight
                 n.Error = "";
                 if (node.Step is not null)
                 {
-                    n.Steps[node.Step.Index].State = RolloutStepState.Pending;
+                    var step = n.Steps[node.Step.Index];
+                    step.State = RolloutStepState.Pending;
+                    step.Reason = "";
+                    step.StepId = step.StepId.Length == 0 ? "" : StepIds.Retry(step.StepId);
                 }
             });
         }

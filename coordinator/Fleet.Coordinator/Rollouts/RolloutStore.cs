@@ -75,7 +75,7 @@ public sealed class RolloutStore(SqliteDatabase database)
             for (var i = 0; i < node.Steps.Count; i++)
             {
                 await using var step = Command(connection, tx, """
-                    INSERT INTO rollout_steps (rollout_id, node, idx, spec, state, reason) VALUES ($id, $node, $idx, $spec, $state, '')
+                    INSERT INTO rollout_steps (rollout_id, node, idx, spec, state, reason, attempt) VALUES ($id, $node, $idx, $spec, $state, '', 0)
                     """);
                 step.Parameters.AddWithValue("$id", id);
                 step.Parameters.AddWithValue("$node", node.Node.Name);
@@ -119,6 +119,17 @@ public sealed class RolloutStore(SqliteDatabase database)
             ("$idx", index),
             ("$state", state.ToName()),
             ("$reason", reason));
+
+    /// <summary>A failed step to run again (on resume): pending, under a new step id, so the agent runs it
+    /// rather than answering the old failure from its journal.</summary>
+    public Task RetryStepAsync(string id, string node, int index, CancellationToken ct) =>
+        ExecuteAsync(
+            "UPDATE rollout_steps SET state = $state, reason = '', attempt = attempt + 1 WHERE rollout_id = $id AND node = $node AND idx = $idx",
+            ct,
+            ("$id", id),
+            ("$node", node),
+            ("$idx", index),
+            ("$state", RolloutStepState.Pending.ToName()));
 
     public Task AppendLogAsync(string id, RolloutLogLine line, CancellationToken ct) =>
         ExecuteAsync(
@@ -209,15 +220,15 @@ public sealed class RolloutStore(SqliteDatabase database)
             rollout = ReadRollout(reader);
         }
 
-        var steps = new Dictionary<string, List<(NodeStep Spec, RolloutStepState State, string Reason)>>(StringComparer.Ordinal);
-        await using (var query = Command(connection, null, "SELECT node, spec, state, reason FROM rollout_steps WHERE rollout_id = $id ORDER BY node, idx"))
+        var steps = new Dictionary<string, List<(NodeStep Spec, RolloutStepState State, string Reason, int Attempt)>>(StringComparer.Ordinal);
+        await using (var query = Command(connection, null, "SELECT node, spec, state, reason, attempt FROM rollout_steps WHERE rollout_id = $id ORDER BY node, idx"))
         {
             query.Parameters.AddWithValue("$id", id);
             await using var reader = await query.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
                 var list = steps.TryGetValue(reader.GetString(0), out var l) ? l : steps[reader.GetString(0)] = [];
-                list.Add((JsonSerializer.Deserialize<NodeStep>(reader.GetString(1))!, RolloutNames.ParseStepState(reader.GetString(2)), reader.GetString(3)));
+                list.Add((JsonSerializer.Deserialize<NodeStep>(reader.GetString(1))!, RolloutNames.ParseStepState(reader.GetString(2)), reader.GetString(3), reader.GetInt32(4)));
             }
         }
 
@@ -242,7 +253,7 @@ public sealed class RolloutStore(SqliteDatabase database)
                 };
                 for (var i = 0; i < nodeSteps.Count; i++)
                 {
-                    var (spec, state, reason) = nodeSteps[i];
+                    var (spec, state, reason, attempt) = nodeSteps[i];
                     view.Steps.Add(new RolloutStep
                     {
                         Index = i,
@@ -252,7 +263,7 @@ public sealed class RolloutStore(SqliteDatabase database)
                         Sha256 = spec.Sha256 ?? "",
                         State = state,
                         Reason = reason,
-                        StepId = StepKinds.IsKubernetes(spec.Kind) && spec.Kind != StepKinds.KubeadmJoin ? "" : StepIds.For(id, rollout.Nonce, name, i),
+                        StepId = StepKinds.RunsOnAgent(spec.Kind) ? StepIds.For(id, rollout.Nonce, name, i, attempt) : "",
                     });
                 }
 
@@ -312,5 +323,15 @@ public sealed class RolloutStore(SqliteDatabase database)
 /// re-sent step from its journal instead of running it twice.</summary>
 public static class StepIds
 {
-    public static string For(string rolloutId, string nonce, string node, int index) => $"{rolloutId}-{nonce}-{node}-{index}";
+    public static string For(string rolloutId, string nonce, string node, int index, int attempt) =>
+        attempt == 0 ? $"{rolloutId}-{nonce}-{node}-{index}" : $"{rolloutId}-{nonce}-{node}-{index}-retry{attempt}";
+
+    /// <summary>The id of the next attempt, matching what <see cref="For"/> gives after <see cref="RolloutStore.RetryStepAsync"/>.</summary>
+    public static string Retry(string stepId)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(stepId, "-retry([0-9]+)$");
+        return m.Success
+            ? $"{stepId[..m.Index]}-retry{int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) + 1}"
+            : $"{stepId}-retry1";
+    }
 }

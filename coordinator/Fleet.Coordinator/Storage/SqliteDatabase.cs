@@ -95,6 +95,7 @@ public sealed class SqliteDatabase
             spec         TEXT NOT NULL,         -- JSON NodeStep, resolved for the node's arch; never a secret
             state        TEXT NOT NULL,         -- pending | running | succeeded | failed
             reason       TEXT NOT NULL,
+            attempt      INTEGER NOT NULL,      -- 0, then +1 each time a resume retries it: part of its step id
             PRIMARY KEY (rollout_id, node, idx)
         );
         CREATE TABLE rollout_log (

@@ -1,0 +1,98 @@
+using Fleet.Agent.Steps;
+using Fleet.Testing;
+
+namespace Fleet.IntegrationTests.Rollouts;
+
+/// <summary>Rollouts end to end: the real coordinator, real agents, fleetctl, real artifacts over HTTP.</summary>
+public sealed class RolloutTests : IAsyncLifetime
+{
+    private RolloutHarness _h = null!;
+
+    public async Task InitializeAsync() => _h = await RolloutHarness.StartAsync();
+
+    public async Task DisposeAsync() => await _h.DisposeAsync();
+
+    [Fact]
+    public async Task InstallCni_AcrossAMixedFleetInBatches_InstallsEachArchsPluginsAndSucceeds()
+    {
+        var x1 = await _h.AgentAsync("x1", "x86_64");
+        var pi1 = await _h.AgentAsync("pi1", "aarch64");
+        var odroid1 = await _h.AgentAsync("odroid1", "armv7l");
+        await _h.ApplyCatalogAsync(Fixtures.Catalog(_h.Artifacts.BaseUrl));
+        var plan = await _h.PlanFileAsync($"""
+            name: cni
+            target: {"{}"}
+            strategy: {"{ batchSize: 2 }"}
+            recipe:
+              install-cni: {"{"} version: {Fixtures.CniVersion} {"}"}
+            """);
+
+        var dry = await _h.CtlAsync("rollout", "plan", "-f", plan);
+        Assert.True(dry.ExitCode == 0, dry.Stderr);
+        Assert.Contains("batch 1: odroid1, pi1", dry.Stdout);
+        Assert.Contains("batch 2: x1", dry.Stdout);
+        Assert.Contains(_h.Artifacts.BaseUrl + "/files/" + Fixtures.CniTarball("arm"), dry.Stdout);
+        Assert.Contains("sha256 " + Fixtures.Sha256(Fixtures.CniTarball("arm64")), dry.Stdout);
+        Assert.All(new[] { x1, pi1, odroid1 }, a => Assert.False(File.Exists(Path.Join(a.Root, "opt/cni/bin/bridge")), "the dry run touched nothing"));
+
+        var applied = await _h.CtlAsync("rollout", "apply", "-f", plan, "--watch");
+
+        Assert.True(applied.ExitCode == 0, applied.Stdout + applied.Stderr);
+        Assert.Contains("rollout r1: succeeded", applied.Stdout);
+        Assert.Equal(ElfMachine.X86_64, ElfMachine.Read(Path.Join(x1.Root, "opt/cni/bin/bridge")));
+        Assert.Equal(ElfMachine.AArch64, ElfMachine.Read(Path.Join(pi1.Root, "opt/cni/bin/bridge")));
+        Assert.Equal(ElfMachine.Arm, ElfMachine.Read(Path.Join(odroid1.Root, "opt/cni/bin/bridge")));
+        var rollout = await _h.GetAsync("r1");
+        Assert.Equal("succeeded", RolloutHarness.State(rollout));
+        Assert.All(new[] { "x1", "pi1", "odroid1" }, n => Assert.Equal("succeeded", RolloutHarness.NodeState(rollout, n)));
+        var logs = await _h.LogsAsync("r1", "pi1");
+        Assert.Contains($"step 1/1 install cni-plugins {Fixtures.CniVersion} (arm64) into /opt/cni/bin: succeeded", logs);
+        Assert.DoesNotContain("x1", logs);
+
+        var list = await _h.CtlAsync("rollout", "list");
+        Assert.Contains("r1", list.Stdout);
+        Assert.Contains("succeeded", list.Stdout);
+    }
+
+    [Fact]
+    public async Task Apply_WhenPreflightFails_ReportsEveryProblemAtOnceAndTouchesNothing()
+    {
+        await _h.AgentAsync("x1", "x86_64");
+        await _h.AgentAsync("odroid1", "armv7l");
+        var gone = await _h.AgentAsync("pi1", "aarch64");
+        await gone.StopAsync();
+        await Eventually.Until(async () => (await Fleetctl.NodesAsync(_h.Coordinator.Socket)).Any(n => n.Str("name") == "pi1" && !n.GetProperty("connected").GetBoolean()), ok => ok, "pi1 is gone");
+        await _h.ApplyCatalogAsync(Fixtures.Catalog(_h.Artifacts.BaseUrl, kubectlArches: ["amd64", "arm64"]));
+
+        var applied = await _h.CtlAsync("rollout", "apply", "-f", await _h.PlanFileAsync($"""
+            target: {"{ names: [x1, odroid1, pi1, ghost] }"}
+            steps:
+              - download: {"{"} component: kubectl, version: {Fixtures.KubectlVersion}, dest: /usr/local/bin/kubectl {"}"}
+            """));
+
+        Assert.Equal(1, applied.ExitCode);
+        Assert.Contains("refusing to start the rollout; no node was touched", applied.Stderr);
+        Assert.Contains("no such node: ghost", applied.Stderr);
+        Assert.Contains("not connected: pi1", applied.Stderr);
+        Assert.Contains($"kubectl {Fixtures.KubectlVersion} has no arm build: odroid1", applied.Stderr);
+        Assert.DoesNotContain("rollout r", (await _h.CtlAsync("rollout", "list")).Stdout);
+        Assert.False(File.Exists(Path.Join(_h.Agents[0].Root, "usr/local/bin/kubectl")));
+    }
+
+    [Fact]
+    public async Task Upgrade_WithoutAKubernetesCluster_IsRefusedAtPreflight_AndSkewIsChecked()
+    {
+        await _h.AgentAsync("x1", "x86_64");
+        _h.Kube.AddNode("x1", "v1.12.0");
+        await _h.ApplyCatalogAsync(Fixtures.Catalog(_h.Artifacts.BaseUrl));
+
+        var skipped = await _h.CtlAsync("rollout", "plan", "-f", await _h.PlanFileAsync("""
+            target: {}
+            recipe: { upgrade-kubernetes: { version: v1.14.0 } }
+            """));
+
+        Assert.Equal(1, skipped.ExitCode);
+        Assert.Contains("v1.14.0 skips a minor version: the control plane is at v1.12.0", skipped.Stderr);
+        Assert.Contains("the catalog has no component \"kubeadm\"", skipped.Stderr);
+    }
+}
