@@ -148,8 +148,29 @@ echo
 echo "\$ fleetctl catalog apply -f $demo/catalog.yaml"
 "$fleetctl" catalog apply -f "$demo/catalog.yaml"
 echo
-echo "\$ fleetctl run install-cni --version $CNI_VERSION"
-"$fleetctl" run install-cni --version "$CNI_VERSION"
+# A rollout: CNI plugins and kubectl for each node's own architecture, two nodes per batch.
+cat > "$demo/rollout.yaml" <<EOT
+name: cni-and-kubectl
+target: {}
+strategy: { batchSize: 2, failureThreshold: 1, onFailure: pause }
+steps:
+  - install-cni: { version: $CNI_VERSION }
+  - download: { component: kubectl, version: $KUBECTL_VERSION, dest: /usr/local/bin/kubectl }
+EOT
+echo "\$ cat $demo/rollout.yaml"
+cat "$demo/rollout.yaml"
+echo
+echo "\$ fleetctl rollout plan -f $demo/rollout.yaml"
+"$fleetctl" rollout plan -f "$demo/rollout.yaml"
+echo
+echo "\$ fleetctl rollout apply -f $demo/rollout.yaml"
+"$fleetctl" rollout apply -f "$demo/rollout.yaml"
+echo
+echo "\$ fleetctl rollout watch r1"
+"$fleetctl" rollout watch r1
+echo
+echo "\$ fleetctl rollout logs r1 --node node-2"
+"$fleetctl" rollout logs r1 --node node-2
 echo
 echo "demo: waiting for the nodes to report their CNI plugins"
 for _ in $(seq 1 60); do
@@ -176,6 +197,7 @@ The coordinator and three agents keep running (logs and state in $demo).
   export FLEET_SOCKET=$FLEET_SOCKET
   $fleetctl nodes list -o wide
   $fleetctl nodes get node-2 -o json
+  $fleetctl rollout list; $fleetctl rollout get r1 -o wide
   $fleetctl token create --uses 1 --ttl 1h     # enroll another node with it
   $fleetctl nodes remove node-3                # revokes its certificate: its next connect is refused
   curl -s http://127.0.0.1:$metrics_port/metrics | grep ^fleet_
