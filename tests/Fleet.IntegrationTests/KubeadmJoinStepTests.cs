@@ -63,7 +63,7 @@ public sealed class KubeadmJoinStepTests : IAsyncLifetime
         }
 
         start.Environment["FLEET_TEST_LOG"] = AgentLog;
-        start.Environment["FLEET_KUBEADM_PATH"] = Path.Join(Repo.Root, "tests", "doubles", "kubeadm");
+        start.Environment["FLEET_KUBEADM_PATH"] = TestDoubles.PathOf("kubeadm");
         start.Environment["FLEET_DOUBLE_DIR"] = DoubleDir;
         start.Environment["FLEET_DOUBLE_ROOT"] = Root;
         start.Environment.Remove("FLEET_COORDINATOR");

@@ -35,16 +35,16 @@ public sealed class KubeletCheckTests : IDisposable
     [Fact]
     public async Task Check_TheSystemctlDouble_IsOkAndRecordsTheQuery()
     {
-        using var calls = new Fleet.Testing.TempDir();
-        var wrapper = _root.WriteScript("/double/systemctl", $"FLEET_DOUBLE_DIR='{calls.Path}' exec '{Fleet.Agent.Tests.Steps.DoubleHarness.Double("systemctl")}' \"$@\"");
+        using var dir = new Fleet.Testing.TempDir();
+        var doubles = new Fleet.Testing.TestDoubles(dir.Path, _root.Root);
         var options = _root.Options();
-        options.SystemctlPath = wrapper;
+        options.SystemctlPath = doubles.Systemctl;
 
         var check = await new KubeletCheck(options, new ProcessRunner()).CheckAsync(CancellationToken.None);
 
         Assert.Equal(HealthStatus.Ok, check.Status);
         Assert.Equal("kubelet.service active (running)", check.Reason);
-        Assert.Equal(["show kubelet.service --property=LoadState,ActiveState,SubState"], File.ReadAllLines(calls.Combine("systemctl.calls")));
+        Assert.Equal(["show kubelet.service --property=LoadState,ActiveState,SubState"], doubles.Calls("systemctl"));
     }
 
     [Fact]

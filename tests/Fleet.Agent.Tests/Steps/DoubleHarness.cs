@@ -11,9 +11,9 @@ namespace Fleet.Agent.Tests.Steps;
 
 /// <summary>
 /// The kubeadm and systemctl doubles of tests/doubles, run as real processes by the real step code.
-/// Each test gets its own FLEET_DOUBLE_DIR through a one-line wrapper that sets it and execs the
-/// double (environment variables are per process, tests run in parallel); the agent itself would
-/// pass them on by inheritance. Also: a fixture root, the agent's log, and the step outbox.
+/// Each test gets its own FLEET_DOUBLE_DIR through the wrappers of <see cref="TestDoubles"/> (tests run
+/// in parallel in one process, with one environment). Also: a fixture root, the agent's log, and the
+/// step outbox.
 /// </summary>
 internal sealed class DoubleHarness : IDisposable
 {
@@ -21,10 +21,10 @@ internal sealed class DoubleHarness : IDisposable
 
     public DoubleHarness()
     {
-        Directory.CreateDirectory(CallsDir);
+        Doubles = new TestDoubles(_dir.Path, Root.Root);
         Options = Root.Options();
-        Options.KubeadmPath = Wrap("kubeadm");
-        Options.SystemctlPath = Wrap("systemctl");
+        Options.KubeadmPath = Doubles.Kubeadm;
+        Options.SystemctlPath = Doubles.Systemctl;
         Sink.Attach(Outbox.Writer);
         LoggerFactory = new SerilogLoggerFactory(new LoggerConfiguration().MinimumLevel.Debug().WriteTo.Sink(Logs).CreateLogger(), dispose: true);
     }
@@ -33,8 +33,7 @@ internal sealed class DoubleHarness : IDisposable
 
     public AgentOptions Options { get; }
 
-    /// <summary>FLEET_DOUBLE_DIR of this test's doubles.</summary>
-    public string CallsDir => _dir.Combine("calls");
+    public TestDoubles Doubles { get; }
 
     public LogCollector Logs { get; } = new();
 
@@ -44,27 +43,13 @@ internal sealed class DoubleHarness : IDisposable
 
     public StepSink Sink { get; } = new();
 
-    public static string Double(string name) => Path.Join(Repo.Root, "tests", "doubles", name);
+    public string[] Calls(string name) => Doubles.Calls(name);
 
-    /// <summary>The argument lines the double recorded; empty when it never ran.</summary>
-    public string[] Calls(string name) =>
-        File.Exists(Path.Join(CallsDir, $"{name}.calls")) ? File.ReadAllLines(Path.Join(CallsDir, $"{name}.calls")) : [];
+    public void Fail(string name, int exit, string? stderr = null) => Doubles.Fail(name, exit, stderr);
 
-    /// <summary>Makes the double fail with <paramref name="exit"/> after printing <paramref name="stderr"/>.</summary>
-    public void Fail(string name, int exit, string? stderr = null)
-    {
-        File.WriteAllText(Path.Join(CallsDir, $"{name}.exit"), $"{exit}\n");
-        if (stderr is not null)
-        {
-            File.WriteAllText(Path.Join(CallsDir, $"{name}.stderr"), stderr);
-        }
-    }
+    public void Sleep(string name, int seconds) => Doubles.Sleep(name, seconds);
 
-    public void Sleep(string name, int seconds) => File.WriteAllText(Path.Join(CallsDir, $"{name}.sleep"), $"{seconds}\n");
-
-    /// <summary>The pid of the double's latest run, once it has started.</summary>
-    public int? Pid(string name) =>
-        File.Exists(Path.Join(CallsDir, $"{name}.pid")) && int.TryParse(File.ReadAllText(Path.Join(CallsDir, $"{name}.pid")).Trim(), out var pid) ? pid : null;
+    public int? Pid(string name) => Doubles.Pid(name);
 
     public StepProcess Process() => new(TimeProvider.System, LoggerFactory.CreateLogger<StepProcess>());
 
@@ -100,13 +85,5 @@ internal sealed class DoubleHarness : IDisposable
         LoggerFactory.Dispose();
         Root.Dispose();
         _dir.Dispose();
-    }
-
-    private string Wrap(string name)
-    {
-        var wrapper = _dir.Combine(name);
-        File.WriteAllText(wrapper, $"#!/bin/sh\nFLEET_DOUBLE_DIR='{CallsDir}' FLEET_DOUBLE_ROOT='{Root.Root}' exec '{Double(name)}' \"$@\"\n");
-        File.SetUnixFileMode(wrapper, FixtureRoot.Executable);
-        return wrapper;
     }
 }
