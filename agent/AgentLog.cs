@@ -36,4 +36,16 @@ internal static partial class AgentLog
 
     [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "Could not renew the node certificate (valid until {NotAfter:u}): {Reason}; retrying in {RetryMinutes} min")]
     public static partial void RenewalFailed(ILogger logger, string reason, DateTime notAfter, double retryMinutes);
+
+    [LoggerMessage(EventId = 13, Level = LogLevel.Information, Message = "Step {StepId}: running {CommandLine}")]
+    public static partial void ProcessStarting(ILogger logger, string stepId, string commandLine);
+
+    [LoggerMessage(EventId = 14, Level = LogLevel.Information, Message = "Step {StepId}: {Program} exited with code {ExitCode}")]
+    public static partial void ProcessExited(ILogger logger, string stepId, string program, int exitCode);
+
+    [LoggerMessage(EventId = 15, Level = LogLevel.Warning, Message = "Step {StepId}: killed {Program} (pid {Pid}) and every process it started")]
+    public static partial void ProcessKilled(ILogger logger, string stepId, string program, int pid);
+
+    [LoggerMessage(EventId = 16, Level = LogLevel.Warning, Message = "Step {StepId}: the output of {Program} was still open {GraceSeconds} s after it ended (a process it left behind?); no longer reading it")]
+    public static partial void ProcessOutputLeftOpen(ILogger logger, string stepId, string program, double graceSeconds);
 }

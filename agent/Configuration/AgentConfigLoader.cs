@@ -20,7 +20,9 @@ public static class AgentConfigLoader
         new("heartbeatInterval", "FLEET_HEARTBEAT_INTERVAL", "--heartbeat-interval", (o, v) => o.HeartbeatInterval = ParseDuration(v), "Heartbeat interval until the coordinator sets one (default 5s)"),
         new("reconnectCap", "FLEET_RECONNECT_CAP", "--reconnect-cap", (o, v) => o.ReconnectCap = ParseDuration(v), "Longest wait between reconnect attempts (default 30s)"),
         new("requiredCniPlugins", "FLEET_REQUIRED_CNI_PLUGINS", "--required-cni-plugins", (o, v) => o.RequiredCniPlugins = List(v), "Comma-separated CNI plugins a healthy node has (default loopback,portmap,bridge,host-local)"),
-        new("systemctlPath", "FLEET_SYSTEMCTL_PATH", "--systemctl-path", (o, v) => o.SystemctlPath = AbsolutePath(v), "systemctl inside --root (default /usr/bin/systemctl)"),
+        new("systemctlPath", "FLEET_SYSTEMCTL_PATH", "--systemctl-path", (o, v) => o.SystemctlPath = Program(v), "systemctl for Systemd steps and the kubelet check: a name looked up on PATH or an absolute path, not under --root (default systemctl)"),
+        new("kubeadmPath", "FLEET_KUBEADM_PATH", "--kubeadm-path", (o, v) => o.KubeadmPath = Program(v), "kubeadm for KubeadmJoin and KubeadmUpgrade steps: a name looked up on PATH or an absolute path, not under --root (default kubeadm)"),
+        new("kubeletHealthzUrl", "FLEET_KUBELET_HEALTHZ_URL", "--kubelet-healthz-url", (o, v) => o.KubeletHealthzUrl = HealthzUrl(v), "The kubelet's healthz for WaitKubeletHealthy steps that name none; loopback http:// only (default http://127.0.0.1:10248/healthz)"),
         new("downloadRetries", "FLEET_DOWNLOAD_RETRIES", "--download-retries", (o, v) => o.DownloadRetries = (int)Whole(v, max: 100), "Retries of a download after a transient failure (default 4)"),
         new("downloadStallTimeout", "FLEET_DOWNLOAD_STALL_TIMEOUT", "--download-stall-timeout", (o, v) => o.DownloadStallTimeout = ParseDuration(v), "Abandon and retry a download that receives nothing this long (default 30s)"),
         new("downloadMaxBytes", "FLEET_DOWNLOAD_MAX_BYTES", "--download-max-bytes", (o, v) => o.DownloadMaxBytes = Whole(v, max: long.MaxValue), "Size cap of a download when the step sets none (default 1073741824)"),
@@ -147,6 +149,12 @@ public static class AgentConfigLoader
 
     private static string AbsolutePath(string v) =>
         Path.IsPathFullyQualified(v) ? v : throw new FormatException($"\"{v}\" is not an absolute path");
+
+    private static string Program(string v) =>
+        Hosting.ProgramPath.Problem(v) is { } problem ? throw new FormatException(problem) : v;
+
+    private static string HealthzUrl(string v) =>
+        Steps.LoopbackHttpUrl.Problem(v) is { } problem ? throw new FormatException(problem) : v;
 
     private static TimeSpan ParseDuration(string v) =>
         DurationText.TryParse(v, out var d) ? d : throw new FormatException($"\"{v}\" is not a duration such as 5s, 500ms or 2m");

@@ -32,8 +32,18 @@ public sealed class AgentOptions
     /// <summary>CNI plugins that must be present in /opt/cni/bin for the node to be healthy.</summary>
     public IReadOnlyList<string> RequiredCniPlugins { get; set; } = ["loopback", "portmap", "bridge", "host-local"];
 
-    /// <summary>systemctl, inside <see cref="Root"/>; kubelet state is "unknown" where it does not exist.</summary>
-    public string SystemctlPath { get; set; } = "/usr/bin/systemctl";
+    /// <summary>
+    /// systemctl, for Systemd steps and the kubelet health check: a bare name is looked up on PATH, an
+    /// absolute path is used as given (programs are not under <see cref="Root"/>). The kubelet state is
+    /// "unknown" where it cannot be found.
+    /// </summary>
+    public string SystemctlPath { get; set; } = "systemctl";
+
+    /// <summary>kubeadm, for KubeadmJoin and KubeadmUpgrade steps: a bare name is looked up on PATH when a step runs.</summary>
+    public string KubeadmPath { get; set; } = "kubeadm";
+
+    /// <summary>The kubelet's healthz, for WaitKubeletHealthy steps that name none; loopback http:// only.</summary>
+    public string KubeletHealthzUrl { get; set; } = "http://127.0.0.1:10248/healthz";
 
     /// <summary>Retries of a download after a transient failure (5xx, connection error, stall).</summary>
     public int DownloadRetries { get; set; } = 4;

@@ -8,7 +8,7 @@ namespace Fleet.Agent.Health;
 /// The kubelet unit's state as systemd reports it. Where systemctl does not exist the state is
 /// unknown: never "ok" without evidence.
 /// </summary>
-public sealed class KubeletCheck(AgentOptions options, HostPaths paths, IProcessRunner runner) : INodeHealthCheck
+public sealed class KubeletCheck(AgentOptions options, IProcessRunner runner) : INodeHealthCheck
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
 
@@ -16,10 +16,9 @@ public sealed class KubeletCheck(AgentOptions options, HostPaths paths, IProcess
 
     public async Task<HealthCheck> CheckAsync(CancellationToken ct)
     {
-        var systemctl = paths.Resolve(options.SystemctlPath);
-        if (!File.Exists(systemctl))
+        if (ProgramPath.Find(options.SystemctlPath) is not { } systemctl)
         {
-            return Check.Unknown(Name, $"no systemctl at {options.SystemctlPath}");
+            return Check.Unknown(Name, ProgramPath.Describe(options.SystemctlPath));
         }
 
         ProcessResult result;

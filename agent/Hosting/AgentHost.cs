@@ -83,6 +83,11 @@ public static class AgentHost
         services.AddSingleton<Downloader>();
         services.AddSingleton<IStepHandler, DownloadStepHandler>();
         services.AddSingleton<IStepHandler, InstallCniPluginsStepHandler>();
+        services.AddSingleton<StepProcess>();
+        services.AddSingleton<IStepHandler, KubeadmJoinStepHandler>();
+        services.AddSingleton<IStepHandler, KubeadmUpgradeStepHandler>();
+        services.AddSingleton<IStepHandler, SystemdStepHandler>();
+        services.AddSingleton<IStepHandler, WaitKubeletHealthyStepHandler>();
         services.AddSingleton<StepJournal>();
         services.AddSingleton<StepSink>();
         services.AddSingleton<StepRunner>();

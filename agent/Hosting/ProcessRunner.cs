@@ -18,7 +18,7 @@ public sealed class ProcessRunner : IProcessRunner
     /// Starts the process; retries briefly on ETXTBSY, which exec reports for a file that was just
     /// written while another thread forked (the child briefly holds the writer's descriptor).
     /// </summary>
-    private static async Task<Process> StartAsync(ProcessStartInfo start, CancellationToken ct)
+    internal static async Task<Process> StartAsync(ProcessStartInfo start, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {

@@ -78,7 +78,9 @@ public sealed class StepRunner(IEnumerable<IStepHandler> handlers, StepJournal j
         }
         catch (OperationCanceledException) when (timeoutCts.IsCancellationRequested)
         {
-            result = Results.Failed(request.Id, $"timed out after {timeout.TotalSeconds:0.#} s");
+            // The last log line says where it was (kubeadm's last output, the kubelet's last answer).
+            var last = progress.Lines.Count > 0 ? $"; last log line: {progress.Lines[^1]}" : "";
+            result = Results.Failed(request.Id, $"timed out after {timeout.TotalSeconds:0.#} s{last}");
         }
         catch (OperationCanceledException) when (cts.IsCancellationRequested)
         {

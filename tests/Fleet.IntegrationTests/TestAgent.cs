@@ -27,6 +27,7 @@ public sealed class TestAgent : IAsyncDisposable
             Name = name,
             Root = root,
             ReconnectCap = TimeSpan.FromSeconds(1),
+            SystemctlPath = Path.Join(root, "usr/bin/systemctl"), // none: the host's systemd is not this node's
         };
         WriteFixture(root, cniPlugins);
     }

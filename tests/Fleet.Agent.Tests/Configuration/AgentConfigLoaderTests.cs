@@ -20,6 +20,9 @@ public sealed class AgentConfigLoaderTests : IDisposable
         { "root", "FLEET_ROOT", "--root", "/file-root", "/env-root", "/flag-root" },
         { "stateDir", "FLEET_STATE_DIR", "--state-dir", "/file/state", "/env/state", "/flag/state" },
         { "heartbeatInterval", "FLEET_HEARTBEAT_INTERVAL", "--heartbeat-interval", "10s", "20s", "0.5s" },
+        { "kubeadmPath", "FLEET_KUBEADM_PATH", "--kubeadm-path", "/file/kubeadm", "kubeadm-env", "/flag/kubeadm" },
+        { "systemctlPath", "FLEET_SYSTEMCTL_PATH", "--systemctl-path", "/file/systemctl", "/env/systemctl", "systemctl-flag" },
+        { "kubeletHealthzUrl", "FLEET_KUBELET_HEALTHZ_URL", "--kubelet-healthz-url", "http://127.0.0.1:1/healthz", "http://127.0.0.2:2/healthz", "http://[::1]:3/healthz" },
     };
 
     [Theory]
@@ -112,7 +115,9 @@ public sealed class AgentConfigLoaderTests : IDisposable
         Assert.Equal(defaults.HeartbeatInterval, options.HeartbeatInterval);
         Assert.Equal(defaults.ReconnectCap, options.ReconnectCap);
         Assert.Equal(defaults.RequiredCniPlugins, options.RequiredCniPlugins);
-        Assert.Equal(defaults.SystemctlPath, options.SystemctlPath);
+        Assert.Equal("systemctl", options.SystemctlPath);
+        Assert.Equal("kubeadm", options.KubeadmPath);
+        Assert.Equal("http://127.0.0.1:10248/healthz", options.KubeletHealthzUrl);
         Assert.Equal(defaults.BinaryDirs, options.BinaryDirs);
     }
 
@@ -232,7 +237,6 @@ public sealed class AgentConfigLoaderTests : IDisposable
     [InlineData("--root", "relative/root")]
     [InlineData("--root", "./root")]
     [InlineData("--state-dir", "var/lib/fleet-agent")]
-    [InlineData("--systemctl-path", "systemctl")]
     public void Load_RelativePathFlag_IsRefused(string flag, string value)
     {
         var flags = new Dictionary<string, string> { ["--coordinator"] = "https://a:1", [flag] = value };
@@ -240,6 +244,38 @@ public sealed class AgentConfigLoaderTests : IDisposable
         var ex = Assert.Throws<ConfigException>(() => AgentConfigLoader.Load(_dir.Resolve("/absent.json"), false, NoEnvironment, flags));
 
         Assert.Equal($"flag {flag}: \"{value}\" is not an absolute path", ex.Message);
+    }
+
+    [Theory]
+    [InlineData("--kubeadm-path", "bin/kubeadm", "\"bin/kubeadm\" is neither a bare program name (looked up on PATH) nor an absolute path")]
+    [InlineData("--kubeadm-path", "./kubeadm", "is neither a bare program name")]
+    [InlineData("--kubeadm-path", "-kubeadm", "\"-kubeadm\" starts with '-'")]
+    [InlineData("--kubeadm-path", " kubeadm", "has leading or trailing spaces")]
+    [InlineData("--systemctl-path", "usr/bin/systemctl", "is neither a bare program name")]
+    [InlineData("--systemctl-path", "", "must not be empty")]
+    public void Load_ProgramThatIsNeitherANameNorAnAbsolutePath_IsRefused(string flag, string value, string problem)
+    {
+        var flags = new Dictionary<string, string> { ["--coordinator"] = "https://a:1", [flag] = value };
+
+        var ex = Assert.Throws<ConfigException>(() => AgentConfigLoader.Load(_dir.Resolve("/absent.json"), false, NoEnvironment, flags));
+
+        Assert.StartsWith($"flag {flag}: ", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(problem, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("http://10.0.0.5:10248/healthz", "is not a loopback address (10.0.0.5)")]
+    [InlineData("https://127.0.0.1:10248/healthz", "is not http://")]
+    [InlineData("http://localhost:10248/healthz", "is not a loopback address (localhost)")]
+    public void Load_HealthzUrlNotLoopbackHttp_IsRefusedSayingWhatIsAccepted(string url, string problem)
+    {
+        var environment = Env(("FLEET_COORDINATOR", "https://a:1"), ("FLEET_KUBELET_HEALTHZ_URL", url));
+
+        var ex = Assert.Throws<ConfigException>(() => AgentConfigLoader.Load(_dir.Resolve("/absent.json"), false, environment, NoFlags));
+
+        Assert.StartsWith("environment variable FLEET_KUBELET_HEALTHZ_URL: ", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(problem, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("only http:// URLs to a loopback address (127.0.0.0/8 or [::1]) are accepted", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -379,7 +415,7 @@ public sealed class AgentConfigLoaderTests : IDisposable
     public void Flags_ListEverySettingsFlag()
     {
         Assert.Equal(
-            ["--coordinator", "--name", "--root", "--state-dir", "--labels", "--heartbeat-interval", "--reconnect-cap", "--required-cni-plugins", "--systemctl-path",
+            ["--coordinator", "--name", "--root", "--state-dir", "--labels", "--heartbeat-interval", "--reconnect-cap", "--required-cni-plugins", "--systemctl-path", "--kubeadm-path", "--kubelet-healthz-url",
              "--download-retries", "--download-stall-timeout", "--download-max-bytes", "--binary-dirs", "--token", "--ca-pin"],
             AgentConfigLoader.Flags);
         Assert.All(AgentConfigLoader.FlagHelp, f => Assert.False(string.IsNullOrWhiteSpace(f.Description)));
@@ -407,6 +443,9 @@ public sealed class AgentConfigLoaderTests : IDisposable
         "root" => options.Root,
         "stateDir" => options.StateDir,
         "heartbeatInterval" => $"{options.HeartbeatInterval.TotalSeconds}s",
+        "kubeadmPath" => options.KubeadmPath,
+        "systemctlPath" => options.SystemctlPath,
+        "kubeletHealthzUrl" => options.KubeletHealthzUrl,
         _ => throw new ArgumentOutOfRangeException(nameof(key), key, "not a layered setting in this test"),
     };
 }

@@ -17,7 +17,34 @@ public sealed class KubeletCheckTests : IDisposable
 
         Assert.Equal("kubelet", check.Name);
         Assert.Equal(HealthStatus.Unknown, check.Status);
-        Assert.Equal("no systemctl at /usr/bin/systemctl", check.Reason);
+        Assert.Equal($"no systemctl at {_root.Resolve("/usr/bin/systemctl")}", check.Reason);
+    }
+
+    [Fact]
+    public async Task Check_BareNameNotOnPath_IsUnknown()
+    {
+        var options = _root.Options();
+        options.SystemctlPath = "fleet-no-such-systemctl";
+
+        var check = await new KubeletCheck(options, new ProcessRunner()).CheckAsync(CancellationToken.None);
+
+        Assert.Equal(HealthStatus.Unknown, check.Status);
+        Assert.Equal("no fleet-no-such-systemctl on PATH", check.Reason);
+    }
+
+    [Fact]
+    public async Task Check_TheSystemctlDouble_IsOkAndRecordsTheQuery()
+    {
+        using var dir = new Fleet.Testing.TempDir();
+        var doubles = new Fleet.Testing.TestDoubles(dir.Path, _root.Root);
+        var options = _root.Options();
+        options.SystemctlPath = doubles.Systemctl;
+
+        var check = await new KubeletCheck(options, new ProcessRunner()).CheckAsync(CancellationToken.None);
+
+        Assert.Equal(HealthStatus.Ok, check.Status);
+        Assert.Equal("kubelet.service active (running)", check.Reason);
+        Assert.Equal(["show kubelet.service --property=LoadState,ActiveState,SubState"], doubles.Calls("systemctl"));
     }
 
     [Fact]
@@ -95,9 +122,9 @@ public sealed class KubeletCheckTests : IDisposable
     {
         _root.WriteScript("/bin/systemctl", "printf 'LoadState=loaded\\nActiveState=active\\nSubState=running\\n'");
         var options = _root.Options();
-        options.SystemctlPath = "/bin/systemctl";
+        options.SystemctlPath = _root.Resolve("/bin/systemctl");
 
-        var check = await new KubeletCheck(options, new HostPaths(options), new ProcessRunner()).CheckAsync(CancellationToken.None);
+        var check = await new KubeletCheck(options, new ProcessRunner()).CheckAsync(CancellationToken.None);
 
         Assert.Equal(HealthStatus.Ok, check.Status);
     }
@@ -116,6 +143,7 @@ public sealed class KubeletCheckTests : IDisposable
     private Task<HealthCheck> Check()
     {
         var options = _root.Options();
-        return new KubeletCheck(options, new HostPaths(options), new ProcessRunner()).CheckAsync(CancellationToken.None);
+        options.SystemctlPath = _root.Resolve("/usr/bin/systemctl"); // programs are host paths, not under --root
+        return new KubeletCheck(options, new ProcessRunner()).CheckAsync(CancellationToken.None);
     }
 }

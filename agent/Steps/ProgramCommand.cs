@@ -1,0 +1,11 @@
+namespace Fleet.Agent.Steps;
+
+/// <summary>
+/// One run of a host program for a step.
+/// </summary>
+/// <param name="Program">As configured: a bare name looked up on PATH, or an absolute path.</param>
+/// <param name="Setting">The flag that configures the program, named when it cannot be found (e.g. --kubeadm-path).</param>
+/// <param name="What">What the run is called in log lines and reasons, e.g. "kubeadm join".</param>
+/// <param name="Arguments">The argument vector; never passed through a shell.</param>
+/// <param name="Scrubber">The step's secrets, removed from everything shown.</param>
+public sealed record ProgramCommand(string Program, string Setting, string What, IReadOnlyList<string> Arguments, SecretScrubber Scrubber);

@@ -1,0 +1,224 @@
+using Fleet.Agent.Steps;
+using Fleet.Testing;
+using Fleet.V1;
+using Google.Protobuf.WellKnownTypes;
+
+namespace Fleet.Agent.Tests.Steps;
+
+/// <summary>KubeadmJoin against the kubeadm double (a real process): its arguments, its secrets, its failures.</summary>
+public sealed class KubeadmJoinStepHandlerTests : IDisposable
+{
+    private const string Token = "abcdef.0123456789abcdef";
+    private const string TokenSecret = "0123456789abcdef";
+    private const string CertificateKey = "f0e1d2c3b4a5968778695a4b3c2d1e0ff0e1d2c3b4a5968778695a4b3c2d1e0f";
+    private static readonly string Hash = "sha256:" + new string('a', 64);
+    private static readonly string OtherHash = "sha256:" + new string('b', 64);
+    private readonly DoubleHarness _h = new();
+
+    public void Dispose() => _h.Dispose();
+
+    private KubeadmJoinStepHandler Handler() => new(_h.Process(), _h.Root.Paths(_h.Options), _h.Options);
+
+    private static StepRequest Join(Action<KubeadmJoinStep>? change = null, string id = "join-1")
+    {
+        var step = new KubeadmJoinStep { ControlPlaneEndpoint = "10.0.0.1:6443", Token = Token, CaCertHashes = { Hash } };
+        change?.Invoke(step);
+        return new StepRequest { Id = id, KubeadmJoin = step, Timeout = Duration.FromTimeSpan(TimeSpan.FromMinutes(1)) };
+    }
+
+    private Task<StepResult> Run(StepRequest request) => Handler().RunAsync(request, _h.Progress(request.Id), CancellationToken.None).DefaultTimeout();
+
+    [Fact]
+    public async Task Run_Worker_RunsKubeadmJoinWithExactlyTheseArgumentsAndLeavesKubeletConf()
+    {
+        var result = await Run(Join());
+
+        Assert.Equal(StepOutcome.Succeeded, result.Outcome);
+        Assert.Equal("joined the cluster at 10.0.0.1:6443 as a worker", result.Reason);
+        Assert.Equal([$"join 10.0.0.1:6443 --token {Token} --discovery-token-ca-cert-hash {Hash}"], _h.Calls("kubeadm"));
+        Assert.True(File.Exists(_h.Root.Resolve("/etc/kubernetes/kubelet.conf")));
+    }
+
+    [Fact]
+    public async Task Run_ControlPlane_PassesEveryHashTheKeyAndTheNodeNameInOrder()
+    {
+        var result = await Run(Join(s =>
+        {
+            s.ControlPlaneEndpoint = "cp.fleet.lan:6443";
+            s.CaCertHashes.Add(OtherHash);
+            s.ControlPlane = true;
+            s.CertificateKey = CertificateKey;
+            s.NodeName = "cp-2";
+        }));
+
+        Assert.Equal(StepOutcome.Succeeded, result.Outcome);
+        Assert.Equal("joined the cluster at cp.fleet.lan:6443 as a control-plane node", result.Reason);
+        Assert.Equal(
+            [$"join cp.fleet.lan:6443 --token {Token} --discovery-token-ca-cert-hash {Hash} --discovery-token-ca-cert-hash {OtherHash} --control-plane --certificate-key {CertificateKey} --node-name cp-2"],
+            _h.Calls("kubeadm"));
+    }
+
+    [Fact]
+    public async Task Run_Ipv6Endpoint_IsPassedAsGiven()
+    {
+        await Run(Join(s => s.ControlPlaneEndpoint = "[fd00::1]:6443"));
+
+        Assert.StartsWith("join [fd00::1]:6443 --token ", Assert.Single(_h.Calls("kubeadm")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_KubeletConfExists_IsAlreadySatisfiedAndRunsNothing()
+    {
+        _h.Root.Write("/etc/kubernetes/kubelet.conf", "apiVersion: v1\n");
+
+        var result = await Run(Join());
+
+        Assert.Equal(StepOutcome.AlreadySatisfied, result.Outcome);
+        Assert.Equal("/etc/kubernetes/kubelet.conf exists: this node has already joined a cluster", result.Reason);
+        Assert.Empty(_h.Calls("kubeadm"));
+    }
+
+    [Fact]
+    public async Task Run_Twice_TheSecondIsAlreadySatisfied()
+    {
+        await Run(Join(id: "join-1"));
+
+        var again = await Run(Join(id: "join-2"));
+
+        Assert.Equal(StepOutcome.AlreadySatisfied, again.Outcome);
+        Assert.Single(_h.Calls("kubeadm"));
+    }
+
+    [Fact]
+    public async Task Run_KubeadmFails_ReasonHasTheExitCodeAndTheLastStderrLine_WithoutTheToken()
+    {
+        _h.Fail("kubeadm", 1, $"[preflight] Running pre-flight checks\nerror execution phase preflight: couldn't validate the identity of the API Server: token {Token} was rejected\n");
+
+        var ex = await Assert.ThrowsAsync<StepFailedException>(() => Run(Join()));
+
+        Assert.Equal("kubeadm join exited with code 1: error execution phase preflight: couldn't validate the identity of the API Server: token [redacted] was rejected", ex.Message);
+        Assert.False(File.Exists(_h.Root.Resolve("/etc/kubernetes/kubelet.conf")));
+        Assert.Contains("error execution phase preflight: couldn't validate the identity of the API Server: token [redacted] was rejected", _h.LogLines());
+    }
+
+    [Fact]
+    public async Task Run_KubeadmExitsZeroButLeavesNoKubeletConf_Fails()
+    {
+        _h.Fail("kubeadm", 0);
+
+        var ex = await Assert.ThrowsAsync<StepFailedException>(() => Run(Join()));
+
+        Assert.Equal("kubeadm join exited 0 but /etc/kubernetes/kubelet.conf does not exist: the node did not join", ex.Message);
+        Assert.Single(_h.Calls("kubeadm"));
+    }
+
+    [Fact]
+    public async Task Run_TheSecrets_AppearNowhereButInKubeadmsArguments()
+    {
+        // The whole agent path: the runner, its journal on disk, the outbox, the agent's log.
+        var request = Join(s =>
+        {
+            s.ControlPlane = true;
+            s.CertificateKey = CertificateKey;
+        });
+
+        var result = await _h.Runner(Handler()).Start(request, CancellationToken.None).DefaultTimeout();
+
+        Assert.Equal(StepOutcome.Succeeded, result.Outcome);
+        Assert.Contains($"--token {Token} ", Assert.Single(_h.Calls("kubeadm")), StringComparison.Ordinal); // kubeadm got it
+        var messages = string.Join('\n', _h.Messages().Select(m => m.ToString()));
+        var places = new Dictionary<string, string>
+        {
+            ["updates and result"] = messages,
+            ["journal"] = await File.ReadAllTextAsync(_h.JournalFile),
+            ["agent log"] = _h.AgentLogText(),
+            ["result"] = result.ToString(),
+        };
+        foreach (var (place, text) in places)
+        {
+            foreach (var secret in new[] { Token, TokenSecret, CertificateKey })
+            {
+                Assert.False(text.Contains(secret, StringComparison.OrdinalIgnoreCase), $"a secret is in the {place}:\n{text}");
+            }
+        }
+
+        // kubeadm's own lines that held the secrets were forwarded, scrubbed.
+        Assert.Contains("with token \\\"[redacted]\\\"", messages, StringComparison.Ordinal);
+        Assert.Contains("with key [redacted]", messages, StringComparison.Ordinal);
+        Assert.Contains("--token [redacted] --discovery-token-ca-cert-hash", _h.AgentLogText(), StringComparison.Ordinal);
+        Assert.Contains("This node has joined the cluster:", messages, StringComparison.Ordinal);
+    }
+
+    public static TheoryData<string, Action<KubeadmJoinStep>, string> InvalidInputs => new()
+    {
+        { "no endpoint", s => s.ControlPlaneEndpoint = "", "control_plane_endpoint: missing" },
+        { "no port", s => s.ControlPlaneEndpoint = "10.0.0.1", "control_plane_endpoint: \"10.0.0.1\" is not host:port" },
+        { "port 0", s => s.ControlPlaneEndpoint = "10.0.0.1:0", "is not host:port" },
+        { "port too big", s => s.ControlPlaneEndpoint = "10.0.0.1:70000", "is not host:port" },
+        { "an option", s => s.ControlPlaneEndpoint = "--config=/tmp/x:6443", "is not host:port" },
+        { "a space", s => s.ControlPlaneEndpoint = "cp lan:6443", "is not host:port" },
+        { "bad ipv6", s => s.ControlPlaneEndpoint = "[fd00::zz]:6443", "is not host:port" },
+        { "no token", s => s.Token = "", "token: missing" },
+        { "uppercase token", s => s.Token = "ABCDEF.0123456789ABCDEF", "token: not a bootstrap token of the form [a-z0-9]{6}.[a-z0-9]{16} (23 characters; the value is a secret and is not shown)" },
+        { "short token", s => s.Token = "abcdef.0123", "token: not a bootstrap token" },
+        { "token with newline", s => s.Token = Token + "\n", "token: not a bootstrap token" },
+        { "no hash", s => s.CaCertHashes.Clear(), "ca_cert_hashes: missing (Fleet never joins without checking the cluster CA)" },
+        { "md5 hash", s => s.CaCertHashes[0] = "md5:abc", "ca_cert_hashes: \"md5:abc\" is not sha256:<64 lowercase hex digits>" },
+        { "short hash", s => s.CaCertHashes[0] = "sha256:abc", "is not sha256:<64 lowercase hex digits>" },
+        { "key without control plane", s => s.CertificateKey = CertificateKey, "certificate_key: given, but control_plane is false" },
+        { "bad key", s => (s.ControlPlane, s.CertificateKey) = (true, "not-hex-" + new string('0', 56)), "certificate_key: not 64 lowercase hex digits (64 characters; the value is a secret and is not shown)" },
+        { "bad node name", s => s.NodeName = "Node_1", "node_name: \"Node_1\" is not a valid node name" },
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidInputs))]
+    public async Task Run_InvalidInput_IsRefusedBeforeAnythingRuns(string what, Action<KubeadmJoinStep> change, string problem)
+    {
+        var ex = await Assert.ThrowsAsync<StepFailedException>(() => Run(Join(change)));
+
+        Assert.StartsWith("refusing to run kubeadm join: ", ex.Message, StringComparison.Ordinal);
+        Assert.True(ex.Message.Contains(problem, StringComparison.Ordinal), $"{what}: {ex.Message}");
+        Assert.DoesNotContain(TokenSecret, ex.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Empty(_h.Calls("kubeadm"));
+        Assert.Empty(_h.LogLines());
+    }
+
+    [Fact]
+    public async Task Run_SeveralProblems_AreAllNamedAtOnce()
+    {
+        var ex = await Assert.ThrowsAsync<StepFailedException>(() => Run(Join(s => (s.ControlPlaneEndpoint, s.Token, s.NodeName) = ("", "", "-x"))));
+
+        Assert.Equal("refusing to run kubeadm join: control_plane_endpoint: missing (host:port of the API server); token: missing; node_name: \"-x\" is not a valid node name (lowercase letters, digits, '-' and '.', at most 63, starting and ending with a letter or digit)", ex.Message);
+    }
+
+    [Fact]
+    public async Task Run_InvalidInputOnAJoinedNode_IsStillRefused()
+    {
+        _h.Root.Write("/etc/kubernetes/kubelet.conf", "apiVersion: v1\n");
+
+        var ex = await Assert.ThrowsAsync<StepFailedException>(() => Run(Join(s => s.Token = "nope")));
+
+        Assert.StartsWith("refusing to run kubeadm join: token: not a bootstrap token", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_KubeadmNotAtTheConfiguredPath_SaysWhereItLookedAndWhichSetting()
+    {
+        _h.Options.KubeadmPath = _h.Root.Resolve("/nowhere/kubeadm");
+
+        var ex = await Assert.ThrowsAsync<StepFailedException>(() => Run(Join()));
+
+        Assert.Equal($"cannot run kubeadm join: no kubeadm at {_h.Root.Resolve("/nowhere/kubeadm")} (set it with --kubeadm-path)", ex.Message);
+    }
+
+    [Fact]
+    public async Task Run_KubeadmNotOnPath_SaysSo()
+    {
+        _h.Options.KubeadmPath = "fleet-no-such-kubeadm";
+
+        var ex = await Assert.ThrowsAsync<StepFailedException>(() => Run(Join()));
+
+        Assert.StartsWith("cannot run kubeadm join: no fleet-no-such-kubeadm on PATH (", ex.Message, StringComparison.Ordinal);
+        Assert.EndsWith(") (set it with --kubeadm-path)", ex.Message, StringComparison.Ordinal);
+    }
+}
