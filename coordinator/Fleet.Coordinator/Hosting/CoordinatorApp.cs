@@ -4,6 +4,7 @@ using Fleet.Coordinator.Catalog;
 using Fleet.Coordinator.Steps;
 using Fleet.Coordinator.Control;
 using Fleet.Coordinator.Enrollment;
+using Fleet.Coordinator.Kubernetes;
 using Fleet.Coordinator.Metrics;
 using Fleet.Coordinator.Nodes;
 using Fleet.Coordinator.Security;
@@ -96,6 +97,7 @@ public static class CoordinatorApp
         services.AddSingleton<StepDispatcher>();
         services.AddSingleton<CatalogApi>();
         services.AddSingleton<RunStepApi>();
+        services.AddFleetKubernetes();
         services.AddGrpc(o =>
         {
             o.MaxReceiveMessageSize = MaxMessageSize;
