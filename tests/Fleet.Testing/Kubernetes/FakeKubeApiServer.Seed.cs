@@ -137,6 +137,15 @@ public sealed partial class FakeKubeApiServer
         }
     }
 
+    /// <summary>Deletes an object as an operator would (a DELETED watch event); false when there was none.</summary>
+    public bool Delete(string resource, string? ns, string name)
+    {
+        lock (_gate)
+        {
+            return DeleteLocked(resource, ns, name) is not null;
+        }
+    }
+
     public JsonObject? Node(string name) => Get("nodes", null, name);
 
     public JsonObject? Pod(string ns, string name) => Get("pods", ns, name);
