@@ -40,11 +40,11 @@ public sealed class ClusterApi(KubeconfigProvider provider, INodeStore nodes, Ku
     {
         var cluster = Require();
         var status = new ClusterStatus { Kubeconfig = provider.ActivePath ?? "", Server = cluster.Server };
-        var kubeNodes = await Call(async () =>
+        var kubeNodes = await Call(cluster, async t =>
         {
-            status.ServerVersion = await cluster.GetServerVersionAsync(ct);
-            return await cluster.ListNodeObjectsAsync(ct);
-        });
+            status.ServerVersion = await cluster.GetServerVersionAsync(t);
+            return await cluster.ListNodeObjectsAsync(t);
+        }, ct);
         var mappings = ClusterMapping.Map(await nodes.ListAsync(ct), kubeNodes);
         status.Mappings.AddRange(mappings);
         var fleetByKube = mappings.Where(m => m.Found).GroupBy(m => m.KubeNode).ToDictionary(g => g.Key, g => string.Join(",", g.Select(m => m.FleetNode)));
@@ -71,11 +71,11 @@ public sealed class ClusterApi(KubeconfigProvider provider, INodeStore nodes, Ku
     public async Task<ClusterAuditReport> AuditAsync(CancellationToken ct)
     {
         var cluster = Require();
-        var (version, kubeNodes, daemonSets, deployments) = await Call(async () => (
-            await cluster.GetServerVersionAsync(ct),
-            await cluster.ListNodeObjectsAsync(ct),
-            await cluster.ListDaemonSetsAsync(ct),
-            await cluster.ListDeploymentsAsync(ct)));
+        var (version, kubeNodes, daemonSets, deployments) = await Call(cluster, async t => (
+            await cluster.GetServerVersionAsync(t),
+            await cluster.ListNodeObjectsAsync(t),
+            await cluster.ListDaemonSetsAsync(t),
+            await cluster.ListDeploymentsAsync(t)), ct);
         return ClusterAuditor.Audit(version, kubeNodes, daemonSets, deployments, await nodes.ListAsync(ct));
     }
 
@@ -92,15 +92,24 @@ public sealed class ClusterApi(KubeconfigProvider provider, INodeStore nodes, Ku
         }
     }
 
-    private static async Task<T> Call<T>(Func<Task<T>> call)
+    /// <summary>Bounded well inside fleetctl's own deadline, so an API server that does not answer is named as such.</summary>
+    private static async Task<T> Call<T>(KubernetesClientCluster cluster, Func<CancellationToken, Task<T>> call, CancellationToken ct)
     {
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        bound.CancelAfter(ApiTimeout);
         try
         {
-            return await call();
+            return await call(bound.Token);
         }
         catch (KubernetesActionException ex)
         {
             throw new RpcException(new Status(StatusCode.FailedPrecondition, ex.Message));
         }
+        catch (OperationCanceledException) when (bound.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"the Kubernetes API server {cluster.Server} did not answer within {ApiTimeout.TotalSeconds:0} s"));
+        }
     }
+
+    private static readonly TimeSpan ApiTimeout = TimeSpan.FromSeconds(10);
 }
