@@ -7,6 +7,7 @@ packages=(
   qemu-user # qemu-aarch64, qemu-arm: run arm64/armhf binaries with the sysroot (tests/fixtures)
   binutils  # readelf: make-sysroot.sh checks the test plugin's dynamic loader
   python3   # make-artifacts.sh writes the hostile tar archives with tarfile
+  openssl   # CaCertHashTests compute the kubeadm discovery hash independently
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -26,9 +26,10 @@ public static class Program
         var tlsSan = new Option<string[]>("--tls-san") { Description = "Extra DNS name or IP address in the coordinator's TLS certificate (repeatable); localhost, loopback, the host name and --listen's address are always in it" };
         var requireApproval = new Option<bool>("--require-approval") { Description = "Newly enrolled nodes receive no step until `fleetctl nodes approve NAME`" };
         var controlListen = new Option<string>("--control-listen") { Description = "Also serve the control API on ADDRESS:PORT over TLS, to admin client certificates only (`fleetctl admin-cert create`)" };
+        var kubeconfig = new Option<string>("--kubeconfig") { Description = "The Kubernetes cluster's kubeconfig (a copy stored by `fleetctl cluster set` takes precedence)" };
         var root = new RootCommand("fleet-coordinator: the Fleet coordinator. Agents enroll and connect over gRPC with mTLS; operators use fleetctl over the control socket.")
         {
-            listen, dataDir, socket, metrics, heartbeat, staleAfter, offlineAfter, tlsSan, requireApproval, controlListen,
+            listen, dataDir, socket, metrics, heartbeat, staleAfter, offlineAfter, tlsSan, requireApproval, controlListen, kubeconfig,
         };
         root.SetAction(async (parse, ct) =>
         {
@@ -46,6 +47,19 @@ public static class Program
             var metricsValue = parse.GetValue(metrics)!;
             var metricsEndPoint = metricsValue == "off" ? null : ParseEndPoint(metricsValue, e => errors.Add($"--metrics-listen: {e}"));
             var controlEndPoint = parse.GetValue(controlListen) is { } c ? ParseEndPoint(c, e => errors.Add($"--control-listen: {e}")) : null;
+            var kubeconfigPath = parse.GetValue(kubeconfig) is { } k ? Path.GetFullPath(k) : null;
+            if (kubeconfigPath is not null)
+            {
+                try
+                {
+                    Kubernetes.KubeconfigProvider.Load(kubeconfigPath);
+                }
+                catch (Kubernetes.KubernetesActionException ex)
+                {
+                    errors.Add($"--kubeconfig: {ex.Message}");
+                }
+            }
+
             if (errors.Count > 0)
             {
                 await Console.Error.WriteLineAsync(string.Join('\n', errors.Select(e => $"fleet-coordinator: {e}")));
@@ -64,6 +78,7 @@ public static class Program
                 TlsNames = parse.GetValue(tlsSan) ?? [],
                 RequireApproval = parse.GetValue(requireApproval),
                 ControlListen = controlEndPoint,
+                Kubeconfig = kubeconfigPath,
             };
             return await RunAsync(options, ct);
         });

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Fleet.Ctl.Admin;
 using Fleet.Ctl.Catalog;
+using Fleet.Ctl.Cluster;
 using Fleet.Ctl.Nodes;
 using Fleet.Ctl.Run;
 using Fleet.Ctl.Tokens;
@@ -25,6 +26,7 @@ public static class FleetCtl
         root.Subcommands.Add(Rollouts.RolloutCommand.Create(ctx));
         root.Subcommands.Add(TokensCommand.Create(ctx));
         root.Subcommands.Add(AdminCertCommand.Create(ctx));
+        root.Subcommands.Add(ClusterCommand.Create(ctx));
         return root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr }, ct);
     }
 }

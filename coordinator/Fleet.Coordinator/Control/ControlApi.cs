@@ -9,7 +9,7 @@ using Grpc.Core;
 namespace Fleet.Coordinator.Control;
 
 /// <summary>The operators' API behind fleetctl. Served only on the control socket, or on TCP to admin certificates.</summary>
-public sealed class ControlApi(
+public sealed partial class ControlApi(
     INodeStore store,
     IEnrollmentStore enrollments,
     AgentRegistry registry,

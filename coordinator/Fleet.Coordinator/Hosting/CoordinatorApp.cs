@@ -5,6 +5,7 @@ using Fleet.Coordinator.Steps;
 using Fleet.Coordinator.Rollouts;
 using Fleet.Coordinator.Control;
 using Fleet.Coordinator.Enrollment;
+using Fleet.Coordinator.Kubernetes;
 using Fleet.Coordinator.Metrics;
 using Fleet.Coordinator.Nodes;
 using Fleet.Coordinator.Security;
@@ -98,6 +99,7 @@ public static class CoordinatorApp
         services.AddSingleton<StepDispatcher>();
         services.AddSingleton<CatalogApi>();
         services.AddSingleton<RunStepApi>();
+        services.AddFleetKubernetes();
         services.AddFleetRollouts();
         services.AddGrpc(o =>
         {

@@ -49,5 +49,14 @@ public sealed class CoordinatorOptions
     /// <summary>Enroll calls a single address may make per second; more get ResourceExhausted, before the token is looked at.</summary>
     public int EnrollmentsPerSecondPerAddress { get; set; } = 5;
 
+    /// <summary>The cluster's kubeconfig (--kubeconfig); a copy stored by `fleetctl cluster set` (DATA_DIR/kubeconfig) takes precedence. Null: none.</summary>
+    public string? Kubeconfig { get; set; }
+
+    /// <summary>How often Fleet applies its node labels (fleet.io/board) and compares kubernetes.io/arch with the agents' arch.</summary>
+    public TimeSpan KubernetesSyncInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How long a drain waits before it retries evictions refused by a PodDisruptionBudget.</summary>
+    public TimeSpan EvictionRetryInterval { get; set; } = TimeSpan.FromSeconds(2);
+
     public string DatabasePath => Path.Join(DataDir, "fleet.db");
 }

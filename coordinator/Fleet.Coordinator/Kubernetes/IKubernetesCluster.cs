@@ -59,7 +59,11 @@ public sealed record KubeNode(
     bool ControlPlane,
     bool Unschedulable,
     bool CordonedByFleet,
-    IReadOnlyDictionary<string, string> Labels);
+    IReadOnlyDictionary<string, string> Labels)
+{
+    /// <summary>metadata.resourceVersion when read; the precondition of a conditional update. Empty when unknown.</summary>
+    public string ResourceVersion { get; init; } = "";
+}
 
 public enum CordonOutcome
 {

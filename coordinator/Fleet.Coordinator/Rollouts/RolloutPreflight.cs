@@ -57,7 +57,7 @@ public sealed class RolloutPreflight(INodeStore nodes, ICatalogStore catalogs, A
         problems.AddRange(resolveProblems);
         if (cluster.ServerVersion is not null)
         {
-            problems.AddRange(VersionSkew.Check(plan, planned, cluster));
+            problems.AddRange(RolloutSkew.Check(plan, planned, cluster));
         }
 
         if (problems.Count > 0)
@@ -70,15 +70,15 @@ public sealed class RolloutPreflight(INodeStore nodes, ICatalogStore catalogs, A
 
     private async Task<ClusterView> ClusterAsync(List<string> problems, CancellationToken ct)
     {
-        var cluster = await kubernetes.GetAsync(ct);
-        if (cluster is null)
-        {
-            problems.Add("this plan needs the Kubernetes API (cordon, drain, readiness or bootstrap tokens), and no kubeconfig is configured (fleetctl cluster set --kubeconfig FILE)");
-            return ClusterView.None;
-        }
-
         try
         {
+            var cluster = await kubernetes.GetAsync(ct);
+            if (cluster is null)
+            {
+                problems.Add("this plan needs the Kubernetes API (cordon, drain, readiness or bootstrap tokens), and no kubeconfig is configured (fleetctl cluster set --kubeconfig FILE)");
+                return ClusterView.None;
+            }
+
             var version = await cluster.GetServerVersionAsync(ct);
             var kubeNodes = await cluster.ListNodesAsync(ct);
             return new ClusterView(version, kubeNodes.ToDictionary(n => n.Name, StringComparer.Ordinal));

@@ -1,15 +1,12 @@
 using Fleet.Coordinator.Control;
-using Fleet.Coordinator.Kubernetes;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Fleet.Coordinator.Rollouts;
 
 public static class RolloutServices
 {
-    /// <summary>The rollout engine and its API. The Kubernetes provider defaults to "none configured".</summary>
+    /// <summary>The rollout engine and its API; the Kubernetes provider comes from AddFleetKubernetes.</summary>
     public static IServiceCollection AddFleetRollouts(this IServiceCollection services)
     {
-        services.TryAddSingleton<IKubernetesClusterProvider, NoKubernetesClusterProvider>();
         services.AddSingleton<RolloutStore>();
         services.AddSingleton<RolloutPreflight>();
         services.AddSingleton<StepExecutor>();

@@ -18,7 +18,7 @@ public class VersionSkewTests
     [Fact]
     public void Check_PatchUpgradeOfEveryNode_IsFine()
     {
-        var problems = VersionSkew.Check(Upgrade("v1.12.5"), [Node("cp1", true), Node("w1")], Cluster("v1.12.0", ("cp1", "v1.12.0"), ("w1", "v1.12.0")));
+        var problems = RolloutSkew.Check(Upgrade("v1.12.5"), [Node("cp1", true), Node("w1")], Cluster("v1.12.0", ("cp1", "v1.12.0"), ("w1", "v1.12.0")));
 
         Assert.Empty(problems);
     }
@@ -26,7 +26,7 @@ public class VersionSkewTests
     [Fact]
     public void Check_SkippingAMinorVersion_IsRefused()
     {
-        var problems = VersionSkew.Check(Upgrade("v1.14.0"), [Node("cp1", true)], Cluster("v1.12.0", ("cp1", "v1.12.0")));
+        var problems = RolloutSkew.Check(Upgrade("v1.14.0"), [Node("cp1", true)], Cluster("v1.12.0", ("cp1", "v1.12.0")));
 
         Assert.Contains(problems, p => p == "v1.14.0 skips a minor version: the control plane is at v1.12.0; upgrade one minor version at a time");
     }
@@ -34,7 +34,7 @@ public class VersionSkewTests
     [Fact]
     public void Check_WorkersAboveTheControlPlane_IsRefused()
     {
-        var problems = VersionSkew.Check(Upgrade("v1.13.0"), [Node("w1")], Cluster("v1.12.0", ("cp1", "v1.12.0"), ("w1", "v1.12.0")));
+        var problems = RolloutSkew.Check(Upgrade("v1.13.0"), [Node("w1")], Cluster("v1.12.0", ("cp1", "v1.12.0"), ("w1", "v1.12.0")));
 
         Assert.Contains(problems, p => p.StartsWith("kubelet v1.13.0 would be newer than the control plane (v1.12.0)", StringComparison.Ordinal));
     }
@@ -42,7 +42,7 @@ public class VersionSkewTests
     [Fact]
     public void Check_AKubeletTwoMinorsBehind_WouldSkipAVersion()
     {
-        var problems = VersionSkew.Check(Upgrade("v1.13.0"), [Node("cp1", true), Node("w1")], Cluster("v1.12.9", ("cp1", "v1.12.9"), ("w1", "v1.11.3")));
+        var problems = RolloutSkew.Check(Upgrade("v1.13.0"), [Node("cp1", true), Node("w1")], Cluster("v1.12.9", ("cp1", "v1.12.9"), ("w1", "v1.11.3")));
 
         Assert.Contains(problems, p => p == "kubelet would skip a minor version on the way to v1.13.0: w1 (v1.11.3)");
     }
@@ -50,7 +50,7 @@ public class VersionSkewTests
     [Fact]
     public void Check_DowngradeAndStrangers_AreRefused()
     {
-        var problems = VersionSkew.Check(Upgrade("v1.11.0"), [Node("cp1", true), Node("ghost")], Cluster("v1.12.0", ("cp1", "v1.12.0")));
+        var problems = RolloutSkew.Check(Upgrade("v1.11.0"), [Node("cp1", true), Node("ghost")], Cluster("v1.12.0", ("cp1", "v1.12.0")));
 
         Assert.Contains(problems, p => p.StartsWith("v1.11.0 is older than the control plane (v1.12.0)", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.StartsWith("not Kubernetes nodes", StringComparison.Ordinal) && p.EndsWith("ghost (as ghost)", StringComparison.Ordinal));

@@ -4,7 +4,7 @@ namespace Fleet.Coordinator.Rollouts;
 /// Kubernetes' version-skew policy as it applies to a plan: the control plane moves one minor version at a
 /// time, never backwards, and no kubelet is ever newer than the control plane.
 /// </summary>
-public static class VersionSkew
+public static class RolloutSkew
 {
     public static List<string> Check(RolloutPlan plan, IReadOnlyList<NodePlan> nodes, ClusterView cluster)
     {

@@ -1,0 +1,126 @@
+using Fleet.Coordinator.Hosting;
+using k8s;
+
+namespace Fleet.Coordinator.Kubernetes;
+
+/// <summary>
+/// The cluster from the kubeconfig in use: the copy `fleetctl cluster set` stored in the data folder
+/// (DATA_DIR/kubeconfig, mode 0600: it holds credentials) when there is one, else --kubeconfig. The file
+/// is read again when it changes, so a new kubeconfig takes effect without a restart.
+/// </summary>
+public sealed class KubeconfigProvider(CoordinatorOptions options, TimeProvider time, ILoggerFactory loggers) : IKubernetesClusterProvider
+{
+    public const string FileName = "kubeconfig";
+    private readonly Lock _gate = new();
+    private Loaded? _current;
+
+    public string StoredPath => Path.Join(options.DataDir, FileName);
+
+    /// <summary>The kubeconfig in use, or null when none is configured.</summary>
+    public string? ActivePath => File.Exists(StoredPath) ? StoredPath : options.Kubeconfig;
+
+    public ValueTask<IKubernetesCluster?> GetAsync(CancellationToken ct) => ValueTask.FromResult<IKubernetesCluster?>(Get());
+
+    /// <summary>The cluster, or null when no kubeconfig is configured; throws <see cref="KubernetesActionException"/> when it cannot be used.</summary>
+    public KubernetesClientCluster? Get()
+    {
+        var path = ActivePath;
+        if (path is null)
+        {
+            return null;
+        }
+
+        var written = File.Exists(path) ? File.GetLastWriteTimeUtc(path) : DateTime.MinValue;
+        lock (_gate)
+        {
+            if (_current is { } current && current.Path == path && current.Written == written)
+            {
+                return current.Cluster;
+            }
+
+            // The previous client is not disposed: a rollout may still be using it; it goes with the garbage.
+            var cluster = new KubernetesClientCluster(Load(path), time, loggers.CreateLogger<KubernetesClientCluster>(), options.EvictionRetryInterval);
+            _current = new Loaded(path, written, cluster);
+            return cluster;
+        }
+    }
+
+    /// <summary>Checks and stores a kubeconfig (atomically, mode 0600) as the one to use from now on; returns its API server.</summary>
+    public async Task<string> StoreAsync(string content, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(content))
+        {
+            throw new KubernetesActionException("the kubeconfig is empty");
+        }
+
+        var server = Parse(content, "the kubeconfig").Host;
+        Directory.CreateDirectory(options.DataDir);
+        var temp = StoredPath + ".tmp";
+        var file = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite };
+        await using (var stream = new FileStream(temp, file))
+        {
+            await stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(content), ct);
+            await stream.FlushAsync(ct);
+            stream.Flush(flushToDisk: true);
+        }
+
+        File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite); // an older .tmp may have kept other bits
+        File.Move(temp, StoredPath, overwrite: true);
+        lock (_gate)
+        {
+            _current = null;
+        }
+
+        KubernetesLog.KubeconfigStored(loggers.CreateLogger<KubeconfigProvider>(), StoredPath, server);
+        return server;
+    }
+
+    /// <summary>Reads a kubeconfig file; every problem becomes one message naming the file.</summary>
+    public static KubernetesClientConfiguration Load(string path)
+    {
+        string content;
+        try
+        {
+            content = File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new KubernetesActionException($"kubeconfig {path}: cannot be read: {ex.Message}", ex);
+        }
+
+        return Parse(content, $"kubeconfig {path}", Path.GetDirectoryName(Path.GetFullPath(path)));
+    }
+
+    private static KubernetesClientConfiguration Parse(string content, string what, string? directory = null)
+    {
+        KubernetesClientConfiguration config;
+        try
+        {
+            using var stream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(content));
+            var k8sConfig = KubernetesClientConfiguration.LoadKubeConfig(stream);
+            if (directory is not null)
+            {
+                // Relative certificate paths are relative to the kubeconfig's folder, as kubectl reads them.
+                k8sConfig.FileName = Path.Join(directory, FileName);
+            }
+
+            config = KubernetesClientConfiguration.BuildConfigFromConfigObject(k8sConfig);
+        }
+        catch (Exception ex) when (ex is k8s.Exceptions.KubeConfigException or YamlDotNet.Core.YamlException or IOException or FormatException
+            or ArgumentException or NullReferenceException or System.Security.Cryptography.CryptographicException or UnauthorizedAccessException)
+        {
+            throw new KubernetesActionException($"{what} is not usable: {FirstLine(ex.Message)}", ex);
+        }
+
+        if (string.IsNullOrEmpty(config.Host))
+        {
+            throw new KubernetesActionException($"{what} is not usable: its current context names no API server");
+        }
+
+        return config;
+    }
+
+    private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
+
+    private sealed record Loaded(string Path, DateTime Written, KubernetesClientCluster Cluster);
+}
