@@ -11,10 +11,12 @@ public sealed class CoordinatorProcess : IAsyncDisposable
 {
     private readonly string _dir;
     private Process? _process;
+    private StreamWriter? _log;
 
     public CoordinatorProcess(string dir)
     {
         _dir = dir;
+        Directory.CreateDirectory(dir);
         Port = FreePort.Next();
     }
 
@@ -48,7 +50,7 @@ public sealed class CoordinatorProcess : IAsyncDisposable
 
         _process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {Executable}");
         Starts++;
-        var log = File.AppendText(LogFile);
+        var log = _log = File.AppendText(LogFile);
         log.AutoFlush = true;
         await log.WriteLineAsync($"--- start {Starts}, pid {_process.Id}");
         _process.OutputDataReceived += (_, e) => Append(log, e.Data);
@@ -82,17 +84,35 @@ public sealed class CoordinatorProcess : IAsyncDisposable
             await p.WaitForExitAsync().DefaultTimeout();
             p.Dispose();
         }
+
+        if (_log is { } log)
+        {
+            _log = null;
+            lock (log)
+            {
+                log.Dispose();
+            }
+        }
     }
 
     public async ValueTask DisposeAsync() => await KillAsync();
 
     private static void Append(StreamWriter log, string? line)
     {
-        if (line is not null)
+        if (line is null)
         {
-            lock (log)
+            return;
+        }
+
+        lock (log)
+        {
+            try
             {
                 log.WriteLine(line);
+            }
+            catch (ObjectDisposedException)
+            {
+                // the last lines of a killed process, after the test closed its log
             }
         }
     }
