@@ -80,7 +80,7 @@ public sealed class RolloutTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Upgrade_WithoutAKubernetesCluster_IsRefusedAtPreflight_AndSkewIsChecked()
+    public async Task Upgrade_SkippingAMinorVersionWithoutTheBinaries_IsRefusedWithBothProblems()
     {
         await _h.AgentAsync("x1", "x86_64");
         _h.Kube.AddNode("x1", "v1.12.0");
