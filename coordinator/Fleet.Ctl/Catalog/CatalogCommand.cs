@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Fleet.Ctl.Client;
+using Fleet.Ctl.Output;
 using Fleet.V1;
 
 namespace Fleet.Ctl.Catalog;
@@ -21,17 +22,7 @@ internal static class CatalogCommand
         var apply = new Command("apply", "Validate a catalog and store it as the next version; an invalid one is refused with every problem") { file };
         apply.SetAction((parse, ct) => ctx.CallAsync(parse, async (connection, stdout) =>
         {
-            var path = parse.GetValue(file)!;
-            string yaml;
-            try
-            {
-                yaml = path.Name == "-" ? await Console.In.ReadToEndAsync(ct) : await File.ReadAllTextAsync(path.FullName, ct);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                throw new UsageException($"cannot read {path}: {ex.Message}");
-            }
-
+            var yaml = await InputFile.ReadAsync(parse.GetValue(file)!, ct);
             var response = await connection.Client.ApplyCatalogAsync(new ApplyCatalogRequest { Yaml = yaml }, deadline: ControlConnection.Deadline, cancellationToken: ct);
             await stdout.WriteLineAsync($"catalog version {response.Version} applied");
         }));

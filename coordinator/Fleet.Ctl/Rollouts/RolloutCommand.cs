@@ -38,7 +38,7 @@ internal static class RolloutCommand
         var plan = new Command("plan", "Dry run: preflight, the batches, and each node's steps with the URL and sha256 for its arch; nothing is touched") { file, output };
         plan.SetAction((parse, ct) => ctx.CallAsync(parse, async (connection, stdout) =>
         {
-            var yaml = await ReadAsync(parse.GetValue(file)!, ct);
+            var yaml = await InputFile.ReadAsync(parse.GetValue(file)!, ct);
             var view = await connection.Client.PlanRolloutAsync(new RolloutPlanRequest { Yaml = yaml }, deadline: ControlConnection.Deadline, cancellationToken: ct);
             if (parse.GetValue(output) == OutputFormat.Json)
             {
@@ -58,7 +58,7 @@ internal static class RolloutCommand
         var apply = new Command("apply", "Preflight and start a rollout; refused with every problem before any node is touched") { file, watch };
         apply.SetAction((parse, ct) => ctx.CallAsync(parse, async (connection, stdout) =>
         {
-            var yaml = await ReadAsync(parse.GetValue(file)!, ct);
+            var yaml = await InputFile.ReadAsync(parse.GetValue(file)!, ct);
             var rollout = await connection.Client.ApplyRolloutAsync(new ApplyRolloutRequest { Yaml = yaml }, deadline: ControlConnection.Deadline, cancellationToken: ct);
             await stdout.WriteLineAsync($"rollout {rollout.Id} started: {rollout.Recipe} on {rollout.Nodes.Count} node(s) in {rollout.BatchCount} batch(es)");
             if (parse.GetValue(watch))
@@ -170,18 +170,6 @@ internal static class RolloutCommand
                 throw new CommandFailedException($"the watch of rollout {id} ended while it was {last.State.ToName()} (the coordinator stopped?); `fleetctl rollout watch {id}` again");
             default:
                 throw new CommandFailedException($"rollout {id} {last.State.ToName()}: {last.Reason}");
-        }
-    }
-
-    private static async Task<string> ReadAsync(FileInfo path, CancellationToken ct)
-    {
-        try
-        {
-            return path.Name == "-" ? await Console.In.ReadToEndAsync(ct) : await File.ReadAllTextAsync(path.FullName, ct);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new UsageException($"cannot read {path}: {ex.Message}");
         }
     }
 }
