@@ -89,7 +89,7 @@ public sealed class RolloutDriver(RolloutStore store, StepExecutor executor, IKu
                         break; // start no new node; the ones running finish (or are cancelled by the abort)
                     }
 
-                    tasks.Add(RunNodeAsync(run, node, stopping).ContinueWith(_ => slots.Release(), TaskScheduler.Default));
+                    tasks.Add(RunInSlotAsync(run, node, slots, stopping));
                 }
 
                 await Task.WhenAll(tasks);
@@ -147,6 +147,18 @@ public sealed class RolloutDriver(RolloutStore store, StepExecutor executor, IKu
         }
 
         return false;
+    }
+
+    private async Task RunInSlotAsync(RolloutRun run, string node, SemaphoreSlim slots, CancellationToken stopping)
+    {
+        try
+        {
+            await RunNodeAsync(run, node, stopping);
+        }
+        finally
+        {
+            slots.Release();
+        }
     }
 
     private static int Failures(RolloutRun run) => run.Read(v => v.Nodes.Count(n => n.State == RolloutNodeState.Failed));

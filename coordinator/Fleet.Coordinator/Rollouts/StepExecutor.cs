@@ -144,8 +144,16 @@ public sealed class StepExecutor(StepDispatcher dispatcher, IKubernetesClusterPr
         }
         finally
         {
-            await cluster.DeleteBootstrapTokenAsync(token.Id, CancellationToken.None);
-            await observer.LogAsync("info", $"kubernetes: deleted bootstrap token {token.Id}");
+            try
+            {
+                await cluster.DeleteBootstrapTokenAsync(token.Id, CancellationToken.None);
+                await observer.LogAsync("info", $"kubernetes: deleted bootstrap token {token.Id}");
+            }
+            catch (Exception ex) when (ex is KubernetesActionException or HttpRequestException)
+            {
+                // The join's outcome stands; the token expires by itself at its TTL.
+                await observer.LogAsync("warn", $"kubernetes: could not delete bootstrap token {token.Id} (it expires at {token.Expires:u}): {ex.Message}");
+            }
         }
     }
 
