@@ -132,6 +132,7 @@ public sealed class RolloutEngine(RolloutStore store, RolloutPreflight preflight
         }
 
         run.PauseRequested = false;
+        run.ResetAbort();
         await store.SetRolloutAsync(id, RolloutState.Running, "", time.GetUtcNow(), ct);
         run.Change(v =>
         {
@@ -160,12 +161,17 @@ public sealed class RolloutEngine(RolloutStore store, RolloutPreflight preflight
         });
         await driver.LogAsync(run, "", "warn", "abort requested: cancelling steps in flight", ct);
         run.RequestAbort();
-        if (run.Driver is null or { IsCompleted: true })
+        if (run.Driver is { } running)
         {
-            Drive(run); // paused: nothing is driving it, so drive it to Aborted
+            await running.WaitAsync(ct); // a driver in flight sees the abort and finishes it
         }
 
-        await run.Driver!.WaitAsync(ct);
+        if (!run.Read(v => v.State).IsFinished())
+        {
+            Drive(run); // nothing was driving it (paused), or its driver stopped just before the abort
+            await run.Driver!.WaitAsync(ct);
+        }
+
         return run.Snapshot();
     }
 
@@ -189,14 +195,9 @@ public sealed class RolloutEngine(RolloutStore store, RolloutPreflight preflight
         return run;
     }
 
+    /// <summary>Starts a driver; the previous one must have finished. An abort requested before stays requested.</summary>
     private void Drive(RolloutRun run)
     {
-        run.ResetAbort();
-        if (run.Read(v => v.State) == RolloutState.Aborting)
-        {
-            run.RequestAbort();
-        }
-
         run.Driver = Task.Run(() => driver.DriveAsync(run, _stopping), CancellationToken.None);
     }
 

@@ -43,7 +43,7 @@ public sealed class RolloutRun(StoredRollout stored, TimeProvider time) : IDispo
 
     public void RequestAbort() => _abort.Cancel();
 
-    /// <summary>Before driving again after a pause (an abort is never undone, so this only renews an unused token).</summary>
+    /// <summary>On resume from a pause (a rollout being aborted cannot be resumed, so no live abort is undone here).</summary>
     public void ResetAbort()
     {
         if (!_abort.IsCancellationRequested)

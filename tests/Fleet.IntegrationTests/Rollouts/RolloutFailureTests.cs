@@ -92,7 +92,7 @@ public sealed class RolloutFailureTests : IAsyncLifetime
         var abort = await _h.CtlAsync("rollout", "abort", id);
 
         Assert.True(abort.ExitCode == 0, abort.Stderr);
-        Assert.Contains($"rollout {id}: aborted", abort.Stdout);
+        Assert.True(abort.Stdout.Contains($"rollout {id}: aborted", StringComparison.Ordinal), abort.Stdout + await _h.LogsAsync(id));
         var rollout = await _h.GetAsync(id);
         Assert.Equal("aborted", RolloutHarness.State(rollout));
         Assert.Contains("cancelled: the rollout stopped", RolloutHarness.Node(rollout, "x1").Str("error"));
