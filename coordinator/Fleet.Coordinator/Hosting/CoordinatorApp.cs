@@ -152,7 +152,7 @@ public static class CoordinatorApp
             .Enrich.FromLogContext();
         if (configure is null)
         {
-            logging.WriteTo.Console(outputTemplate: "{Timestamp:HH:mm:ss.fff} {Level:u3} {Message:lj}{NewLine}{Exception}");
+            JournalLevels.WriteToConsole(logging, Environment.GetEnvironmentVariable(JournalLevels.Variable));
         }
         else
         {
