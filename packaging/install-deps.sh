@@ -12,6 +12,7 @@ packages=(
   systemd-container debootstrap   # a Debian root booted with systemd as PID 1 (systemd-nspawn)
   util-linux                      # nsenter
   file                            # the ELF machine of each packaged binary
+  zlib1g-dev                      # the Native AOT agent links the system zlib (UseSystemZlib)
 )
 missing=()
 for p in "${packages[@]}"; do
