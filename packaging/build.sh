@@ -57,14 +57,15 @@ publish() {
     echo "build.sh: publishing $name for $rid ($version)" >&2
     rm -rf "$dir" "$dir.tmp"
     local started=$SECONDS
-    if ! dotnet publish "$@" -c Release -r "$rid" -p:VersionPrefix="$version" -nologo -v quiet -o "$dir.tmp" >&2; then
+    if ! dotnet publish "$@" -c Release -r "$rid" -p:VersionPrefix="$version" -nologo -v quiet -o "$dir.tmp" 2>&1 | tee "$dir.log" >&2; then
       rm -rf "$dir.tmp"
       return 1
     fi
+    rm -f "$dir.log"
     find "$dir.tmp" \( -name '*.pdb' -o -name '*.dbg' \) -delete
     touch "$dir.tmp/.complete"
-    # Keep one build per component and RID: older ones are of no more use.
-    find .cache/packaging -maxdepth 1 -name "$name-$rid-*" ! -name "$name-$rid-$version-$hash*" -exec rm -rf {} +
+    # Keep one build per component, RID and version: older sources are of no more use.
+    find .cache/packaging -maxdepth 1 -name "$name-$rid-$version-*" ! -name "$name-$rid-$version-$hash*" -exec rm -rf {} +
     mv "$dir.tmp" "$dir"
     echo "build.sh: $name $rid published in $((SECONDS - started)) s" >&2
   fi
@@ -90,10 +91,15 @@ for arch in "${arch_list[@]}"; do
         # Native AOT does not target 32-bit ARM; self-contained, trimmed, one file. Its runtime pack
         # (Microsoft.NETCore.App.Runtime.linux-arm) must restore from the configured NuGet feed.
         if ! dir=$(publish agent "$rid" "$agent_hash" agent --self-contained -p:PublishSingleFile=true -p:PublishTrimmed=true); then
-          echo "build.sh: NOT BUILT: fleet-agent for linux-arm (armhf): its runtime pack did not restore from this machine's NuGet feed (see the NU1101 error above); no armhf package is made, the other architectures go on" >&2
-          missing+=("fleet-agent armhf")
-          # A failed restore leaves the project's assets file without the other RIDs; the next publish restores again.
-          continue
+          log=$(ls -t .cache/packaging/agent-"$rid"-"$version"-*.log | head -1)
+          if grep -q 'NU1101.*Microsoft.NETCore.App.Runtime.linux-arm' "$log"; then
+            echo "build.sh: NOT BUILT: fleet-agent for linux-arm (armhf): the runtime pack Microsoft.NETCore.App.Runtime.linux-arm does not restore from this machine's NuGet feed (NU1101 above); no armhf package is made, the other architectures go on" >&2
+            missing+=("fleet-agent armhf")
+            rm -f "$log"
+            continue
+          fi
+          echo "build.sh: the linux-arm publish of fleet-agent failed (above, and $log)" >&2
+          exit 1
         fi ;;
     esac
     packaging/debian/mkdeb.sh agent "$arch" "$version" "$dir" "$out"
