@@ -102,6 +102,7 @@ public static class CoordinatorApp
             o.MaxSendMessageSize = MaxMessageSize;
         });
         services.AddGrpcReflection();
+        services.AddHostedService<ControlSocketSecurer>();
         services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store");
 
         var app = builder.Build();
@@ -116,7 +117,6 @@ public static class CoordinatorApp
             context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
             await metrics.Registry.CollectAndExportAsTextAsync(context.Response.Body, context.RequestAborted);
         });
-        app.Lifetime.ApplicationStarted.Register(() => ControlSocket.Secure(options.Socket));
         return app;
     }
 
