@@ -202,7 +202,7 @@ say "coordinator stopped: agent STATUS retrying, warning in the journal; reconne
 
 # ---- kill the agent: systemd restarts it ----
 old_pid=$(c systemctl show -p MainPID --value fleet-agent)
-c kill -KILL "$old_pid"
+c sh -c 'kill -KILL "$1"' sh "$old_pid"   # the shell's kill: minbase has no procps
 restarted() { p=$(c systemctl show -p MainPID --value fleet-agent); [ "$p" != 0 ] && [ "$p" != "$old_pid" ] && connected; }
 wait_for "fleet-agent was not restarted after kill -9 $old_pid: $(agent_status)" 60 restarted
 [ "$(c systemctl show -p NRestarts --value fleet-agent)" -ge 1 ] || fail "NRestarts did not count the restart"

@@ -136,5 +136,8 @@ CONTROL
 
 find "$root" -exec touch -h -d "@$epoch" {} +
 deb=$out/${package}_${version}_${arch}.deb
-SOURCE_DATE_EPOCH=$epoch dpkg-deb --root-owner-group -Zxz --build "$root" "$deb" >/dev/null
+# xz -3 for the coordinator's 110 MB: a tenth larger than -6, at less than half the time.
+level=6
+[ "$kind" = coordinator ] && level=3
+SOURCE_DATE_EPOCH=$epoch dpkg-deb --root-owner-group -Zxz -z"$level" --build "$root" "$deb" >/dev/null
 echo "mkdeb.sh: $deb ($(stat -c %s "$deb") bytes)" >&2
