@@ -115,7 +115,7 @@ cp "$agent_deb" "$coordinator_deb" "$upgrade_deb" "$root/root/debs/"
 machine=fleet-pkgtest-$$
 say "booting the container $machine (systemd-nspawn --boot --private-network)"
 systemd-nspawn -D "$root" --boot --register=no --keep-unit --console=pipe --private-network \
-  --machine="$machine" >"$work/console.log" 2>&1 &
+  --machine="$machine" </dev/null >"$work/console.log" 2>&1 &
 nspawn_pid=$!
 
 # c CMD...: runs CMD inside the container (its namespaces), with a clean environment.
