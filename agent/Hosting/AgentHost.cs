@@ -8,6 +8,7 @@ using Fleet.V1;
 using Grpc.Net.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Serilog;
 using Serilog.Events;
 
@@ -19,7 +20,8 @@ public static class AgentHost
     public static IHost Build(AgentOptions options, Action<LoggerConfiguration>? configureLogging = null, Action<IServiceCollection>? configureServices = null)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Services.AddSystemd();
+        // Not AddSystemd(): its lifetime says READY=1 as soon as the host has started; the agent says
+        // it once connected or retrying (SystemdStatus). SIGTERM is handled by the console lifetime.
         var logging = new LoggerConfiguration()
             .MinimumLevel.Information()
             .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
@@ -27,7 +29,7 @@ public static class AgentHost
             .Enrich.FromLogContext();
         if (configureLogging is null)
         {
-            logging.WriteTo.Console(outputTemplate: "{Timestamp:HH:mm:ss.fff} {Level:u3} {Message:lj}{NewLine}{Exception}");
+            JournalLevels.WriteToConsole(logging, Environment.GetEnvironmentVariable(JournalLevels.Variable));
         }
         else
         {
@@ -59,6 +61,7 @@ public static class AgentHost
         services.AddSingleton<HostPaths>();
         services.AddSingleton<IProcessRunner, ProcessRunner>();
         services.AddSingleton<IUname, LibcUname>();
+        services.AddSingleton(sp => SystemdStatus.FromEnvironment(Environment.GetEnvironmentVariable, Environment.ProcessId, sp.GetRequiredService<ILogger<SystemdStatus>>()));
 
         services.AddSingleton<CniPlugins>();
         services.AddSingleton<KubernetesVersionProbe>();

@@ -1,4 +1,7 @@
+using System.Security.Cryptography.X509Certificates;
 using Fleet.Agent.Configuration;
+using Fleet.Agent.Enrollment;
+using Fleet.Agent.Hosting;
 using Grpc.Core;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -13,18 +16,38 @@ public sealed class CoordinatorConnection(
     AgentOptions options,
     AgentSession session,
     Backoff backoff,
+    SystemdStatus systemd,
+    NodeCredentials credentials,
     TimeProvider time,
     ILogger<CoordinatorConnection> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        try
+        {
+            await LoopAsync(stoppingToken);
+        }
+        finally
+        {
+            systemd.Stopping();
+        }
+    }
+
+    private async Task LoopAsync(CancellationToken stoppingToken)
+    {
+        var coordinator = options.Coordinator!.ToString();
         var attempt = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
             var established = false;
             try
             {
-                await session.RunAsync(() => established = true, stoppingToken);
+                // The main loop: systemd's watchdog is pinged while the session runs.
+                await systemd.WatchdogWhile(session.RunAsync(() =>
+                {
+                    established = true;
+                    systemd.Connected(coordinator, $"{credentials.Certificate.GetNameInfo(X509NameType.SimpleName, false)} ({credentials.NodeId})");
+                }, stoppingToken), time);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -39,10 +62,12 @@ public sealed class CoordinatorConnection(
 
                 var delay = backoff.Delay(attempt);
                 attempt++;
-                AgentLog.SessionFailed(logger, options.Coordinator!.ToString(), attempt, Describe(ex), delay.TotalSeconds);
+                var reason = Describe(ex);
+                AgentLog.SessionFailed(logger, coordinator, attempt, reason, delay.TotalSeconds);
+                systemd.Retrying(coordinator, attempt, reason, delay);
                 try
                 {
-                    await Task.Delay(delay, time, stoppingToken);
+                    await systemd.WatchdogWhile(Task.Delay(delay, time, stoppingToken), time);
                 }
                 catch (OperationCanceledException)
                 {

@@ -1,3 +1,4 @@
+using Fleet.Agent.Hosting;
 using Fleet.V1;
 using Microsoft.Extensions.Logging;
 
@@ -8,7 +9,7 @@ namespace Fleet.Agent.Steps;
 /// answered from the journal, a running id is not started twice. Never throws to its caller; tells
 /// a timeout from a cancel; journals every result before reporting it.
 /// </summary>
-public sealed class StepRunner(IEnumerable<IStepHandler> handlers, StepJournal journal, StepSink sink, TimeProvider time, ILogger<StepRunner> logger)
+public sealed class StepRunner(IEnumerable<IStepHandler> handlers, StepJournal journal, StepSink sink, SystemdStatus systemd, TimeProvider time, ILogger<StepRunner> logger)
 {
     private static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(30);
     private readonly Dictionary<StepRequest.StepOneofCase, IStepHandler> _handlers = handlers.ToDictionary(h => h.Kind);
@@ -66,6 +67,7 @@ public sealed class StepRunner(IEnumerable<IStepHandler> handlers, StepJournal j
         try
         {
             AgentLog.StepStarted(logger, request.Id, request.StepCase.ToString());
+            systemd.StepStarted(request.Id, request.StepCase.ToString());
             result = _handlers.TryGetValue(request.StepCase, out var handler)
                 ? await handler.RunAsync(request, progress, linked.Token)
                 : Results.Failed(request.Id, request.StepCase == StepRequest.StepOneofCase.None
@@ -100,6 +102,7 @@ public sealed class StepRunner(IEnumerable<IStepHandler> handlers, StepJournal j
         try
         {
             AgentLog.StepFinished(logger, request.Id, result.Outcome.ToString(), result.Reason);
+            systemd.StepFinished(request.Id, request.StepCase.ToString(), result.Outcome.ToString());
             if (!cancelled)
             {
                 journal.Record(result); // a cancelled step may be sent again and should then run

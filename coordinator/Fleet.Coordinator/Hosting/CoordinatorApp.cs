@@ -107,6 +107,7 @@ public static class CoordinatorApp
             o.MaxSendMessageSize = MaxMessageSize;
         });
         services.AddGrpcReflection();
+        services.AddHostedService<ControlSocketSecurer>();
         services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store");
         configureServices?.Invoke(services); // tests replace a service here (e.g. a Kubernetes double)
 
@@ -122,7 +123,6 @@ public static class CoordinatorApp
             context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
             await metrics.Registry.CollectAndExportAsTextAsync(context.Response.Body, context.RequestAborted);
         });
-        app.Lifetime.ApplicationStarted.Register(() => ControlSocket.Secure(options.Socket));
         return app;
     }
 
@@ -158,7 +158,7 @@ public static class CoordinatorApp
             .Enrich.FromLogContext();
         if (configure is null)
         {
-            logging.WriteTo.Console(outputTemplate: "{Timestamp:HH:mm:ss.fff} {Level:u3} {Message:lj}{NewLine}{Exception}");
+            JournalLevels.WriteToConsole(logging, Environment.GetEnvironmentVariable(JournalLevels.Variable));
         }
         else
         {

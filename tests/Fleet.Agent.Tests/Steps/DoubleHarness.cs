@@ -1,3 +1,4 @@
+using Fleet.Agent.Hosting;
 using System.Threading.Channels;
 using Fleet.Agent.Configuration;
 using Fleet.Agent.Steps;
@@ -59,7 +60,8 @@ internal sealed class DoubleHarness : IDisposable
 
     public string JournalFile => Path.Join(Root.Paths(Options).StateDir, "steps.journal");
 
-    public StepRunner Runner(IStepHandler handler) => new([handler], Journal(), Sink, TimeProvider.System, LoggerFactory.CreateLogger<StepRunner>());
+    public StepRunner Runner(IStepHandler handler) =>
+        new([handler], Journal(), Sink, new SystemdStatus(new SystemdNotifySocket(null), null, LoggerFactory.CreateLogger<SystemdStatus>()), TimeProvider.System, LoggerFactory.CreateLogger<StepRunner>());
 
     /// <summary>Every message sent so far.</summary>
     public List<AgentMessage> Messages()

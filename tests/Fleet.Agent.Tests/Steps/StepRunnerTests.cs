@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Fleet.Agent.Hosting;
 using Fleet.Agent.Steps;
 using Fleet.Testing;
 using Fleet.V1;
@@ -13,6 +14,7 @@ public sealed class StepRunnerTests : IDisposable
     private readonly FixtureRoot _root = new();
     private readonly StepSink _sink = new();
     private readonly Channel<AgentMessage> _outbox = Channel.CreateUnbounded<AgentMessage>();
+    private readonly SystemdStatus _systemd = new(new SystemdNotifySocket(null), null, NullLogger<SystemdStatus>.Instance);
 
     public StepRunnerTests() => _sink.Attach(_outbox.Writer);
 
@@ -264,6 +266,28 @@ public sealed class StepRunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task Start_RunningThenFinished_IsTheLastStepInTheSystemdStatus()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handler = new FakeHandler(async (r, _, _) =>
+        {
+            entered.SetResult();
+            await release.Task;
+            return Ok(r);
+        });
+        var runner = Runner(handler);
+
+        var running = runner.Start(Download("step-7"), CancellationToken.None);
+        await entered.Task.DefaultTimeout();
+        Assert.Equal("starting; last step: Download step-7 running", _systemd.Status);
+
+        release.SetResult();
+        await running.DefaultTimeout();
+        Assert.Equal("starting; last step: Download step-7 succeeded", _systemd.Status);
+    }
+
+    [Fact]
     public async Task FinishedIds_AreTheJournals()
     {
         var handler = new FakeHandler((r, _, _) => Task.FromResult(Ok(r)));
@@ -276,7 +300,7 @@ public sealed class StepRunnerTests : IDisposable
     }
 
     private StepRunner Runner(FakeHandler handler, ILogger<StepRunner>? logger = null) =>
-        new([handler], Journal(), _sink, TimeProvider.System, logger ?? NullLogger<StepRunner>.Instance);
+        new([handler], Journal(), _sink, _systemd, TimeProvider.System, logger ?? NullLogger<StepRunner>.Instance);
 
     private StepJournal Journal() => new(_root.Paths());
 
