@@ -18,9 +18,10 @@ public static class Program
         var settle = new Option<int>("--settle") { Description = "Seconds to wait after connecting before measuring the steady state", DefaultValueFactory = _ => 10 };
         var bound = new Option<int>("--bound") { Description = "Upper bound in seconds for each wait (connect, fan-out, reconnect)", DefaultValueFactory = _ => 300 };
         var enrollParallel = new Option<int>("--enroll-parallel") { Description = "Enrollments in flight at once", DefaultValueFactory = _ => 32 };
+        var coordinatorEnv = new Option<string[]>("--coordinator-env") { Description = "KEY=VALUE in the coordinator's environment (repeatable), e.g. DOTNET_gcServer=0" };
         var load = new Command("load", "Simulated agents (real gRPC over mTLS, enrolled) against a fleet-coordinator process: connect, steady state, fan-out, restart")
         {
-            agents, heartbeat, steady, settle, bound, enrollParallel,
+            agents, heartbeat, steady, settle, bound, enrollParallel, coordinatorEnv,
         };
         load.SetAction(async (parse, ct) =>
         {
@@ -36,8 +37,20 @@ public static class Program
                 counts.Add(n);
             }
 
+            var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var pair in parse.GetValue(coordinatorEnv) ?? [])
+            {
+                if (pair.Split('=', 2) is not [{ Length: > 0 } key, var value])
+                {
+                    await Console.Error.WriteLineAsync($"fleet-bench: --coordinator-env: \"{pair}\" is not KEY=VALUE");
+                    return 2;
+                }
+
+                environment[key] = value;
+            }
+
             var options = new LoadOptions(counts, TimeSpan.FromMilliseconds(parse.GetValue(heartbeat)), TimeSpan.FromSeconds(parse.GetValue(steady)),
-                TimeSpan.FromSeconds(parse.GetValue(settle)), TimeSpan.FromSeconds(parse.GetValue(bound)), parse.GetValue(enrollParallel));
+                TimeSpan.FromSeconds(parse.GetValue(settle)), TimeSpan.FromSeconds(parse.GetValue(bound)), parse.GetValue(enrollParallel), environment);
             return await LoadBench.RunAsync(options, ct);
         });
 

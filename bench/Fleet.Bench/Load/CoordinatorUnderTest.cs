@@ -17,14 +17,16 @@ internal sealed class CoordinatorUnderTest : IAsyncDisposable
 {
     private readonly string _dir;
     private readonly TimeSpan _heartbeat;
+    private readonly IReadOnlyDictionary<string, string> _environment;
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(60) };
     private Process? _process;
     private GrpcChannel? _control;
 
-    public CoordinatorUnderTest(string dir, TimeSpan heartbeat)
+    public CoordinatorUnderTest(string dir, TimeSpan heartbeat, IReadOnlyDictionary<string, string>? environment = null)
     {
         _dir = dir;
         _heartbeat = heartbeat;
+        _environment = environment ?? new Dictionary<string, string>();
         Port = FreePort.Next();
         MetricsPort = FreePort.Next();
     }
@@ -61,6 +63,11 @@ internal sealed class CoordinatorUnderTest : IAsyncDisposable
         })
         {
             start.ArgumentList.Add(arg);
+        }
+
+        foreach (var (key, value) in _environment)
+        {
+            start.Environment[key] = value;
         }
 
         _process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {Executable}");

@@ -8,7 +8,7 @@ using Grpc.Core;
 namespace Fleet.Bench.Load;
 
 /// <summary>The load scenarios, in order for each N: enroll, connect, steady state, fan-out, restart.</summary>
-internal sealed record LoadOptions(IReadOnlyList<int> Counts, TimeSpan Heartbeat, TimeSpan Steady, TimeSpan Settle, TimeSpan Bound, int EnrollParallel);
+internal sealed record LoadOptions(IReadOnlyList<int> Counts, TimeSpan Heartbeat, TimeSpan Steady, TimeSpan Settle, TimeSpan Bound, int EnrollParallel, IReadOnlyDictionary<string, string> CoordinatorEnvironment);
 
 internal static class LoadBench
 {
@@ -21,7 +21,8 @@ internal static class LoadBench
         foreach (var count in options.Counts)
         {
             Console.WriteLine();
-            Console.WriteLine($"=== {count} simulated agents (heartbeat every {options.Heartbeat.TotalSeconds:0.#} s; load before: {LoadAverage()}) ===");
+            var environment = options.CoordinatorEnvironment.Count == 0 ? "" : $"; coordinator environment {string.Join(' ', options.CoordinatorEnvironment.Select(e => $"{e.Key}={e.Value}"))}";
+            Console.WriteLine($"=== {count} simulated agents (heartbeat every {options.Heartbeat.TotalSeconds:0.#} s{environment}; load before: {LoadAverage()}) ===");
             try
             {
                 await RunOneAsync(count, options, ct);
@@ -39,7 +40,7 @@ internal static class LoadBench
     private static async Task RunOneAsync(int count, LoadOptions options, CancellationToken ct)
     {
         using var dir = new TempDir();
-        await using var coordinator = new CoordinatorUnderTest(dir.Path, options.Heartbeat);
+        await using var coordinator = new CoordinatorUnderTest(dir.Path, options.Heartbeat, options.CoordinatorEnvironment);
         await coordinator.StartAsync(ct);
         Console.WriteLine($"  coordinator pid {coordinator.Pid}, log {coordinator.LogFile} (kept until the run ends)");
         await using var fleet = await SimFleet.CreateAsync(coordinator, count, TimeSpan.Zero, ct);
