@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Fleet.Bench.Load;
 
 namespace Fleet.Bench;
 
@@ -10,7 +11,58 @@ public static class Program
         var reps = new Option<int>("--reps") { Description = "Repetitions of each method", DefaultValueFactory = _ => 5 };
         var download = new Command("download", "Fleet's verified download against curl (with and without sha256sum)") { size, reps };
         download.SetAction((parse, _) => DownloadBench.RunAsync(parse.GetValue(size), parse.GetValue(reps)));
-        var root = new RootCommand("fleet-bench: Fleet's benchmarks; each prints its figures") { download };
+
+        var agents = new Option<string>("--agents") { Description = "Comma-separated numbers of simulated agents, one full run each", DefaultValueFactory = _ => "1000,5000,10000" };
+        var heartbeat = new Option<int>("--heartbeat-ms") { Description = "Heartbeat interval the coordinator asks for", DefaultValueFactory = _ => 5000 };
+        var steady = new Option<int>("--steady") { Description = "Seconds of steady state measured", DefaultValueFactory = _ => 60 };
+        var settle = new Option<int>("--settle") { Description = "Seconds to wait after connecting before measuring the steady state", DefaultValueFactory = _ => 10 };
+        var bound = new Option<int>("--bound") { Description = "Upper bound in seconds for each wait (connect, fan-out, reconnect)", DefaultValueFactory = _ => 300 };
+        var enrollParallel = new Option<int>("--enroll-parallel") { Description = "Enrollments in flight at once", DefaultValueFactory = _ => 32 };
+        var coordinatorEnv = new Option<string[]>("--coordinator-env") { Description = "KEY=VALUE in the coordinator's environment (repeatable), e.g. DOTNET_gcServer=0" };
+        var load = new Command("load", "Simulated agents (real gRPC over mTLS, enrolled) against a fleet-coordinator process: connect, steady state, fan-out, restart")
+        {
+            agents, heartbeat, steady, settle, bound, enrollParallel, coordinatorEnv,
+        };
+        load.SetAction(async (parse, ct) =>
+        {
+            var counts = new List<int>();
+            foreach (var part in parse.GetValue(agents)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (!int.TryParse(part, out var n) || n < 1 || n > SourceAddresses.Max)
+                {
+                    await Console.Error.WriteLineAsync($"fleet-bench: --agents: \"{part}\" is not a number of agents between 1 and {SourceAddresses.Max}");
+                    return 2;
+                }
+
+                counts.Add(n);
+            }
+
+            var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var pair in parse.GetValue(coordinatorEnv) ?? [])
+            {
+                if (pair.Split('=', 2) is not [{ Length: > 0 } key, var value])
+                {
+                    await Console.Error.WriteLineAsync($"fleet-bench: --coordinator-env: \"{pair}\" is not KEY=VALUE");
+                    return 2;
+                }
+
+                environment[key] = value;
+            }
+
+            var options = new LoadOptions(counts, TimeSpan.FromMilliseconds(parse.GetValue(heartbeat)), TimeSpan.FromSeconds(parse.GetValue(steady)),
+                TimeSpan.FromSeconds(parse.GetValue(settle)), TimeSpan.FromSeconds(parse.GetValue(bound)), parse.GetValue(enrollParallel), environment);
+            return await LoadBench.RunAsync(options, ct);
+        });
+
+        var nodes = new Option<int>("--nodes") { Description = "Simulated nodes in the rollout", DefaultValueFactory = _ => 100 };
+        var stepMs = new Option<int>("--step-ms") { Description = "How long each simulated step takes", DefaultValueFactory = _ => 500 };
+        var batch = new Option<int>("--batch-percent") { Description = "Batch size, in percent of the nodes", DefaultValueFactory = _ => 20 };
+        var rolloutBound = new Option<int>("--bound") { Description = "Upper bound in seconds for the rollout", DefaultValueFactory = _ => 300 };
+        var rollout = new Command("rollout", "A rollout of the upgrade recipe's agent steps over simulated nodes: total time against the ideal") { nodes, stepMs, batch, rolloutBound };
+        rollout.SetAction((parse, ct) => RolloutBench.RunAsync(parse.GetValue(nodes), TimeSpan.FromMilliseconds(parse.GetValue(stepMs)), parse.GetValue(batch),
+            TimeSpan.FromSeconds(parse.GetValue(rolloutBound)), ct));
+
+        var root = new RootCommand("fleet-bench: Fleet's benchmarks; each prints its figures") { download, load, rollout };
         return root.Parse(args).InvokeAsync();
     }
 }

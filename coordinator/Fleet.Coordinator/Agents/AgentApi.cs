@@ -126,6 +126,10 @@ public sealed class AgentApi(
 
                     await store.RecordHeartbeatAsync(agent.NodeId, health, time.GetUtcNow(), ct);
                     metrics.HeartbeatsReceived.Inc();
+                    if (message.Heartbeat.SentAt is { } sentAt)
+                    {
+                        metrics.ObserveHeartbeatLag(sentAt.ToDateTimeOffset(), time.GetUtcNow());
+                    }
                     break;
                 case AgentMessage.KindOneofCase.StepUpdate:
                     await steps.OnUpdateAsync(agent.NodeId, message.StepUpdate);

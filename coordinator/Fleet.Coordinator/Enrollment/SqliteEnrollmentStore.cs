@@ -10,7 +10,7 @@ public sealed class SqliteEnrollmentStore(SqliteDatabase database) : IEnrollment
 
     public async Task AddEnrollmentAsync(EnrollmentRecord enrollment, IssuedCertificate certificate, CancellationToken ct)
     {
-        await using var connection = await database.OpenAsync(ct);
+        await using var connection = await database.OpenWriterAsync(ct);
         await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
         await using (var insert = connection.CreateCommand())
         {
@@ -44,7 +44,7 @@ public sealed class SqliteEnrollmentStore(SqliteDatabase database) : IEnrollment
 
     public async Task<EnrollmentRecord?> ApproveAsync(string name, CancellationToken ct)
     {
-        await using var connection = await database.OpenAsync(ct);
+        await using var connection = await database.OpenWriterAsync(ct);
         await using var update = connection.CreateCommand();
         update.CommandText = $"UPDATE enrollments SET approved = 1 WHERE name = $name RETURNING {EnrollmentColumns}";
         update.Parameters.AddWithValue("$name", name);
@@ -53,7 +53,7 @@ public sealed class SqliteEnrollmentStore(SqliteDatabase database) : IEnrollment
 
     public async Task<int?> RemoveAsync(string name, DateTimeOffset at, CancellationToken ct)
     {
-        await using var connection = await database.OpenAsync(ct);
+        await using var connection = await database.OpenWriterAsync(ct);
         await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
         string nodeId;
         await using (var delete = connection.CreateCommand())
@@ -93,7 +93,7 @@ public sealed class SqliteEnrollmentStore(SqliteDatabase database) : IEnrollment
 
     public async Task AddCertificateAsync(IssuedCertificate certificate, CancellationToken ct)
     {
-        await using var connection = await database.OpenAsync(ct);
+        await using var connection = await database.OpenWriterAsync(ct);
         await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
         await InsertCertificateAsync(connection, tx, certificate, ct);
         await tx.CommitAsync(ct);
@@ -123,7 +123,7 @@ public sealed class SqliteEnrollmentStore(SqliteDatabase database) : IEnrollment
 
     public async Task<bool> RevokeCertificateAsync(string serial, string kind, DateTimeOffset at, CancellationToken ct)
     {
-        await using var connection = await database.OpenAsync(ct);
+        await using var connection = await database.OpenWriterAsync(ct);
         await using var update = connection.CreateCommand();
         update.CommandText = "UPDATE certificates SET revoked_at = COALESCE(revoked_at, $at) WHERE serial = $serial AND kind = $kind";
         update.Parameters.AddWithValue("$serial", serial);

@@ -11,7 +11,7 @@ public sealed class SqliteJoinTokenStore(SqliteDatabase database) : IJoinTokenSt
 
     public async Task CreateAsync(JoinTokenRecord token, byte[] secretHash, CancellationToken ct)
     {
-        await using var connection = await database.OpenAsync(ct);
+        await using var connection = await database.OpenWriterAsync(ct);
         await using var insert = connection.CreateCommand();
         insert.CommandText = """
             INSERT INTO join_tokens (id, secret_sha256, labels, uses_allowed, uses, created_at, expires_at)
@@ -36,7 +36,7 @@ public sealed class SqliteJoinTokenStore(SqliteDatabase database) : IJoinTokenSt
 
     public async Task<JoinTokenRecord?> RevokeAsync(string id, DateTimeOffset at, CancellationToken ct)
     {
-        await using var connection = await database.OpenAsync(ct);
+        await using var connection = await database.OpenWriterAsync(ct);
         await using var update = connection.CreateCommand();
         update.CommandText = $"UPDATE join_tokens SET revoked_at = COALESCE(revoked_at, $at) WHERE id = $id RETURNING {Columns}";
         update.Parameters.AddWithValue("$id", id);
@@ -46,7 +46,7 @@ public sealed class SqliteJoinTokenStore(SqliteDatabase database) : IJoinTokenSt
 
     public async Task<TokenCheck> ConsumeAsync(string id, byte[] secretHash, DateTimeOffset at, CancellationToken ct)
     {
-        await using var connection = await database.OpenAsync(ct);
+        await using var connection = await database.OpenWriterAsync(ct);
         await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
         await using var query = connection.CreateCommand();
         query.Transaction = tx;

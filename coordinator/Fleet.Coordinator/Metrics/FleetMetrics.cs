@@ -18,6 +18,10 @@ public sealed class FleetMetrics
         var factory = Prometheus.Metrics.WithCustomRegistry(Registry);
         AgentsConnected = factory.CreateGauge("fleet_agents_connected", "Agents with an open Connect stream.");
         HeartbeatsReceived = factory.CreateCounter("fleet_heartbeats_received_total", "Heartbeats received from agents.");
+        HeartbeatLag = factory.CreateHistogram(
+            "fleet_heartbeat_lag_seconds",
+            "From a heartbeat's sent_at (the agent's clock) until the coordinator has recorded it; meaningful while clocks agree (see the clock health check).",
+            new HistogramConfiguration { Buckets = HeartbeatLagBuckets });
         _nodes = factory.CreateGauge("fleet_nodes", "Known nodes by status and architecture.", "status", "arch");
         Registry.AddBeforeCollectCallback(async ct =>
         {
@@ -39,4 +43,13 @@ public sealed class FleetMetrics
     public Gauge AgentsConnected { get; }
 
     public Counter HeartbeatsReceived { get; }
+
+    /// <summary>Seconds, by bucket: how far behind the coordinator records heartbeats (BENCHMARKS.md calls one later than 1 s late).</summary>
+    public Histogram HeartbeatLag { get; }
+
+    public static double[] HeartbeatLagBuckets { get; } = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+    /// <summary>Observes one recorded heartbeat; an agent clock ahead of the coordinator's counts as no lag.</summary>
+    public void ObserveHeartbeatLag(DateTimeOffset sentAt, DateTimeOffset recordedAt) =>
+        HeartbeatLag.Observe(Math.Max(0, (recordedAt - sentAt).TotalSeconds));
 }

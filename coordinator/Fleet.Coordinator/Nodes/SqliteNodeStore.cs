@@ -7,11 +7,13 @@ namespace Fleet.Coordinator.Nodes;
 
 public sealed class SqliteNodeStore(SqliteDatabase database) : INodeStore
 {
+    private readonly HeartbeatGroupCommit _heartbeats = new(database);
+
     private const string Select = "SELECT n.id, n.name, n.facts, n.health, n.first_seen, n.last_seen, COALESCE(e.approved, 1) FROM nodes n LEFT JOIN enrollments e ON e.node_id = n.id";
 
     public async Task UpsertHelloAsync(string nodeId, NodeFacts facts, DateTimeOffset at, CancellationToken ct)
     {
-        await using var connection = await database.OpenAsync(ct);
+        await using var connection = await database.OpenWriterAsync(ct);
         await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
         await using (var owner = connection.CreateCommand())
         {
@@ -44,16 +46,8 @@ public sealed class SqliteNodeStore(SqliteDatabase database) : INodeStore
         await tx.CommitAsync(ct);
     }
 
-    public async Task RecordHeartbeatAsync(string nodeId, HealthSample health, DateTimeOffset at, CancellationToken ct)
-    {
-        await using var connection = await database.OpenAsync(ct);
-        await using var update = connection.CreateCommand();
-        update.CommandText = "UPDATE nodes SET health = $health, last_seen = $at WHERE id = $id";
-        update.Parameters.AddWithValue("$id", nodeId);
-        update.Parameters.AddWithValue("$health", health.ToByteArray());
-        update.Parameters.AddWithValue("$at", at.ToUnixTimeMilliseconds());
-        await update.ExecuteNonQueryAsync(ct);
-    }
+    public Task RecordHeartbeatAsync(string nodeId, HealthSample health, DateTimeOffset at, CancellationToken ct) =>
+        _heartbeats.RecordAsync(nodeId, health, at, ct);
 
     public async Task<IReadOnlyList<NodeRecord>> ListAsync(CancellationToken ct)
     {

@@ -6,6 +6,7 @@ namespace Fleet.Coordinator.Storage;
 /// The coordinator's SQLite file: opens pooled connections and brings the schema up to date at start.
 /// Each migration runs once, in order, inside a transaction, and records itself in schema_version.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The write gate's SemaphoreSlim never creates a wait handle (only WaitAsync is used), so there is nothing to dispose; the database lives as long as the coordinator.")]
 public sealed class SqliteDatabase
 {
     private static readonly string[] Migrations =
@@ -111,6 +112,7 @@ public sealed class SqliteDatabase
     ];
 
     private readonly string _connectionString;
+    private readonly SemaphoreSlim _writer = new(1, 1);
 
     public SqliteDatabase(string path)
     {
@@ -126,6 +128,36 @@ public sealed class SqliteDatabase
     }
 
     public string Path { get; }
+
+    /// <summary>
+    /// A connection for writing: writers take turns here, asynchronously, before SQLite sees them.
+    /// SQLite allows one writer at a time, and Microsoft.Data.Sqlite answers a busy database by
+    /// retrying with Thread.Sleep on the calling thread; with thousands of agents saying Hello at
+    /// once, those sleeps starved the thread pool (BENCHMARKS.md). The turn ends when the returned
+    /// connection is disposed.
+    /// </summary>
+    public async Task<SqliteConnection> OpenWriterAsync(CancellationToken ct)
+    {
+        await _writer.WaitAsync(ct);
+        try
+        {
+            var connection = await OpenAsync(ct);
+            var released = 0;
+            connection.Disposed += (_, _) =>
+            {
+                if (Interlocked.Exchange(ref released, 1) == 0)
+                {
+                    _writer.Release();
+                }
+            };
+            return connection;
+        }
+        catch
+        {
+            _writer.Release();
+            throw;
+        }
+    }
 
     public async Task<SqliteConnection> OpenAsync(CancellationToken ct)
     {
