@@ -21,14 +21,14 @@ public sealed class StoredRollout
 
 public sealed record StoredNode(string NodeId, string KubeNode, IReadOnlyList<NodeStep> Steps);
 
-/// <summary>Rollouts in SQLite. Every transition is one small write, committed before the engine goes on.</summary>
+/// <summary>Rollouts in SQLite. Every transition is one small write (in the writers' turn), committed before the engine goes on.</summary>
 public sealed class RolloutStore(SqliteDatabase database)
 {
     private static readonly RolloutState[] Active = [RolloutState.Running, RolloutState.Paused, RolloutState.Aborting];
 
     public async Task<string> CreateAsync(PreparedRollout prepared, string nonce, DateTimeOffset now, CancellationToken ct)
     {
-        await using var connection = await database.OpenAsync(ct);
+        await using var connection = await database.OpenWriterAsync(ct);
         await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
         long seq;
         await using (var next = Command(connection, tx, "SELECT COALESCE(MAX(seq), 0) + 1 FROM rollouts"))
@@ -308,7 +308,7 @@ public sealed class RolloutStore(SqliteDatabase database)
 
     private async Task ExecuteAsync(string sql, CancellationToken ct, params (string Name, object Value)[] parameters)
     {
-        await using var connection = await database.OpenAsync(ct);
+        await using var connection = await database.OpenWriterAsync(ct);
         await using var command = Command(connection, null, sql);
         foreach (var (name, value) in parameters)
         {
