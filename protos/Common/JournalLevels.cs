@@ -2,7 +2,7 @@ using Serilog;
 using Serilog.Core;
 using Serilog.Events;
 
-namespace Fleet.Coordinator.Hosting;
+namespace Fleet;
 
 /// <summary>
 /// Console logging that keeps its levels in the journal: when systemd connects stdout to the journal
