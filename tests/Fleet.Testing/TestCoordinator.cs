@@ -44,12 +44,7 @@ public sealed class TestCoordinator : IAsyncDisposable
     {
         HttpHandler = new SocketsHttpHandler
         {
-            ConnectCallback = async (_, ct) =>
-            {
-                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
-                await socket.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(Socket), ct);
-                return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
-            },
+            ConnectCallback = UnixSocket.Connect(Socket),
         },
     });
 

@@ -140,20 +140,7 @@ internal sealed class CoordinatorUnderTest : IAsyncDisposable
         MaxReceiveMessageSize = 64 * 1024 * 1024,
         HttpHandler = new SocketsHttpHandler
         {
-            ConnectCallback = async (_, ct) =>
-            {
-                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                try
-                {
-                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), ct);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
+            ConnectCallback = UnixSocket.Connect(socketPath),
         },
     });
 

@@ -38,20 +38,7 @@ public sealed class ControlConnection : IDisposable
     {
         var handler = new SocketsHttpHandler
         {
-            ConnectCallback = async (_, ct) =>
-            {
-                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                try
-                {
-                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), ct);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
+            ConnectCallback = UnixSocket.Connect(socketPath),
         };
         return new ControlConnection(GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions { HttpHandler = handler }), socketPath, socketPath);
     }
