@@ -14,8 +14,13 @@ command -v dotnet >/dev/null || { echo "test.sh: the .NET 10 SDK (dotnet) is not
 results=artifacts/test-results
 rm -rf "$results"
 dotnet build Fleet.sln -c Release -nologo -v quiet
-# The linux-arm64 agent that the emulated end-to-end test runs under qemu-aarch64.
-dotnet publish agent -c Release -r linux-arm64 --self-contained -nologo -v quiet -o .cache/publish/linux-arm64
+# The linux-arm64 agent that the emulated end-to-end test runs under qemu-aarch64, built as the
+# package ships it (Native AOT, cross-compiled; cached with packaging/build.sh's publishes): no JIT to
+# translate under emulation, so it starts in about half a second where the JIT build took 14 s.
+arm64_agent=$(packaging/publish.sh agent arm64)
+mkdir -p .cache/publish
+rm -rf .cache/publish/linux-arm64
+ln -s "$arm64_agent" .cache/publish/linux-arm64
 status=0
 dotnet test Fleet.sln -c Release --no-build -nologo --results-directory "$results" --logger "trx" --logger "console;verbosity=minimal" || status=$?
 

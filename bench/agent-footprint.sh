@@ -5,8 +5,8 @@
 # hour (measured from 5 s after the first heartbeat to the end of the idle period, extrapolated).
 #   bench/agent-footprint.sh [--idle SECONDS] [--aot | --arm64 | --binary PATH] [--env KEY=VALUE ...]
 # --aot     publishes fleet-agent as Native AOT for linux-x64 (needs clang or gcc) and measures it;
-# --arm64   measures the linux-arm64 self-contained publish (.cache/publish/linux-arm64, made here when
-#           missing, as ./test.sh makes it) under qemu-aarch64 with the arm64 sysroot (.cache/sysroot):
+# --arm64   measures the linux-arm64 Native AOT agent as its package ships it (packaging/publish.sh,
+#           cached, as ./test.sh makes it) under qemu-aarch64 with the arm64 sysroot (.cache/sysroot):
 #           EMULATED figures, the RSS is qemu's and the times are qemu's;
 # --binary  measures an already published agent (e.g. an AOT build with other settings);
 # --env     runs the agent with this environment variable (repeatable), e.g. DOTNET_GCgen0size=0x100000.
@@ -43,10 +43,10 @@ case "$mode" in
   arm64)
     command -v qemu-aarch64 >/dev/null || { echo "agent-footprint.sh: qemu-aarch64 is missing (tests/install-deps.sh as root)" >&2; exit 1; }
     [ -d .cache/sysroot ] || tests/fixtures/make-sysroot.sh
-    [ -x .cache/publish/linux-arm64/fleet-agent ] || dotnet publish agent -c Release -r linux-arm64 --self-contained -nologo -v quiet -clp:NoSummary -o .cache/publish/linux-arm64
+    arm64=$(packaging/publish.sh agent arm64)
     run=(qemu-aarch64 -L "$PWD/.cache/sysroot")
-    agent=("${run[@]}" "$PWD/.cache/publish/linux-arm64/fleet-agent") kind="self-contained linux-arm64 under qemu-aarch64 (EMULATED)"
-    size_of=$(find .cache/publish/linux-arm64 -maxdepth 1 -type f | xargs du -cb | tail -1 | cut -f1) ;;
+    agent=("${run[@]}" "$arm64/fleet-agent") kind="Native AOT linux-arm64 under qemu-aarch64 (EMULATED)"
+    size_of=$arm64/fleet-agent ;;
   jit)
     dotnet build agent -c Release -nologo -v quiet -clp:NoSummary
     agent=("$PWD/agent/bin/Release/net10.0/fleet-agent") kind="framework-dependent Release (JIT), linux-x64"

@@ -1,19 +1,30 @@
 #!/usr/bin/env bash
 # Installs, as root, the Debian packages that packaging/build.sh and packaging/test-packages.sh use.
 # Idempotent: a package already present is not downloaded again.
+#   packaging/install-deps.sh [--aot]   --aot: only what packaging/publish.sh needs for the Native AOT
+#                                       agent (tests/install-deps.sh: the emulated arm64 test runs it)
 set -euo pipefail
-packages=(
+aot=(
   clang lld                       # Native AOT: compiler driver and linker
   gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross  # AOT cross-compile for linux-arm64
-  dpkg-dev fakeroot               # dpkg-deb, dpkg-architecture
+  zlib1g-dev                      # the Native AOT agent links the system zlib (UseSystemZlib)
+  dpkg-dev                        # dpkg-architecture (packaging/target-libs.sh)
+)
+packages=(
+  "${aot[@]}"
+  fakeroot                        # dpkg-deb as root-owned files
   zstd                            # the cached container root file system
   lintian                         # checks the .debs
   systemd                         # systemd-analyze verify on the units
   systemd-container debootstrap   # a Debian root booted with systemd as PID 1 (systemd-nspawn)
   util-linux                      # nsenter
   file                            # the ELF machine of each packaged binary
-  zlib1g-dev                      # the Native AOT agent links the system zlib (UseSystemZlib)
 )
+case "${1:-}" in
+  --aot) packages=("${aot[@]}") ;;
+  "") ;;
+  *) echo "usage: packaging/install-deps.sh [--aot]" >&2; exit 2 ;;
+esac
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

@@ -19,6 +19,9 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+# The Native AOT toolchain: the emulated arm64 test runs the agent as the arm64 package ships it.
+"$(dirname "${BASH_SOURCE[0]}")/../packaging/install-deps.sh" --aot
+
 # Test fixtures from Debian's own packages, cached under .cache/ (first run about 50 s and 66 MB of
 # downloads, as it adds the arm64/armhf dpkg architectures; then about 3 s): multi-arch CNI plugin
 # tarballs, kubectl and hostile archives; an arm64/armhf sysroot for qemu.
