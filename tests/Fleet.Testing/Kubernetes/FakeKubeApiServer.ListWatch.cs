@@ -31,6 +31,12 @@ public sealed partial class FakeKubeApiServer
             version = _resourceVersion;
         }
 
+        if (WantsTable(ctx))
+        {
+            await WriteAsync(ctx, 200, Table(route.Resource, items.Select(i => i!.AsObject()), version));
+            return;
+        }
+
         var info = Resources[route.Resource];
         await WriteAsync(ctx, 200, new JsonObject
         {

@@ -10,7 +10,8 @@ public sealed partial class FakeKubeApiServer
     private async Task GetAsync(HttpContext ctx, Route route)
     {
         var obj = Get(route.Resource, route.Namespace, route.Name!);
-        await (obj is null ? WriteAsync(ctx, 404, NotFound(route)) : WriteAsync(ctx, 200, obj));
+        await (obj is null ? WriteAsync(ctx, 404, NotFound(route))
+            : WriteAsync(ctx, 200, WantsTable(ctx) ? Table(route.Resource, [obj], long.Parse((string)obj["metadata"]!["resourceVersion"]!, System.Globalization.CultureInfo.InvariantCulture)) : obj));
     }
 
     private async Task CreateAsync(HttpContext ctx, Route route)
@@ -57,7 +58,7 @@ public sealed partial class FakeKubeApiServer
         }
 
         await (created is null
-            ? WriteAsync(ctx, 409, Status(409, "AlreadyExists", $"{route.Resource} \"{name}\" already exists", Details(route.Resource, name)))
+            ? WriteAsync(ctx, 409, Status(409, "AlreadyExists", $"{Qualified(route.Resource)} \"{name}\" already exists", Details(route.Resource, name)))
             : WriteAsync(ctx, 201, created));
     }
 

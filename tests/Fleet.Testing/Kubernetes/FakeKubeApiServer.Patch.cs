@@ -62,7 +62,7 @@ public sealed partial class FakeKubeApiServer
             if (patched["metadata"]?["resourceVersion"]?.GetValue<string>() is { } wanted && wanted != currentVersion)
             {
                 return (409, Status(409, "Conflict",
-                    $"Operation cannot be fulfilled on {route.Resource} \"{route.Name}\": the object has been modified; please apply your changes to the latest version and try again",
+                    $"Operation cannot be fulfilled on {Qualified(route.Resource)} \"{route.Name}\": the object has been modified; please apply your changes to the latest version and try again",
                     Details(route.Resource, route.Name!)));
             }
 

@@ -21,9 +21,23 @@ public sealed partial class FakeKubeApiServer
     }
 
     private static JsonObject NotFound(Route route) =>
-        Status(404, "NotFound", $"{route.Resource} \"{route.Name}\" not found", Details(route.Resource, route.Name!));
+        Status(404, "NotFound", $"{Qualified(route.Resource)} \"{route.Name}\" not found", Details(route.Resource, route.Name!));
 
-    private static JsonObject Details(string resource, string name) => new() { ["name"] = name, ["kind"] = resource };
+    /// <summary>The resource as the real API server names it in messages: "nodes", but "daemonsets.apps".</summary>
+    private static string Qualified(string resource) =>
+        Resources[resource].GroupVersion.Split('/') is [var group, _] ? $"{resource}.{group}" : resource;
+
+    private static JsonObject Details(string resource, string name)
+    {
+        var details = new JsonObject { ["name"] = name };
+        if (Resources[resource].GroupVersion.Split('/') is [var group, _])
+        {
+            details["group"] = group;
+        }
+
+        details["kind"] = resource;
+        return details;
+    }
 
     private static JsonObject Status(int code, string reason, string message, JsonObject? details = null)
     {

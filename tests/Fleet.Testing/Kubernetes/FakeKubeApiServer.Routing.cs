@@ -27,14 +27,8 @@ public sealed partial class FakeKubeApiServer
         }
 
         var segments = ctx.Request.Path.Value!.Trim('/').Split('/');
-        if (segments is ["version"])
+        if (await TryDiscoveryAsync(ctx, segments))
         {
-            var v = ServerVersion.TrimStart('v').Split('.');
-            await WriteAsync(ctx, 200, new JsonObject
-            {
-                ["major"] = v[0], ["minor"] = v.Length > 1 ? v[1] : "0", ["gitVersion"] = ServerVersion, ["gitCommit"] = "0000000", ["gitTreeState"] = "clean",
-                ["buildDate"] = "2026-01-01T00:00:00Z", ["goVersion"] = "go1.22.0", ["compiler"] = "gc", ["platform"] = "linux/amd64",
-            });
             return;
         }
 
