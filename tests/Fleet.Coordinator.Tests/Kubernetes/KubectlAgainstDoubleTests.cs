@@ -54,6 +54,22 @@ public sealed class KubectlAgainstDoubleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task GetNodes_Wide_ShowsTheNodeInfoColumns_AndACordonedNodeIsSchedulingDisabled()
+    {
+        _api.CordonAsOperator("worker-1");
+
+        var run = await KubectlAsync(_api, "get", "node", "worker-1", "-o", "wide");
+
+        Assert.True(run.Code == 0, Describe(run));
+        var lines = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("NAME", lines[0], StringComparison.Ordinal);
+        Assert.Contains("KERNEL-VERSION", lines[0], StringComparison.Ordinal);
+        Assert.Equal(["worker-1", "Ready,SchedulingDisabled", "<none>"], lines[1].Split(' ', StringSplitOptions.RemoveEmptyEntries)[..3]);
+        Assert.Contains("Debian GNU/Linux 12 (bookworm)", lines[1], StringComparison.Ordinal);
+        Assert.EndsWith("containerd://1.6.20", lines[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task GetNodes_Json_IsTheList()
     {
         var run = await KubectlAsync(_api, "get", "nodes", "-o", "json");
