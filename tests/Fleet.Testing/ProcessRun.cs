@@ -7,10 +7,13 @@ public sealed record ProcessOutput(int Code, string Stdout, string Stderr)
     public string Output => Stdout + Stderr;
 }
 
-/// <summary>Runs a program to its end with its output captured, bounded by the default test timeout.</summary>
+/// <summary>Runs a program to its end with its output captured, bounded by the default test timeout (or the one given).</summary>
 public static class ProcessRun
 {
-    public static async Task<ProcessOutput> RunAsync(string file, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, params string[] unset)
+    public static Task<ProcessOutput> RunAsync(string file, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, params string[] unset) =>
+        RunAsync(file, args, Eventually.Timeout, environment, unset);
+
+    public static async Task<ProcessOutput> RunAsync(string file, IEnumerable<string> args, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null, params string[] unset)
     {
         var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in args)
@@ -31,7 +34,15 @@ public static class ProcessRun
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().DefaultTimeout();
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{file} {string.Join(' ', args)} did not exit within {timeout.TotalSeconds} s");
+        }
         return new ProcessOutput(process.ExitCode, await stdout, await stderr);
     }
 }
