@@ -102,7 +102,7 @@ internal static class CompletionScripts
                 var longName = option.Name.TrimStart('-');
                 var shortName = option.Aliases.FirstOrDefault(a => a.Length == 2 && a[0] == '-' && a[1] != '-');
                 var values = CommandNode.Values(option).ToArray();
-                var args = values.Length > 0 ? $" -x -a '{string.Join(' ', values)}'" : option.ValueType == typeof(bool) ? "" : " -r";
+                var args = values.Length > 0 ? $" -x -a '{string.Join(' ', values)}'" : option.Arity.MaximumNumberOfValues == 0 ? "" : " -r";
                 s.AppendLine($"complete -c {name} -n '{condition}{notDeeper}' -l {longName}{(shortName is null ? "" : $" -s {shortName[1]}")}{args} -d {Quote(FirstSentence(option.Description))}");
             }
         }

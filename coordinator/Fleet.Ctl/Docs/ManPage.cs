@@ -61,7 +61,7 @@ internal static class ManPage
     private static void Option(StringBuilder s, Option option)
     {
         var names = string.Join(", ", CommandNode.Names(option).OrderBy(n => n.Length));
-        var value = option.ValueType == typeof(bool) ? "" : $" \\fI{Escape(option.HelpName ?? option.Name.TrimStart('-').ToUpperInvariant())}\\fR";
+        var value = option.Arity.MaximumNumberOfValues == 0 ? "" : $" \\fI{Escape(option.HelpName ?? option.Name.TrimStart('-').ToUpperInvariant())}\\fR";
         s.AppendLine($".TP\n\\fB{Escape(names)}\\fR{value}");
         s.AppendLine(Escape(option.Description ?? ""));
     }
