@@ -145,7 +145,7 @@ public static class YamlBinder
 
             if (!members.TryGetValue(name, out var property))
             {
-                problems.Add($"{Join(path, name)}: unknown key{Suggest(name, members.Keys)}");
+                problems.Add($"{Join(path, name)}: unknown key (line {key.Start.Line}){Suggest(name, members.Keys)}");
                 continue;
             }
 
