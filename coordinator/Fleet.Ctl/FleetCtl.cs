@@ -28,7 +28,8 @@ public static class FleetCtl
         {
             foreach (var error in parse.Errors)
             {
-                await stderr.WriteLineAsync($"fleetctl: {error.Message}");
+                var oneLine = string.Join(' ', error.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+                await stderr.WriteLineAsync($"fleetctl: {oneLine}");
             }
 
             await stderr.WriteLineAsync($"fleetctl: see `{string.Join(' ', CommandPath(parse.CommandResult.Command, root))} --help`");

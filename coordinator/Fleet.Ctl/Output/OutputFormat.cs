@@ -30,6 +30,7 @@ internal static class OutputOption
             DefaultValueFactory = _ => defaultFormat,
             CustomParser = r => Parse(r, accepted),
         };
+        option.CompletionSources.Clear(); // not the enum's own spellings: the names as typed
         option.CompletionSources.Add(names);
         return option;
     }
