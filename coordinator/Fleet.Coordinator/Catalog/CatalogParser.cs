@@ -45,6 +45,12 @@ public static partial class CatalogParser
         foreach (var (name, component) in doc.Components)
         {
             var at = $"components.{name}";
+            if (component is null)
+            {
+                problems.Add($"{at}: empty");
+                continue;
+            }
+
             if (component.Kind is null || !ComponentKinds.All.Contains(component.Kind))
             {
                 problems.Add($"{at}.kind: {(component.Kind is null ? "missing" : $"\"{component.Kind}\" is not a kind")} ({string.Join(", ", ComponentKinds.All)})");
@@ -67,12 +73,12 @@ public static partial class CatalogParser
                     problems.Add($"{at}.versions.{version}: not a version such as v1.2.3");
                 }
 
-                if (arches.Count == 0)
+                if (arches is null || arches.Count == 0)
                 {
                     problems.Add($"{at}.versions.{version}: no architecture");
                 }
 
-                foreach (var (arch, artifact) in arches)
+                foreach (var (arch, artifact) in arches ?? [])
                 {
                     var path = $"{at}.versions.{version}.{arch}";
                     if (!ArchNames.TryParse(arch, out _))

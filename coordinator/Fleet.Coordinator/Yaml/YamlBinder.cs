@@ -29,6 +29,12 @@ public static class YamlBinder
             problems.Add($"line {ex.Start.Line}, column {ex.Start.Column}: {YamlSyntax.Describe(message)}");
             return null;
         }
+        catch (InvalidOperationException)
+        {
+            // the YAML reader's own state error on some unclosed flows ({ or [ without its end): no position to give
+            problems.Add("not valid YAML: a { or [ is not closed, or an alias refers to itself");
+            return null;
+        }
 
         if (stream.Documents.Count == 0 || IsNull(stream.Documents[0].RootNode))
         {
@@ -112,8 +118,13 @@ public static class YamlBinder
                 }
 
                 var bound = Bind(value, valueType, Join(path, name), problems);
-                if (bound is null && valueType.IsValueType && Nullable.GetUnderlyingType(valueType) is null)
+                if (bound is null && (valueType == typeof(string) || (valueType.IsValueType && Nullable.GetUnderlyingType(valueType) is null)))
                 {
+                    if (IsNull(value))
+                    {
+                        problems.Add($"{Join(path, name)}: empty");
+                    }
+
                     continue;
                 }
 
