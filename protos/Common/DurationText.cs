@@ -22,7 +22,7 @@ public static class DurationText
         var s = text?.Trim() ?? "";
         if (s.Length == 0)
         {
-            return "is empty: give a duration such as " + Examples;
+            return $"\"{text}\" is empty: give a duration such as {Examples}";
         }
 
         var total = 0.0;

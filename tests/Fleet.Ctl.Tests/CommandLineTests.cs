@@ -78,11 +78,14 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
-    public async Task AdminCertCreate_IntoAMissingFolder_IsRefused()
+    public async Task AdminCertCreate_IntoAFile_IsRefused()
     {
-        var (code, _, stderr) = await RunAsync("admin-cert", "create", "alice", "--out", Path.Join(_dir, "missing"));
+        var file = Path.Join(_dir, "a-file");
+        await File.WriteAllTextAsync(file, "not a folder");
 
-        Assert.Equal((2, $"fleetctl: --out: {Path.Join(_dir, "missing")} is not a folder\n"), (code, stderr));
+        var (code, _, stderr) = await RunAsync("admin-cert", "create", "alice", "--out", file);
+
+        Assert.Equal((2, $"fleetctl: --out: {file} is a file, not a folder\n"), (code, stderr));
     }
 
     [Fact]

@@ -2,7 +2,7 @@ namespace Fleet.Ctl.Admin;
 
 /// <summary>
 /// Where `admin-cert create NAME --out DIR` writes. Checked before anything is asked of the
-/// coordinator: a NAME that is not a plain file name, a missing folder, or an existing NAME.key or
+/// coordinator: a NAME that is not a plain file name, an --out that is a file, or an existing NAME.key or
 /// NAME.crt is refused, so a second `create alice` never overwrites the first key.
 /// </summary>
 internal static class AdminCertFiles
@@ -14,10 +14,12 @@ internal static class AdminCertFiles
             throw new UsageException($"admin-cert create: \"{admin}\" is not a name (letters, digits, - _ . @; at most 64; not starting with a dot)");
         }
 
-        if (!Directory.Exists(folder))
+        if (File.Exists(folder))
         {
-            throw new UsageException($"--out: {folder} is not a folder");
+            throw new UsageException($"--out: {folder} is a file, not a folder");
         }
+
+        Directory.CreateDirectory(folder);
 
         var key = Path.Join(folder, $"{admin}.key");
         var certificate = Path.Join(folder, $"{admin}.crt");

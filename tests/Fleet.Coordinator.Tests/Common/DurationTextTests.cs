@@ -22,7 +22,7 @@ public sealed class DurationTextTests
     [InlineData("5", "\"5\" has no unit: write 5s, 5m, 5h or 5d")]
     [InlineData("1m30", "\"1m30\" has no unit: write 30s, 30m, 30h or 30d")]
     [InlineData("10x", "\"10x\": \"x\" is not a unit (ms, s, m, h, d)")]
-    [InlineData("", "is empty: give a duration such as 90s, 10m, 1h30m or 1d")]
+    [InlineData("", "\"\" is empty: give a duration such as 90s, 10m, 1h30m or 1d")]
     [InlineData("-5s", "\"-5s\" is not a duration such as 90s, 10m, 1h30m or 1d")]
     [InlineData("0s", "\"0s\" must be at least 1ms")]
     [InlineData("400d", "\"400d\" is more than a year")]
