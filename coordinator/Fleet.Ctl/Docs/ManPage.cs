@@ -50,10 +50,37 @@ internal static class ManPage
 
         s.AppendLine(".SH EXIT STATUS");
         s.AppendLine("0 success; 1 the command failed; 2 usage error.");
+        s.AppendLine(".SH ENVIRONMENT");
+        foreach (var (variable, meaning) in Environment)
+        {
+            s.AppendLine($".TP\n.B {variable}\n{Escape(meaning)}");
+        }
+
+        s.AppendLine(".SH FILES");
+        foreach (var (file, meaning) in Files)
+        {
+            s.AppendLine($".TP\n.I {Escape(file)}\n{Escape(meaning)}");
+        }
+
         s.AppendLine(".SH SEE ALSO");
-        s.AppendLine("fleetctl(1), fleet-agent(1), fleet-coordinator(1); docs/output.md, docs/rollouts.md and docs/catalog.md in the Fleet sources.");
+        s.AppendLine(".BR fleet-agent (1);");
+        s.AppendLine(Escape("docs/output.md, docs/rollouts.md and docs/catalog.md in the Fleet sources."));
         return s.ToString();
     }
+
+    private static readonly (string, string)[] Environment =
+    [
+        ("FLEET_SOCKET", "The control socket, when --socket is not given."),
+        ("FLEET_SERVER", "https://HOST:PORT of the TCP control listener, when --server is not given; with FLEET_CERT, FLEET_KEY and FLEET_CA."),
+        ("NO_COLOR", "When set, tables are never coloured."),
+    ];
+
+    private static readonly (string, string)[] Files =
+    [
+        ("/run/fleet/control.sock", "The coordinator's control socket (root and the fleet group)."),
+        ("~/.config/fleet/config", "Defaults for socket, server, cert, key and ca (key: value lines)."),
+        ("/etc/default/fleet-coordinator", "Options of the coordinator service."),
+    ];
 
     private static string Usage(CommandNode node) =>
         string.Join(' ', node.Path.Concat(node.Command.Arguments.Select(a => a.Name.ToUpperInvariant())));
