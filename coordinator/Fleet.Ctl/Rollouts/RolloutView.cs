@@ -15,7 +15,8 @@ public sealed record RolloutView(
     DateTimeOffset? CreatedAt,
     DateTimeOffset? UpdatedAt,
     DateTimeOffset? FinishedAt,
-    IReadOnlyList<RolloutNodeView> Nodes)
+    IReadOnlyList<RolloutNodeView> Nodes,
+    StrategyView? Strategy = null)
 {
     public static RolloutView From(Rollout r) => new(
         r.Id,
@@ -28,7 +29,36 @@ public sealed record RolloutView(
         r.CreatedAt?.ToDateTimeOffset(),
         r.UpdatedAt?.ToDateTimeOffset(),
         r.FinishedAt?.ToDateTimeOffset(),
-        r.Nodes.Select(RolloutNodeView.From).ToArray());
+        r.Nodes.Select(RolloutNodeView.From).ToArray(),
+        r.Strategy is { } s ? StrategyView.From(s) : null);
+}
+
+/// <summary>The effective strategy `rollout plan` shows: defaults filled in.</summary>
+public sealed record StrategyView(
+    string? BatchSize, string? MaxUnavailable, int Canary, string PauseBetweenBatches, string FailureThreshold, string OnFailure, bool KeepCordoned,
+    IReadOnlyDictionary<string, string> Timeouts)
+{
+    public static StrategyView From(RolloutStrategySummary s) => new(
+        s.BatchSize.Length > 0 ? s.BatchSize : null,
+        s.MaxUnavailable.Length > 0 ? s.MaxUnavailable : null,
+        s.Canary,
+        s.PauseBetweenBatches,
+        s.FailureThreshold,
+        s.OnFailure,
+        s.KeepCordoned,
+        new SortedDictionary<string, string>(s.Timeouts, StringComparer.Ordinal));
+
+    /// <summary>"batchSize 2, canary 1, pauseBetweenBatches 30s, failureThreshold 1, onFailure pause".</summary>
+    public override string ToString() =>
+        string.Join(", ", new[]
+        {
+            BatchSize is null ? $"maxUnavailable {MaxUnavailable}" : $"batchSize {BatchSize}",
+            $"canary {Canary}",
+            $"pauseBetweenBatches {PauseBetweenBatches}",
+            $"failureThreshold {FailureThreshold}",
+            $"onFailure {OnFailure}",
+            KeepCordoned ? "keepCordoned" : null,
+        }.Where(p => p is not null));
 }
 
 public sealed record RolloutNodeView(

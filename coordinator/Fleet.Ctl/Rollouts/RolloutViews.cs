@@ -9,6 +9,11 @@ internal static class RolloutViews
     public static void PrintPlan(TextWriter w, RolloutView plan)
     {
         w.WriteLine($"plan: {plan.Recipe} on {plan.Nodes.Count} node(s) in {plan.BatchCount} batch(es); preflight passed, nothing was touched");
+        if (plan.Strategy is { } strategy)
+        {
+            w.WriteLine($"strategy: {strategy}");
+            w.WriteLine($"timeouts: {string.Join(", ", strategy.Timeouts.Select(t => $"{t.Key} {t.Value}"))}");
+        }
         foreach (var batch in plan.Nodes.GroupBy(n => n.Batch).OrderBy(g => g.Key))
         {
             w.WriteLine();
