@@ -157,7 +157,7 @@ public static class AgentConfigLoader
         Steps.LoopbackHttpUrl.Problem(v) is { } problem ? throw new FormatException(problem) : v;
 
     private static TimeSpan ParseDuration(string v) =>
-        DurationText.TryParse(v, out var d) ? d : throw new FormatException($"\"{v}\" is not a duration such as 5s, 500ms or 2m");
+        DurationText.Problem(v, out var d) is { } problem ? throw new FormatException(problem) : d;
 
     private static long Whole(string v, long max) =>
         long.TryParse(v, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n <= max

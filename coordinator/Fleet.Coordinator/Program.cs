@@ -34,9 +34,9 @@ public static class Program
         root.SetAction(async (parse, ct) =>
         {
             var errors = new List<string>();
-            if (!DurationText.TryParse(parse.GetValue(heartbeat)!, out var interval))
+            if (DurationText.Problem(parse.GetValue(heartbeat), out var interval) is { } problem)
             {
-                errors.Add($"--heartbeat-interval: \"{parse.GetValue(heartbeat)}\" is not a duration such as 5s or 500ms");
+                errors.Add($"--heartbeat-interval: {problem}");
             }
 
             if (parse.GetValue(staleAfter) < 1 || parse.GetValue(offlineAfter) <= parse.GetValue(staleAfter))

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Fleet.Ctl.Client;
+using Fleet.Ctl.Output;
 using Grpc.Core;
 
 namespace Fleet.Ctl;
@@ -37,6 +38,13 @@ internal sealed class CtlContext(TextWriter stdout, TextWriter stderr, IReadOnly
     public IEnumerable<Option> Options => [Socket, Server, Certificate, Key, Ca];
 
     public DateTimeOffset Now => time.GetUtcNow();
+
+    public IReadOnlyDictionary<string, string?> Environment => environment;
+
+    public TextWriter Stdout => stdout;
+
+    /// <summary>Where a table goes: a terminal's width and colours, or none when piped.</summary>
+    public TerminalInfo Terminal(TextWriter writer) => TerminalInfo.For(writer, environment);
 
     /// <summary>Runs a call against the coordinator; failures become one line on stderr and a non-zero exit code.</summary>
     public async Task<int> CallAsync(ParseResult parse, Func<ControlConnection, TextWriter, Task> call)

@@ -96,6 +96,10 @@ else
   install -m 0644 "$here/fleet-coordinator/sysusers.conf" "$root/usr/lib/sysusers.d/fleet-coordinator.conf"
   install -m 0644 "$packaging/systemd/fleet-coordinator.service" "$root/lib/systemd/system/"
   gzip -9n <"$here/fleet-coordinator/fleetctl.1" >"$root/usr/share/man/man1/fleetctl.1.gz"
+  # Generated from the command tree (fleetctl man, fleetctl completion SHELL); Fleet.Ctl.Tests fails when they drift.
+  install -D -m 0644 "$here/fleet-coordinator/completion/fleetctl.bash" "$root/usr/share/bash-completion/completions/fleetctl"
+  install -D -m 0644 "$here/fleet-coordinator/completion/_fleetctl" "$root/usr/share/zsh/vendor-completions/_fleetctl"
+  install -D -m 0644 "$here/fleet-coordinator/completion/fleetctl.fish" "$root/usr/share/fish/vendor_completions.d/fleetctl.fish"
   install -D -m 0644 "$here/fleet-coordinator/lintian-overrides" "$root/usr/share/lintian/overrides/fleet-coordinator"
   depends="libc6 (>= 2.34), libgcc-s1, libstdc++6, libssl3 | libssl1.1, systemd | systemd-standalone-sysusers"
   description="Fleet coordinator and fleetctl

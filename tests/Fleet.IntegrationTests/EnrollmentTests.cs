@@ -244,10 +244,48 @@ public sealed class EnrollmentTests : IAsyncLifetime
     public async Task Fleetctl_TokenCreate_BadArguments_OneLineEach()
     {
         var ttl = await Fleetctl.RunAsync("token", "create", "--ttl", "soon", "--socket", _coordinator.Socket);
-        Assert.Equal((2, "fleetctl: --ttl: \"soon\" is not a duration such as 30m or 24h\n"), (ttl.ExitCode, ttl.Stderr));
+        Assert.Equal((2, "fleetctl: --ttl: \"soon\" is not a duration such as 90s, 10m, 1h30m or 1d\n"), (ttl.ExitCode, ttl.Stderr));
+        var unitless = await Fleetctl.RunAsync("token", "create", "--ttl", "5", "--socket", _coordinator.Socket);
+        Assert.Equal((2, "fleetctl: --ttl: \"5\" has no unit: write 5s, 5m, 5h or 5d\n"), (unitless.ExitCode, unitless.Stderr));
+        var day = await Fleetctl.RunAsync("token", "create", "--ttl", "1d", "--socket", _coordinator.Socket);
+        Assert.True(day.ExitCode == 0, day.Stderr);
         var uses = await Fleetctl.RunAsync("token", "create", "--uses", "0", "--socket", _coordinator.Socket);
         Assert.Equal((1, "fleetctl: uses: must be at least 1\n"), (uses.ExitCode, uses.Stderr));
         var label = await Fleetctl.RunAsync("token", "create", "--label", "nolabel", "--socket", _coordinator.Socket);
         Assert.Equal((2, "fleetctl: --label: \"nolabel\" is not k=v\n"), (label.ExitCode, label.Stderr));
+    }
+
+    [Fact]
+    public async Task Fleetctl_TokenRevoke_AWholeToken_RevokesItsId_AndNeverPrintsTheSecret()
+    {
+        var (token, _) = await CreateTokenAsync();
+        var secret = token[(token.IndexOf('.', StringComparison.Ordinal) + 1)..];
+
+        var revoked = await Fleetctl.RunAsync("token", "revoke", token, "--socket", _coordinator.Socket);
+        var unknown = await Fleetctl.RunAsync("token", "revoke", "000000000000.supersecretvalue", "--socket", _coordinator.Socket);
+
+        Assert.Equal((0, $"join token {token[..12]} revoked\n"), (revoked.ExitCode, revoked.Stdout));
+        Assert.DoesNotContain(secret, revoked.Stdout + revoked.Stderr, StringComparison.Ordinal);
+        Assert.Equal(1, unknown.ExitCode);
+        Assert.StartsWith("fleetctl: ", unknown.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("supersecretvalue", unknown.Stdout + unknown.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Fleetctl_TokenList_Json_IsAnArrayWithRfc3339Times_AndWideAddsColumns()
+    {
+        await CreateTokenAsync("--label", "rack=r1");
+
+        var json = await Fleetctl.RunAsync("token", "list", "-o", "JSON", "--socket", _coordinator.Socket);
+        var wide = await Fleetctl.RunAsync("token", "list", "-o", "Wide", "--socket", _coordinator.Socket);
+        var table = await Fleetctl.RunAsync("token", "list", "--socket", _coordinator.Socket);
+
+        var token = Assert.Single(JsonDocument.Parse(json.Stdout).RootElement.EnumerateArray());
+        Assert.Equal("valid", token.Str("status"));
+        Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$", token.Str("createdAt"));
+        Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$", token.Str("expiresAt"));
+        Assert.Matches(@"^ID\s+STATUS\s+USES\s+EXPIRES\s+LABELS$", table.Stdout.Split('\n')[0]);
+        Assert.Contains("EXPIRES AT", wide.Stdout.Split('\n')[0], StringComparison.Ordinal);
+        Assert.Contains("CREATED", wide.Stdout.Split('\n')[0], StringComparison.Ordinal);
     }
 }

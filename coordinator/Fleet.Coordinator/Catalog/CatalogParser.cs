@@ -1,37 +1,22 @@
 using System.Text.RegularExpressions;
 using Fleet.V1;
-using YamlDotNet.Core;
-using YamlDotNet.Serialization;
-using YamlDotNet.Serialization.NamingConventions;
+using Fleet.Coordinator.Yaml;
 
 namespace Fleet.Coordinator.Catalog;
 
 /// <summary>Parses catalog YAML and lists every problem by its path; a catalog with problems is never stored.</summary>
 public static partial class CatalogParser
 {
-    private static readonly IDeserializer Deserializer = new DeserializerBuilder()
-        .WithNamingConvention(CamelCaseNamingConvention.Instance)
-        .Build();
-
     public static (CatalogDocument? Catalog, IReadOnlyList<string> Problems) Parse(string yaml)
     {
-        CatalogDocument? doc;
-        try
-        {
-            doc = Deserializer.Deserialize<CatalogDocument?>(yaml);
-        }
-        catch (YamlException ex)
-        {
-            var inner = ex.InnerException?.Message ?? ex.Message;
-            return (null, [$"line {ex.Start.Line}, column {ex.Start.Column}: {Clean(inner)}"]);
-        }
-
+        var problems = new List<string>();
+        var doc = YamlBinder.Bind<CatalogDocument>(yaml, problems);
         if (doc is null)
         {
-            return (null, ["the catalog is empty"]);
+            return (null, problems.Count > 0 ? problems : ["the catalog is empty"]);
         }
 
-        var problems = Validate(doc);
+        problems.AddRange(Validate(doc));
         return (problems.Count == 0 ? doc : null, problems);
     }
 
@@ -60,6 +45,12 @@ public static partial class CatalogParser
         foreach (var (name, component) in doc.Components)
         {
             var at = $"components.{name}";
+            if (component is null)
+            {
+                problems.Add($"{at}: empty");
+                continue;
+            }
+
             if (component.Kind is null || !ComponentKinds.All.Contains(component.Kind))
             {
                 problems.Add($"{at}.kind: {(component.Kind is null ? "missing" : $"\"{component.Kind}\" is not a kind")} ({string.Join(", ", ComponentKinds.All)})");
@@ -82,12 +73,12 @@ public static partial class CatalogParser
                     problems.Add($"{at}.versions.{version}: not a version such as v1.2.3");
                 }
 
-                if (arches.Count == 0)
+                if (arches is null || arches.Count == 0)
                 {
                     problems.Add($"{at}.versions.{version}: no architecture");
                 }
 
-                foreach (var (arch, artifact) in arches)
+                foreach (var (arch, artifact) in arches ?? [])
                 {
                     var path = $"{at}.versions.{version}.{arch}";
                     if (!ArchNames.TryParse(arch, out _))
@@ -143,8 +134,6 @@ public static partial class CatalogParser
 
     private static bool IsHttpUrl(string? s) =>
         Uri.TryCreate(s, UriKind.Absolute, out var u) && (u.Scheme == Uri.UriSchemeHttp || u.Scheme == Uri.UriSchemeHttps);
-
-    private static string Clean(string message) => message.Replace("Property '", "unknown field '", StringComparison.Ordinal);
 
     [GeneratedRegex(@"^v\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$")]
     private static partial Regex VersionPattern();

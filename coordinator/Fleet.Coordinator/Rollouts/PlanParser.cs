@@ -1,9 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Fleet.V1;
-using YamlDotNet.Core;
-using YamlDotNet.Serialization;
-using YamlDotNet.Serialization.NamingConventions;
+using Fleet.Coordinator.Yaml;
 
 namespace Fleet.Coordinator.Rollouts;
 
@@ -14,31 +12,17 @@ public static partial class PlanParser
     public const string DefaultCniDir = "/opt/cni/bin";
     public const string KubeletUnit = "kubelet.service";
 
-    private static readonly IDeserializer Deserializer = new DeserializerBuilder()
-        .WithNamingConvention(CamelCaseNamingConvention.Instance)
-        .Build();
-
     private static readonly string[] TimeoutKeys = ["download", "kubeadm", "systemd", "drain", "ready", "kubeletHealthy"];
 
     public static (RolloutPlan? Plan, IReadOnlyList<string> Problems) Parse(string yaml)
     {
-        PlanDocument? doc;
-        try
-        {
-            doc = Deserializer.Deserialize<PlanDocument?>(yaml);
-        }
-        catch (YamlException ex)
-        {
-            var inner = ex.InnerException?.Message ?? ex.Message;
-            return (null, [$"line {ex.Start.Line}, column {ex.Start.Column}: {inner.Replace("\n", " ", StringComparison.Ordinal)}"]);
-        }
-
+        var problems = new List<string>();
+        var doc = YamlBinder.Bind<PlanDocument>(yaml, problems);
         if (doc is null)
         {
-            return (null, ["the plan is empty"]);
+            return (null, problems.Count > 0 ? problems : ["the plan is empty"]);
         }
 
-        var problems = new List<string>();
         var target = Target(doc.Target, problems);
         var strategy = Strategy(doc.Strategy, problems);
         var recipe = RecipeOf(doc, strategy.Timeouts, problems);
@@ -111,9 +95,9 @@ public static partial class PlanParser
                 continue;
             }
 
-            if (!DurationText.TryParse(value, out var t))
+            if (DurationText.Problem(value, out var t) is { } problem)
             {
-                problems.Add($"strategy.timeouts.{key}: \"{value}\" is not a duration (e.g. 90s, 10m)");
+                problems.Add($"strategy.timeouts.{key}: {problem}");
                 continue;
             }
 
@@ -140,9 +124,9 @@ public static partial class PlanParser
         }
 
         var pause = TimeSpan.Zero;
-        if (doc.PauseBetweenBatches is { } p && p.Trim() is not ("0" or "0s") && !DurationText.TryParse(p, out pause))
+        if (doc.PauseBetweenBatches is { } p && p.Trim() != "0s" && DurationText.Problem(p, out pause) is { } pauseProblem)
         {
-            problems.Add($"strategy.pauseBetweenBatches: \"{p}\" is not a duration (e.g. 30s, 5m)");
+            problems.Add($"strategy.pauseBetweenBatches: {pauseProblem} (0s for none)");
         }
 
         return new RolloutStrategy(
@@ -318,7 +302,7 @@ public static partial class PlanParser
             TimeSpan? grace = null;
             if (dr.GracePeriod is { } g)
             {
-                grace = DurationText.TryParse(g, out var gp) ? gp : Problem<TimeSpan?>(problems, $"{at}.drain.gracePeriod: \"{g}\" is not a duration", null);
+                grace = DurationText.Problem(g, out var gp) is { } graceProblem ? Problem<TimeSpan?>(problems, $"{at}.drain.gracePeriod: {graceProblem}", null) : gp;
             }
 
             set.Add((StepKinds.Drain, new NodeStep { Kind = StepKinds.Drain, GracePeriod = grace, DeleteWhenEvictionBlocked = dr.DeleteWhenEvictionBlocked, Timeout = timeouts.Drain }));

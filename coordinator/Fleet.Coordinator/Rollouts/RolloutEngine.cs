@@ -203,7 +203,11 @@ public sealed class RolloutEngine(RolloutStore store, RolloutPreflight preflight
 
     private static Rollout View(PreparedRollout prepared)
     {
-        var view = new Rollout { Name = prepared.Plan.Name, Recipe = prepared.Plan.Recipe.Describe(), BatchCount = prepared.Batches.Count, PlanYaml = prepared.Plan.Yaml };
+        var view = new Rollout
+        {
+            Name = prepared.Plan.Name, Recipe = prepared.Plan.Recipe.Describe(), BatchCount = prepared.Batches.Count, PlanYaml = prepared.Plan.Yaml,
+            Strategy = StrategySummary.From(prepared.Plan.Strategy),
+        };
         var batchOf = prepared.Batches.SelectMany(b => b.Nodes.Select(n => (n, b.Number))).ToDictionary(x => x.n, x => x.Number, StringComparer.Ordinal);
         foreach (var node in prepared.Nodes.OrderBy(n => batchOf[n.Node.Name]).ThenBy(n => n.Node.Name, StringComparer.Ordinal))
         {

@@ -22,14 +22,12 @@ internal static class AdminCertCommand
         {
             var admin = parse.GetValue(name)!;
             var folder = Path.GetFullPath(parse.GetValue(output)!);
+            var (keyPath, certificatePath, caPath) = AdminCertFiles.Paths(admin, folder);
             using var request = SigningRequest.Create(admin);
             var response = await connection.Client.CreateAdminCertificateAsync(
                 new CreateAdminCertificateRequest { Csr = ByteString.CopyFrom(request.Der) }, deadline: ControlConnection.Deadline, cancellationToken: ct);
             using var certificate = X509CertificateLoader.LoadCertificate(response.Certificate.ToByteArray());
             using var ca = X509CertificateLoader.LoadCertificate(response.CaCertificate.ToByteArray());
-            var keyPath = Path.Join(folder, $"{admin}.key");
-            var certificatePath = Path.Join(folder, $"{admin}.crt");
-            var caPath = Path.Join(folder, "ca.crt");
             PemFiles.WriteKey(keyPath, request.Key);
             PemFiles.WriteCertificate(certificatePath, certificate);
             PemFiles.WriteCertificate(caPath, ca);

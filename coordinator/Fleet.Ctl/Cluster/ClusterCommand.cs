@@ -3,7 +3,6 @@ using System.Text.Json;
 using Fleet.Ctl.Client;
 using Fleet.Ctl.Output;
 using Fleet.V1;
-using Spectre.Console;
 
 namespace Fleet.Ctl.Cluster;
 
@@ -50,7 +49,7 @@ internal static class ClusterCommand
 
     private static Command Status(CtlContext ctx)
     {
-        var output = OutputOption.Create();
+        var output = OutputOption.Create(wide: false);
         var status = new Command("status", "The API server's version, its nodes, and which Fleet node is which Kubernetes node") { output };
         status.SetAction((parse, ct) => ctx.CallAsync(parse, async (connection, stdout) =>
         {
@@ -62,41 +61,14 @@ internal static class ClusterCommand
                 return;
             }
 
-            var console = Terminal.For(stdout);
-            console.MarkupLine($"API server:  {Markup.Escape(view.Server)} ({Markup.Escape(view.ServerVersion)})");
-            console.MarkupLine($"Kubeconfig:  {Markup.Escape(view.Kubeconfig)}");
-            console.WriteLine();
-            var nodes = Terminal.Table("KUBERNETES NODE", "STATUS", "ROLE", "KUBELET", "ARCH", "BOARD", "SCHEDULING", "FLEET NODE");
-            foreach (var n in view.KubernetesNodes)
-            {
-                var scheduling = !n.Unschedulable ? "schedulable" : n.CordonedByFleet ? "cordoned by Fleet" : "cordoned";
-                nodes.AddRow(Markup.Escape(n.Name), n.Status == "Ready" ? "[green]Ready[/]" : "[red]NotReady[/]", n.Role, Terminal.OrDash(n.KubeletVersion),
-                    Terminal.OrDash(n.Arch), Terminal.OrDash(n.Board), scheduling, Terminal.OrDash(n.FleetNode));
-            }
-
-            console.Write(nodes);
-            console.WriteLine();
-            if (view.Mappings.Count == 0)
-            {
-                console.WriteLine("No Fleet nodes.");
-                return;
-            }
-
-            var mappings = Terminal.Table("FLEET NODE", "KUBERNETES NODE", "BY", "ARCH", "PROBLEM");
-            foreach (var m in view.Mappings)
-            {
-                mappings.AddRow(Markup.Escape(m.FleetNode), Markup.Escape(m.KubernetesNode), m.MappedBy, Terminal.OrDash(m.FleetArch),
-                    m.Problem.Length == 0 ? "-" : $"[yellow]{Markup.Escape(m.Problem)}[/]");
-            }
-
-            console.Write(mappings);
+            ClusterTables.PrintStatus(stdout, ctx.Terminal(stdout), view);
         }));
         return status;
     }
 
     private static Command Audit(CtlContext ctx)
     {
-        var output = OutputOption.Create();
+        var output = OutputOption.Create(wide: false);
         var audit = new Command("audit", "Where DaemonSets and Deployments may run against the fleet's architectures; nodes missing CNI plugins; kubelets outside the version-skew policy; kubernetes.io/arch labels that disagree with the agents") { output };
         audit.SetAction((parse, ct) => ctx.CallAsync(parse, async (connection, stdout) =>
         {
@@ -108,67 +80,8 @@ internal static class ClusterCommand
                 return;
             }
 
-            Render(view, Terminal.For(stdout));
+            ClusterTables.PrintAudit(stdout, ctx.Terminal(stdout), view);
         }));
         return audit;
-    }
-
-    private static void Render(ClusterAuditView view, IAnsiConsole console)
-    {
-        static string List(List<string> items, string none) => items.Count == 0 ? none : Markup.Escape(string.Join(",", items));
-
-        console.MarkupLine($"API server {Markup.Escape(view.ServerVersion)}; architectures in the fleet: {List(view.FleetArchs, "none")}");
-        console.WriteLine();
-        var workloads = Terminal.Table("KIND", "NAMESPACE", "NAME", "ALLOWED ARCHS", "RUNS ON", "MISSING", "NODES REFUSED");
-        foreach (var w in view.Workloads)
-        {
-            workloads.AddRow(w.Kind, Markup.Escape(w.Namespace), Markup.Escape(w.Name), List(w.AllowedArchs, "any"), List(w.RunnableArchs, "-"),
-                w.MissingArchs.Count == 0 ? "-" : $"[yellow]{List(w.MissingArchs, "-")}[/]", Markup.Escape(w.BlockedNodes.Count == 0 ? "-" : string.Join("; ", w.BlockedNodes)));
-        }
-
-        if (view.Workloads.Count == 0)
-        {
-            console.WriteLine("No DaemonSets or Deployments.");
-        }
-        else
-        {
-            console.Write(workloads);
-        }
-
-        console.WriteLine();
-        Section(console, "CNI plugins", view.CniPlugins.Count, () =>
-        {
-            var table = Terminal.Table("FLEET NODE", "STATUS", "REASON");
-            view.CniPlugins.ForEach(c => table.AddRow(Markup.Escape(c.FleetNode), Terminal.StatusMarkup(c.Status), Markup.Escape(c.Reason)));
-            return table;
-        }, "every node has its required CNI plugins");
-        Section(console, "Version skew", view.VersionSkew.Count, () =>
-        {
-            var table = Terminal.Table("KUBERNETES NODE", "FLEET NODE", "KUBELET", "PROBLEM");
-            view.VersionSkew.ForEach(s => table.AddRow(Markup.Escape(s.KubernetesNode), Terminal.OrDash(s.FleetNode), Terminal.OrDash(s.KubeletVersion), Markup.Escape(s.Problem)));
-            return table;
-        }, "every kubelet is within the version-skew policy");
-        Section(console, "Architecture labels", view.ArchMismatches.Count, () =>
-        {
-            var table = Terminal.Table("FLEET NODE", "KUBERNETES NODE", "AGENT ARCH", "kubernetes.io/arch");
-            view.ArchMismatches.ForEach(m => table.AddRow(Markup.Escape(m.FleetNode), Markup.Escape(m.KubernetesNode), m.FleetArch, m.KubernetesArch));
-            return table;
-        }, "every kubernetes.io/arch agrees with its agent");
-        console.WriteLine(view.Findings == 0 ? "No findings." : $"{view.Findings} finding(s).");
-    }
-
-    private static void Section(IAnsiConsole console, string title, int count, Func<Table> table, string none)
-    {
-        if (count == 0)
-        {
-            console.WriteLine($"{title}: {none}.");
-        }
-        else
-        {
-            console.WriteLine($"{title}:");
-            console.Write(table());
-        }
-
-        console.WriteLine();
     }
 }

@@ -49,7 +49,7 @@ public sealed record CniView(string FleetNode, string Status, string Reason);
 
 public sealed record SkewView(string KubernetesNode, string FleetNode, string KubeletVersion, string Problem);
 
-[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, Converters = [typeof(Fleet.Ctl.Output.Rfc3339Converter)])]
 [JsonSerializable(typeof(ClusterStatusView))]
 [JsonSerializable(typeof(ClusterAuditView))]
 internal sealed partial class ClusterJson : JsonSerializerContext;

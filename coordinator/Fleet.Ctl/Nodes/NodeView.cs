@@ -59,7 +59,7 @@ public sealed record NodeView(
 
 public sealed record CheckView(string Name, string Status, string Reason);
 
-[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, Converters = [typeof(Fleet.Ctl.Output.Rfc3339Converter)])]
 [JsonSerializable(typeof(NodeView))]
 [JsonSerializable(typeof(List<NodeView>))]
 internal sealed partial class FleetCtlJson : JsonSerializerContext;

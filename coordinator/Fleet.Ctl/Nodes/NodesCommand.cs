@@ -4,7 +4,6 @@ using Fleet.Ctl.Client;
 using Fleet.Ctl.Output;
 using Fleet.V1;
 using Grpc.Core;
-using Spectre.Console;
 
 namespace Fleet.Ctl.Nodes;
 
@@ -83,14 +82,20 @@ internal static class NodesCommand
                 return;
             }
 
-            RenderTable(views, format == OutputFormat.Wide, stdout, ctx.Now);
+            if (views.Count == 0)
+            {
+                await stdout.WriteLineAsync("No nodes.");
+                return;
+            }
+
+            NodeTables.List(views, format == OutputFormat.Wide, ctx.Now).Write(stdout, ctx.Terminal(stdout));
         }));
         return list;
     }
 
     private static Command Get(CtlContext ctx)
     {
-        var output = OutputOption.Create();
+        var output = OutputOption.Create(wide: false);
         var name = new Argument<string>("name") { Description = "The node's name" };
         var get = new Command("get", "Show one node: every fact and every health check with its reason") { name, output };
         get.SetAction((parse, ct) => ctx.CallAsync(parse, async (connection, stdout) =>
@@ -103,86 +108,11 @@ internal static class NodesCommand
                 return;
             }
 
-            RenderDetail(view, stdout, ctx.Now);
+            var terminal = ctx.Terminal(stdout);
+            NodeTables.Facts(view, ctx.Now).Write(stdout, terminal);
+            await stdout.WriteLineAsync();
+            NodeTables.Checks(view).Write(stdout, terminal);
         }));
         return get;
-    }
-
-    private static void RenderTable(List<NodeView> views, bool wide, TextWriter stdout, DateTimeOffset now)
-    {
-        var console = Terminal.For(stdout);
-        if (views.Count == 0)
-        {
-            console.WriteLine("No nodes.");
-            return;
-        }
-
-        string[] headers = wide
-            ? ["NAME", "ARCH", "BOARD", "STATUS", "KUBELET", "HEALTH", "LAST SEEN", "MACHINE", "OS", "KERNEL", "CPUS", "MEMORY", "RUNTIME", "CNI PLUGINS", "AGENT"]
-            : ["NAME", "ARCH", "BOARD", "STATUS", "KUBELET", "HEALTH", "LAST SEEN"];
-        var table = Terminal.Table(headers);
-        foreach (var v in views)
-        {
-            var cells = new List<string>
-            {
-                Markup.Escape(v.Name), v.Arch, Terminal.OrDash(v.Board), Terminal.StatusMarkup(v.Status), Terminal.OrDash(v.Kubelet),
-                HealthSummary(v), Ago.Format(now - v.LastSeen) + " ago",
-            };
-            if (wide)
-            {
-                cells.AddRange(
-                [
-                    Terminal.OrDash(v.RawMachine), Terminal.OrDash(v.Os), Terminal.OrDash(v.Kernel), v.Cpus.ToString(), $"{v.MemoryBytes / (1024 * 1024)} MiB",
-                    Terminal.OrDash(v.ContainerRuntime), v.CniPlugins.Count == 0 ? "-" : v.CniPlugins.Count.ToString(), Terminal.OrDash(v.AgentVersion),
-                ]);
-            }
-
-            table.AddRow(cells.ToArray());
-        }
-
-        console.Write(table);
-    }
-
-    /// <summary>The worst status and the checks that have it: "failing (cni-plugins)".</summary>
-    private static string HealthSummary(NodeView v)
-    {
-        var worst = v.Checks.Where(c => c.Status == v.Health).Select(c => c.Name).ToArray();
-        return v.Health is "ok" || worst.Length == 0
-            ? Terminal.StatusMarkup(v.Health)
-            : $"{Terminal.StatusMarkup(v.Health)} ({Markup.Escape(string.Join(", ", worst))})";
-    }
-
-    private static void RenderDetail(NodeView v, TextWriter stdout, DateTimeOffset now)
-    {
-        var console = Terminal.For(stdout);
-        var facts = Terminal.Table("FIELD", "VALUE");
-        void Row(string field, string value) => facts.AddRow(field, value);
-        Row("Name", Markup.Escape(v.Name));
-        Row("Id", v.Id);
-        Row("Status", $"{Terminal.StatusMarkup(v.Status)}{(v.Connected ? " (connected)" : " (not connected)")}{(v.Approved ? "" : ", awaiting approval")}");
-        Row("Arch", $"{v.Arch} ({Markup.Escape(v.RawMachine)})");
-        Row("Board", Terminal.OrDash(v.Board));
-        Row("OS", Terminal.OrDash(v.Os));
-        Row("Kernel", Terminal.OrDash(v.Kernel));
-        Row("CPUs", v.Cpus.ToString());
-        Row("Memory", $"{v.MemoryBytes / (1024 * 1024)} MiB");
-        Row("Agent", Terminal.OrDash(v.AgentVersion));
-        Row("Kubelet", Terminal.OrDash(v.Kubelet));
-        Row("Kubeadm", Terminal.OrDash(v.Kubeadm));
-        Row("Container runtime", Terminal.OrDash(v.ContainerRuntime));
-        Row("CNI plugins", v.CniPlugins.Count == 0 ? "-" : Markup.Escape(string.Join(", ", v.CniPlugins)));
-        Row("First seen", $"{v.FirstSeen:u} ({Ago.Format(now - v.FirstSeen)} ago)");
-        Row("Last seen", $"{v.LastSeen:u} ({Ago.Format(now - v.LastSeen)} ago)");
-        Row("Health", Terminal.StatusMarkup(v.Health) + (v.HealthSampledAt is { } at ? $" (sampled {Ago.Format(now - at)} ago)" : " (no heartbeat yet)"));
-        console.Write(facts);
-        console.WriteLine();
-
-        var checks = Terminal.Table("CHECK", "STATUS", "REASON");
-        foreach (var c in v.Checks)
-        {
-            checks.AddRow(Markup.Escape(c.Name), Terminal.StatusMarkup(c.Status), Markup.Escape(c.Reason));
-        }
-
-        console.Write(checks);
     }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 
 namespace Fleet.Ctl.Output;
 
@@ -7,26 +8,47 @@ public enum OutputFormat
     Table,
     Wide,
     Json,
+    Yaml,
 }
 
+/// <summary>
+/// `-o, --output`: the formats a command accepts, case-insensitive, listed in its help as they are
+/// typed. `wide` is offered only where it adds columns.
+/// </summary>
 internal static class OutputOption
 {
-    public static Option<OutputFormat> Create() => new("--output", "-o")
-    {
-        Description = "Output format: table, wide or json",
-        DefaultValueFactory = _ => OutputFormat.Table,
-        CustomParser = r => r.Tokens[0].Value switch
-        {
-            "table" => OutputFormat.Table,
-            "wide" => OutputFormat.Wide,
-            "json" => OutputFormat.Json,
-            var other => Fail(r, other),
-        },
-    };
+    public static Option<OutputFormat> Create(bool wide = true) =>
+        Of(OutputFormat.Table, wide ? [OutputFormat.Table, OutputFormat.Wide, OutputFormat.Json] : [OutputFormat.Table, OutputFormat.Json]);
 
-    private static OutputFormat Fail(System.CommandLine.Parsing.ArgumentResult r, string value)
+    public static Option<OutputFormat> Of(OutputFormat defaultFormat, OutputFormat[] accepted)
     {
-        r.AddError($"-o: \"{value}\" is not an output format (table, wide, json)");
-        return OutputFormat.Table;
+        var names = accepted.Select(Name).ToArray();
+        var option = new Option<OutputFormat>("--output", "-o")
+        {
+            Description = $"Output format: {string.Join(", ", names)} (default {Name(defaultFormat)}; docs/output.md)",
+            HelpName = string.Join("|", names),
+            DefaultValueFactory = _ => defaultFormat,
+            CustomParser = r => Parse(r, accepted),
+        };
+        option.CompletionSources.Clear(); // not the enum's own spellings: the names as typed
+        option.CompletionSources.Add(names);
+        return option;
+    }
+
+    public static string Name(OutputFormat format) => format.ToString().ToLowerInvariant();
+
+    private static OutputFormat Parse(ArgumentResult r, OutputFormat[] accepted)
+    {
+        var value = r.Tokens.Count == 0 ? "" : r.Tokens[0].Value;
+        foreach (var format in accepted)
+        {
+            if (string.Equals(Name(format), value.Trim(), StringComparison.OrdinalIgnoreCase))
+            {
+                return format;
+            }
+        }
+
+        r.AddError($"--output: \"{value}\" is not an output format here ({string.Join(", ", accepted.Select(Name))})");
+        return accepted[0];
     }
 }

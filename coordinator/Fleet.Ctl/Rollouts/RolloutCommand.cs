@@ -2,17 +2,15 @@ using System.CommandLine;
 using Fleet.Ctl.Client;
 using Fleet.Ctl.Output;
 using Fleet.V1;
+using System.Text.Json;
 using Grpc.Core;
 using Google.Protobuf;
-using Spectre.Console;
 
 namespace Fleet.Ctl.Rollouts;
 
 /// <summary>fleetctl rollout plan|apply|list|get|watch|pause|resume|abort|logs (docs/rollouts.md).</summary>
 internal static class RolloutCommand
 {
-    private static readonly JsonFormatter Json = new(JsonFormatter.Settings.Default.WithIndentation().WithFormatDefaultValues(false));
-
     public static Command Create(CtlContext ctx)
     {
         var rollout = new Command("rollout", "Rollouts: a YAML plan run in batches across the fleet, resumable and abortable (docs/rollouts.md)");
@@ -35,19 +33,20 @@ internal static class RolloutCommand
     private static Command Plan(CtlContext ctx)
     {
         var file = FileOption();
-        var output = OutputOption.Create();
+        var output = OutputOption.Create(wide: false);
         var plan = new Command("plan", "Dry run: preflight, the batches, and each node's steps with the URL and sha256 for its arch; nothing is touched") { file, output };
         plan.SetAction((parse, ct) => ctx.CallAsync(parse, async (connection, stdout) =>
         {
             var yaml = await InputFile.ReadAsync(parse.GetValue(file)!, ct);
             var view = await connection.Client.PlanRolloutAsync(new RolloutPlanRequest { Yaml = yaml }, deadline: ControlConnection.Deadline, cancellationToken: ct);
+            var plan = RolloutView.From(view.Rollout);
             if (parse.GetValue(output) == OutputFormat.Json)
             {
-                await stdout.WriteLineAsync(Json.Format(view.Rollout));
+                await stdout.WriteLineAsync(JsonSerializer.Serialize(plan, RolloutJson.Default.RolloutView));
                 return;
             }
 
-            RolloutViews.PrintPlan(Terminal.For(stdout), view.Rollout);
+            RolloutViews.PrintPlan(stdout, plan);
         }));
         return plan;
     }
@@ -64,7 +63,7 @@ internal static class RolloutCommand
             await stdout.WriteLineAsync($"rollout {rollout.Id} started: {rollout.Recipe} on {rollout.Nodes.Count} node(s) in {rollout.BatchCount} batch(es)");
             if (parse.GetValue(watch))
             {
-                await WatchAsync(connection, rollout.Id, stdout, ct);
+                await WatchAsync(ctx, connection, rollout.Id, stdout, ct);
             }
         }));
         return apply;
@@ -73,24 +72,26 @@ internal static class RolloutCommand
     private static Command List(CtlContext ctx)
     {
         var output = OutputOption.Create();
-        var list = new Command("list", "Rollouts, newest first") { output };
+        var list = new Command("list", "Rollouts, newest first: ID, NAME, RECIPE, STATE, AGE, REASON (-o wide adds BATCH, NODES, CREATED, FINISHED)") { output };
+        list.Aliases.Add("ls");
         list.SetAction((parse, ct) => ctx.CallAsync(parse, async (connection, stdout) =>
         {
             var response = await connection.Client.ListRolloutsAsync(new ListRolloutsRequest(), deadline: ControlConnection.Deadline, cancellationToken: ct);
-            if (parse.GetValue(output) == OutputFormat.Json)
+            var views = response.Rollouts.Select(RolloutView.From).ToList();
+            var format = parse.GetValue(output);
+            if (format == OutputFormat.Json)
             {
-                await stdout.WriteLineAsync(Json.Format(response));
+                await stdout.WriteLineAsync(JsonSerializer.Serialize(views, RolloutJson.Default.ListRolloutView));
                 return;
             }
 
-            var console = Terminal.For(stdout);
-            var table = Terminal.Table("ID", "NAME", "RECIPE", "STATE", "AGE", "REASON");
-            foreach (var r in response.Rollouts)
+            if (views.Count == 0)
             {
-                table.AddRow(r.Id, Terminal.OrDash(r.Name), Markup.Escape(r.Recipe), RolloutViews.StateMarkup(r.State), Ago.Format(ctx.Now - r.CreatedAt.ToDateTimeOffset()), Markup.Escape(r.Reason));
+                await stdout.WriteLineAsync("No rollouts.");
+                return;
             }
 
-            console.Write(table);
+            RolloutViews.List(views, format == OutputFormat.Wide, ctx.Now).Write(stdout, ctx.Terminal(stdout));
         }));
         return list;
     }
@@ -99,17 +100,17 @@ internal static class RolloutCommand
     {
         var id = IdArgument();
         var output = OutputOption.Create();
-        var get = new Command("get", "A rollout: its state, batches, and each node's steps") { id, output };
+        var get = new Command("get", "A rollout: its state, batches, and each node's step (-o wide adds every step of every node)") { id, output };
         get.SetAction((parse, ct) => ctx.CallAsync(parse, async (connection, stdout) =>
         {
-            var rollout = await connection.Client.GetRolloutAsync(new RolloutIdRequest { Id = parse.GetValue(id) }, deadline: ControlConnection.Deadline, cancellationToken: ct);
+            var rollout = RolloutView.From(await connection.Client.GetRolloutAsync(new RolloutIdRequest { Id = parse.GetValue(id) }, deadline: ControlConnection.Deadline, cancellationToken: ct));
             if (parse.GetValue(output) == OutputFormat.Json)
             {
-                await stdout.WriteLineAsync(Json.Format(rollout));
+                await stdout.WriteLineAsync(JsonSerializer.Serialize(rollout, RolloutJson.Default.RolloutView));
                 return;
             }
 
-            RolloutViews.PrintRollout(Terminal.For(stdout), rollout, parse.GetValue(output) == OutputFormat.Wide);
+            RolloutViews.PrintRollout(stdout, ctx.Terminal(stdout), rollout, parse.GetValue(output) == OutputFormat.Wide);
         }));
         return get;
     }
@@ -118,7 +119,7 @@ internal static class RolloutCommand
     {
         var id = IdArgument();
         var watch = new Command("watch", "Follow a rollout live until it ends or pauses; exit code 0 only when it succeeded") { id };
-        watch.SetAction((parse, ct) => ctx.CallAsync(parse, (connection, stdout) => WatchAsync(connection, parse.GetValue(id)!, stdout, ct)));
+        watch.SetAction((parse, ct) => ctx.CallAsync(parse, (connection, stdout) => WatchAsync(ctx, connection, parse.GetValue(id)!, stdout, ct)));
         return watch;
     }
 
@@ -144,11 +145,24 @@ internal static class RolloutCommand
     {
         var id = IdArgument();
         var node = new Option<string>("--node") { Description = "Only this node's lines" };
-        var logs = new Command("logs", "The rollout's log: every step, Kubernetes action and outcome, with the nodes' own output") { id, node };
+        var output = OutputOption.Create(wide: false);
+        var logs = new Command("logs", "The rollout's log: every step, Kubernetes action and outcome, with the nodes' own output") { id, node, output };
         logs.SetAction((parse, ct) => ctx.CallAsync(parse, async (connection, stdout) =>
         {
             using var call = connection.Client.GetRolloutLogs(new RolloutLogsRequest { Id = parse.GetValue(id), Node = parse.GetValue(node) ?? "" }, deadline: ControlConnection.Deadline, cancellationToken: ct);
+            var lines = new List<RolloutLogLineView>();
             await foreach (var line in call.ResponseStream.ReadAllAsync(ct))
+            {
+                lines.Add(RolloutLogLineView.From(line));
+            }
+
+            if (parse.GetValue(output) == OutputFormat.Json)
+            {
+                await stdout.WriteLineAsync(JsonSerializer.Serialize(lines, RolloutJson.Default.ListRolloutLogLineView));
+                return;
+            }
+
+            foreach (var line in lines)
             {
                 await stdout.WriteLineAsync(RolloutViews.LogLine(line));
             }
@@ -156,10 +170,10 @@ internal static class RolloutCommand
         return logs;
     }
 
-    private static async Task WatchAsync(ControlConnection connection, string id, TextWriter stdout, CancellationToken ct)
+    private static async Task WatchAsync(CtlContext ctx, ControlConnection connection, string id, TextWriter stdout, CancellationToken ct)
     {
         using var call = connection.Client.WatchRollout(new RolloutIdRequest { Id = id }, cancellationToken: ct);
-        var last = await new RolloutWatchView(stdout).ShowAsync(call.ResponseStream, ct)
+        var last = await new RolloutWatchView(stdout, ctx.Terminal(stdout)).ShowAsync(call.ResponseStream, ct)
             ?? throw new CommandFailedException($"the watch of rollout {id} ended without a state");
         switch (last.State)
         {

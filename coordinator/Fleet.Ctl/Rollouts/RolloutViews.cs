@@ -1,52 +1,82 @@
 using System.Globalization;
-using Fleet.V1;
-using Spectre.Console;
+using Fleet.Ctl.Output;
 
 namespace Fleet.Ctl.Rollouts;
 
-/// <summary>How rollouts print: the plan, a rollout's nodes and steps, log lines.</summary>
+/// <summary>How rollouts print: the plan, the list, a rollout's nodes and steps, log lines.</summary>
 internal static class RolloutViews
 {
-    public static void PrintPlan(IAnsiConsole console, Rollout plan)
+    public static void PrintPlan(TextWriter w, RolloutView plan)
     {
-        console.WriteLine($"plan: {plan.Recipe} on {plan.Nodes.Count} node(s) in {plan.BatchCount} batch(es); preflight passed, nothing was touched");
+        w.WriteLine($"plan: {plan.Recipe} on {plan.Nodes.Count} node(s) in {plan.BatchCount} batch(es); preflight passed, nothing was touched");
+        if (plan.Strategy is { } strategy)
+        {
+            w.WriteLine($"strategy: {strategy}");
+            w.WriteLine($"timeouts: {string.Join(", ", strategy.Timeouts.Select(t => $"{t.Key} {t.Value}"))}");
+        }
         foreach (var batch in plan.Nodes.GroupBy(n => n.Batch).OrderBy(g => g.Key))
         {
-            console.WriteLine();
-            console.WriteLine($"batch {batch.Key}: {string.Join(", ", batch.Select(n => n.Name))}");
+            w.WriteLine();
+            w.WriteLine($"batch {batch.Key}: {string.Join(", ", batch.Select(n => n.Name))}");
             foreach (var node in batch)
             {
-                console.WriteLine($"  {node.Name} ({node.Arch.ToName()})");
+                w.WriteLine($"  {node.Name} ({node.Arch})");
                 foreach (var step in node.Steps)
                 {
-                    console.WriteLine($"    {step.Index + 1}. {step.Description}");
+                    w.WriteLine($"    {step.Number}. {step.Description}");
                     if (step.Url.Length > 0)
                     {
-                        console.WriteLine($"       {step.Url}");
-                        console.WriteLine($"       sha256 {step.Sha256}");
+                        w.WriteLine($"       {step.Url}");
+                        w.WriteLine($"       sha256 {step.Sha256}");
                     }
                 }
             }
         }
     }
 
-    public static void PrintRollout(IAnsiConsole console, Rollout r, bool wide)
+    /// <summary>`rollout list`: ID, NAME, RECIPE, STATE, AGE, REASON; -o wide adds BATCH, NODES, CREATED, FINISHED.</summary>
+    public static TableWriter List(IEnumerable<RolloutView> rollouts, bool wide, DateTimeOffset now)
     {
-        console.MarkupLine($"rollout {r.Id}{(r.Name.Length > 0 ? $" ({Markup.Escape(r.Name)})" : "")}: {Markup.Escape(r.Recipe)}, {StateMarkup(r.State)}");
-        if (r.Reason.Length > 0)
+        Column[] columns = wide
+            ? [new("ID"), new("NAME"), new("RECIPE"), new("STATE"), new("AGE"), new("BATCH"), new("NODES"), new("CREATED"), new("FINISHED"), new("REASON", Free: true)]
+            : [new("ID"), new("NAME"), new("RECIPE"), new("STATE"), new("AGE"), new("REASON", Free: true)];
+        var table = new TableWriter(columns);
+        foreach (var r in rollouts)
         {
-            console.WriteLine($"  {r.Reason}");
+            var age = r.CreatedAt is { } c ? Ago.Format(now - c) : "-";
+            Cell[] cells = wide
+                ? [r.Id, Cell.OrDash(r.Name), r.Recipe, Cell.Status(r.State), age, $"{r.CurrentBatch}/{r.BatchCount}", r.Nodes.Count.ToString(CultureInfo.InvariantCulture),
+                    Timestamps.Format(r.CreatedAt), Timestamps.Format(r.FinishedAt), Cell.OrDash(r.Reason)]
+                : [r.Id, Cell.OrDash(r.Name), r.Recipe, Cell.Status(r.State), age, Cell.OrDash(r.Reason)];
+            table.AddRow(cells);
         }
 
-        console.WriteLine($"  batch {r.CurrentBatch} of {r.BatchCount}; created {r.CreatedAt.ToDateTimeOffset():u}{(r.FinishedAt is null ? "" : $", finished {r.FinishedAt.ToDateTimeOffset():u}")}");
-        console.WriteLine();
-        var table = Output.Terminal.Table("NODE", "ARCH", "BATCH", "STATE", "STEP", "DETAIL");
+        return table;
+    }
+
+    /// <summary>A rollout's nodes: NODE, ARCH, BATCH, STATE, STEP, DETAIL (the step and the detail are cut to fit a terminal).</summary>
+    public static TableWriter Nodes(RolloutView r)
+    {
+        var table = new TableWriter(new Column("NODE"), new Column("ARCH"), new Column("BATCH"), new Column("STATE"), new Column("STEP", Free: true), new Column("DETAIL", Free: true));
         foreach (var n in r.Nodes)
         {
-            table.AddRow(Markup.Escape(n.Name), n.Arch.ToName(), n.Batch.ToString(CultureInfo.InvariantCulture), NodeStateMarkup(n.State), Markup.Escape(CurrentStep(n)), Markup.Escape(Detail(n)));
+            table.AddRow(n.Name, n.Arch, n.Batch.ToString(CultureInfo.InvariantCulture), Cell.Status(n.State), Cell.OrDash(CurrentStep(n)), Cell.OrDash(Detail(n)));
         }
 
-        console.Write(table);
+        return table;
+    }
+
+    public static void PrintRollout(TextWriter w, TerminalInfo terminal, RolloutView r, bool wide)
+    {
+        w.WriteLine($"rollout {r.Id}{(r.Name.Length > 0 ? $" ({r.Name})" : "")}: {r.Recipe}, {r.State}");
+        if (r.Reason.Length > 0)
+        {
+            w.WriteLine($"  {r.Reason}");
+        }
+
+        w.WriteLine($"  batch {r.CurrentBatch} of {r.BatchCount}; created {Timestamps.Format(r.CreatedAt)}{(r.FinishedAt is { } f ? $", finished {Timestamps.Format(f)}" : "")}");
+        w.WriteLine();
+        Nodes(r).Write(w, terminal);
         if (!wide)
         {
             return;
@@ -54,24 +84,24 @@ internal static class RolloutViews
 
         foreach (var n in r.Nodes)
         {
-            console.WriteLine();
-            console.WriteLine($"{n.Name}:");
+            w.WriteLine();
+            w.WriteLine($"{n.Name}:");
             foreach (var s in n.Steps)
             {
-                console.WriteLine($"  {s.Index + 1}. [{s.State.ToName()}] {s.Description}{(s.Reason.Length > 0 ? $": {s.Reason}" : "")}");
+                w.WriteLine($"  {s.Number}. [{s.State}] {s.Description}{(s.Reason.Length > 0 ? $": {s.Reason}" : "")}");
             }
         }
     }
 
     /// <summary>"3/10 drain k8s-node-1", or the last step for a finished node.</summary>
-    public static string CurrentStep(RolloutNode n)
+    public static string CurrentStep(RolloutNodeView n)
     {
-        var step = n.Steps.FirstOrDefault(s => s.State is RolloutStepState.Running or RolloutStepState.Failed)
-            ?? (n.State == RolloutNodeState.Succeeded ? n.Steps.LastOrDefault() : n.Steps.FirstOrDefault(s => s.State == RolloutStepState.Pending));
-        return step is null ? "" : $"{step.Index + 1}/{n.Steps.Count} {step.Description}";
+        var step = n.Steps.FirstOrDefault(s => s.State is "running" or "failed")
+            ?? (n.State == "succeeded" ? (n.Steps.Count > 0 ? n.Steps[^1] : null) : n.Steps.FirstOrDefault(s => s.State == "pending"));
+        return step is null ? "" : $"{step.Number}/{n.Steps.Count} {step.Description}";
     }
 
-    public static string Detail(RolloutNode n) =>
+    public static string Detail(RolloutNodeView n) =>
         n.Error.Length > 0 ? n.Error
         : n.BytesTotal > 0 || n.BytesDone > 0 ? Bar(n.BytesDone, n.BytesTotal)
         : n.LastLog;
@@ -88,22 +118,6 @@ internal static class RolloutViews
         return $"[{new string('#', filled)}{new string('-', 20 - filled)}] {fraction * 100:0}% of {total / 1024} KiB";
     }
 
-    public static string LogLine(RolloutLogLine line) =>
-        $"{line.At.ToDateTimeOffset():HH:mm:ss} {line.Level,-5} {(line.Node.Length > 0 ? line.Node : "-")}: {line.Message}";
-
-    public static string StateMarkup(RolloutState state) => state switch
-    {
-        RolloutState.Succeeded => "[green]succeeded[/]",
-        RolloutState.Running => "[blue]running[/]",
-        RolloutState.Paused or RolloutState.Aborting => $"[yellow]{state.ToName()}[/]",
-        _ => $"[red]{state.ToName()}[/]",
-    };
-
-    public static string NodeStateMarkup(RolloutNodeState state) => state switch
-    {
-        RolloutNodeState.Succeeded => "[green]succeeded[/]",
-        RolloutNodeState.Running => "[blue]running[/]",
-        RolloutNodeState.Failed => "[red]failed[/]",
-        _ => $"[grey]{state.ToName()}[/]",
-    };
+    public static string LogLine(RolloutLogLineView line) =>
+        $"{Timestamps.Format(line.At)} {line.Level,-5} {(line.Node.Length > 0 ? line.Node : "-")}: {line.Message}";
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Fleet.Ctl.Output;
 using Fleet.V1;
 using Grpc.Core;
@@ -10,27 +9,25 @@ namespace Fleet.Ctl.Rollouts;
 /// `rollout watch`: on a terminal a live table (a line per node: its step, a progress bar for downloads, the
 /// last log line); redirected, a line per node state or step change and per log line. Then a summary.
 /// </summary>
-internal sealed class RolloutWatchView(TextWriter stdout)
+internal sealed class RolloutWatchView(TextWriter stdout, TerminalInfo terminal)
 {
-    private readonly IAnsiConsole _console = Terminal.For(stdout);
     private readonly Dictionary<string, string> _lastShown = new(StringComparer.Ordinal);
 
     /// <summary>Shows events until the stream ends; returns the last snapshot.</summary>
     public async Task<Rollout?> ShowAsync(IAsyncStreamReader<RolloutEvent> events, CancellationToken ct)
     {
         Rollout? last = null;
-        if (_console.Profile.Capabilities.Interactive)
+        if (terminal.Width is not null)
         {
-            var table = Terminal.Table("NODE", "ARCH", "BATCH", "STATE", "STEP", "DETAIL");
-            await _console.Live(table).StartAsync(async live =>
+            var console = Terminal.Live(stdout);
+            await console.Live(new Text("")).StartAsync(async live =>
             {
                 await foreach (var e in events.ReadAllAsync(ct))
                 {
                     if (e.KindCase == RolloutEvent.KindOneofCase.Snapshot)
                     {
                         last = e.Snapshot;
-                        Redraw(table, last);
-                        live.Refresh();
+                        live.UpdateTarget(new Text(Frame(RolloutView.From(last))));
                     }
                 }
             });
@@ -41,52 +38,49 @@ internal sealed class RolloutWatchView(TextWriter stdout)
             {
                 if (e.KindCase == RolloutEvent.KindOneofCase.Log)
                 {
-                    _console.WriteLine(RolloutViews.LogLine(e.Log));
+                    await stdout.WriteLineAsync(RolloutViews.LogLine(RolloutLogLineView.From(e.Log)));
                 }
                 else if (e.KindCase == RolloutEvent.KindOneofCase.Snapshot)
                 {
                     last = e.Snapshot;
-                    Lines(last);
+                    await Lines(RolloutView.From(last));
                 }
             }
         }
 
         if (last is not null)
         {
-            _console.WriteLine();
-            RolloutViews.PrintRollout(_console, last, wide: false);
+            await stdout.WriteLineAsync();
+            RolloutViews.PrintRollout(stdout, terminal, RolloutView.From(last), wide: false);
         }
 
         return last;
     }
 
-    private static void Redraw(Table table, Rollout r)
+    private string Frame(RolloutView r)
     {
-        table.Rows.Clear();
-        table.Caption = new TableTitle($"rollout {r.Id}: {r.Recipe}, {r.State.ToName()}, batch {r.CurrentBatch} of {r.BatchCount}");
-        foreach (var n in r.Nodes)
-        {
-            table.AddRow(Markup.Escape(n.Name), n.Arch.ToName(), n.Batch.ToString(CultureInfo.InvariantCulture), RolloutViews.NodeStateMarkup(n.State), Markup.Escape(RolloutViews.CurrentStep(n)), Markup.Escape(RolloutViews.Detail(n)));
-        }
+        var lines = RolloutViews.Nodes(r).Lines(terminal with { Color = false }).ToList();
+        lines.Add($"rollout {r.Id}: {r.Recipe}, {r.State}, batch {r.CurrentBatch} of {r.BatchCount}");
+        return string.Join('\n', lines);
     }
 
     /// <summary>Redirected output: only what changed (a node's state or step), not every progress tick.</summary>
-    private void Lines(Rollout r)
+    private async Task Lines(RolloutView r)
     {
-        var state = $"rollout {r.Id}: {r.State.ToName()}, batch {r.CurrentBatch} of {r.BatchCount}";
+        var state = $"rollout {r.Id}: {r.State}, batch {r.CurrentBatch} of {r.BatchCount}";
         if (_lastShown.GetValueOrDefault("") != state)
         {
             _lastShown[""] = state;
-            _console.WriteLine(state);
+            await stdout.WriteLineAsync(state);
         }
 
         foreach (var n in r.Nodes)
         {
-            var line = $"{n.Name} ({n.Arch.ToName()}): {n.State.ToName()} {RolloutViews.CurrentStep(n)}";
+            var line = $"{n.Name} ({n.Arch}): {n.State} {RolloutViews.CurrentStep(n)}";
             if (_lastShown.GetValueOrDefault(n.Name) != line)
             {
                 _lastShown[n.Name] = line;
-                _console.WriteLine(line);
+                await stdout.WriteLineAsync(line);
             }
         }
     }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Fleet.Ctl.Client;
+using Fleet.Ctl.Output;
 using Fleet.V1;
 
 namespace Fleet.Ctl.Run;
@@ -23,7 +24,7 @@ internal static class RunCommand
             new Option<string[]>("--node") { Description = "Only these nodes (repeatable)", AllowMultipleArgumentsPerToken = true },
             new Option<string>("--arch") { Description = "Only nodes of this architecture: amd64, arm64 or arm" },
             new Option<string[]>("--label") { Description = "Only nodes with this key=value label (repeatable)" },
-            new Option<string>("--timeout") { Description = "Time allowed per node, retries included (default 10m)" });
+            new Option<string>("--timeout") { Description = "Time allowed per node, retries included: 90s, 10m, 1h30m (default 10m)" });
         command.Options.Add(s.Nodes);
         command.Options.Add(s.Arch);
         command.Options.Add(s.Labels);
@@ -42,7 +43,7 @@ internal static class RunCommand
         {
             var request = Request(parse, selector);
             request.InstallCni = new RunInstallCni { Version = parse.GetValue(version)!, Component = parse.GetValue(component) ?? "", DestDir = parse.GetValue(destDir) ?? "" };
-            return RunAsync(connection, request, stdout, ct);
+            return RunAsync(connection, request, stdout, ctx.Terminal(stdout), ct);
         }));
         return command;
     }
@@ -58,7 +59,7 @@ internal static class RunCommand
         {
             var request = Request(parse, selector);
             request.Download = new RunDownload { Component = parse.GetValue(component)!, Version = parse.GetValue(version)!, Dest = parse.GetValue(dest)! };
-            return RunAsync(connection, request, stdout, ct);
+            return RunAsync(connection, request, stdout, ctx.Terminal(stdout), ct);
         }));
         return command;
     }
@@ -85,18 +86,16 @@ internal static class RunCommand
 
         if (parse.GetValue(s.Timeout) is { } timeout)
         {
-            request.Timeout = DurationText.TryParse(timeout, out var t)
-                ? Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(t)
-                : throw new UsageException($"--timeout: \"{timeout}\" is not a duration such as 90s or 10m");
+            request.Timeout = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(DurationOption.Parse("--timeout", timeout));
         }
 
         return request;
     }
 
-    private static async Task RunAsync(ControlConnection connection, RunStepRequest request, TextWriter stdout, CancellationToken ct)
+    private static async Task RunAsync(ControlConnection connection, RunStepRequest request, TextWriter stdout, TerminalInfo terminal, CancellationToken ct)
     {
         using var call = connection.Client.RunStep(request, cancellationToken: ct);
-        var view = new RunProgressView(stdout);
+        var view = new RunProgressView(stdout, terminal);
         await view.ShowAsync(call.ResponseStream, ct);
         if (view.Failed > 0)
         {

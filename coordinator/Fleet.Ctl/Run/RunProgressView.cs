@@ -9,9 +9,8 @@ namespace Fleet.Ctl.Run;
 /// Shows a run as it happens: on a terminal a live table (node, arch, state, bytes, last log line);
 /// redirected, one line per state change, log line and result. Then a summary table.
 /// </summary>
-internal sealed class RunProgressView(TextWriter stdout)
+internal sealed class RunProgressView(TextWriter stdout, TerminalInfo terminal)
 {
-    private readonly IAnsiConsole _console = Terminal.For(stdout);
     private readonly Dictionary<string, Row> _rows = new(StringComparer.Ordinal);
 
     private sealed class Row(string arch)
@@ -35,16 +34,14 @@ internal sealed class RunProgressView(TextWriter stdout)
 
     public async Task ShowAsync(IAsyncStreamReader<RunStepEvent> events, CancellationToken ct)
     {
-        if (_console.Profile.Capabilities.Interactive)
+        if (terminal.Width is not null)
         {
-            var table = Terminal.Table("NODE", "ARCH", "STATE", "PROGRESS", "LAST");
-            await _console.Live(table).StartAsync(async live =>
+            await Terminal.Live(stdout).Live(new Text("")).StartAsync(async live =>
             {
                 await foreach (var e in events.ReadAllAsync(ct))
                 {
                     Apply(e, line: null);
-                    Redraw(table);
-                    live.Refresh();
+                    live.UpdateTarget(new Text(string.Join('\n', Progress().Lines(terminal with { Color = false }))));
                 }
             });
         }
@@ -52,14 +49,14 @@ internal sealed class RunProgressView(TextWriter stdout)
         {
             await foreach (var e in events.ReadAllAsync(ct))
             {
-                Apply(e, line => _console.WriteLine(line));
+                Apply(e, line => stdout.WriteLine(line));
             }
         }
 
         Summary();
     }
 
-    private void Apply(RunStepEvent e, Action<string>? line)
+    public void Apply(RunStepEvent e, Action<string>? line)
     {
         switch (e.KindCase)
         {
@@ -94,27 +91,36 @@ internal sealed class RunProgressView(TextWriter stdout)
         }
     }
 
-    private void Redraw(Table table)
+    /// <summary>The live table: NODE, ARCH, STATE, PROGRESS, LAST (the last log line, cut to fit).</summary>
+    public TableWriter Progress()
     {
-        table.Rows.Clear();
+        var table = new TableWriter(new Column("NODE"), new Column("ARCH"), new Column("STATE"), new Column("PROGRESS"), new Column("LAST", Free: true));
         foreach (var (node, row) in _rows.OrderBy(r => r.Key, StringComparer.Ordinal))
         {
-            table.AddRow(Markup.Escape(node), row.Arch, Markup.Escape(row.State), Progress(row), Markup.Escape(row.Last));
+            table.AddRow(node, row.Arch, row.State, Cell.OrDash(Progress(row)), Cell.OrDash(row.Last));
         }
+
+        return table;
+    }
+
+    /// <summary>The summary: NODE, ARCH, RESULT, REASON.</summary>
+    public TableWriter Results()
+    {
+        var table = new TableWriter(new Column("NODE"), new Column("ARCH"), new Column("RESULT"), new Column("REASON", Free: true));
+        foreach (var (node, row) in _rows.OrderBy(r => r.Key, StringComparer.Ordinal))
+        {
+            var result = row.Result is null ? "no result" : Outcome(row.Result.Outcome);
+            var color = row.Result?.Outcome is StepOutcome.Succeeded or StepOutcome.AlreadySatisfied ? CellColor.Green : CellColor.Red;
+            table.AddRow(node, row.Arch, new Cell(result, color), Cell.OrDash(row.Result?.Reason));
+        }
+
+        return table;
     }
 
     private void Summary()
     {
-        _console.WriteLine();
-        var table = Terminal.Table("NODE", "ARCH", "RESULT", "REASON");
-        foreach (var (node, row) in _rows.OrderBy(r => r.Key, StringComparer.Ordinal))
-        {
-            var result = row.Result is null ? "no result" : Outcome(row.Result.Outcome);
-            var colour = row.Result?.Outcome is StepOutcome.Succeeded or StepOutcome.AlreadySatisfied ? "green" : "red";
-            table.AddRow(Markup.Escape(node), row.Arch, $"[{colour}]{result}[/]", Markup.Escape(row.Result?.Reason ?? ""));
-        }
-
-        _console.Write(table);
+        stdout.WriteLine();
+        Results().Write(stdout, terminal);
     }
 
     private static string Progress(Row row) =>

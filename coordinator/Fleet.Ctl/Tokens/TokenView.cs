@@ -19,6 +19,6 @@ public sealed record TokenView(string Id, string Status, int Uses, int UsesAllow
         Labels: new SortedDictionary<string, string>(token.Labels, StringComparer.Ordinal));
 }
 
-[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, Converters = [typeof(Fleet.Ctl.Output.Rfc3339Converter)])]
 [JsonSerializable(typeof(List<TokenView>))]
 internal sealed partial class TokenJson : JsonSerializerContext;

@@ -4,7 +4,6 @@ using Fleet.Ctl.Client;
 using Fleet.Ctl.Output;
 using Fleet.V1;
 using Google.Protobuf.WellKnownTypes;
-using Spectre.Console;
 
 namespace Fleet.Ctl.Tokens;
 
@@ -22,7 +21,7 @@ internal static class TokensCommand
 
     private static Command CreateToken(CtlContext ctx)
     {
-        var ttl = new Option<string>("--ttl") { Description = "How long the token may be used: 30m, 1h, 24h (at most 30 days)", DefaultValueFactory = _ => "1h" };
+        var ttl = new Option<string>("--ttl") { Description = "How long the token may be used: 30m, 1h, 1d, 1h30m (at most 30d)", DefaultValueFactory = _ => "1h" };
         var uses = new Option<int>("--uses") { Description = "How many nodes may enroll with it", DefaultValueFactory = _ => 1 };
         var labels = new Option<string[]>("--label") { Description = "A label k=v for the token (repeatable)", AllowMultipleArgumentsPerToken = false };
         var create = new Command("create", "Create a join token; prints the token ID.SECRET (shown once) and the CA pin for fleet-agent enroll") { ttl, uses, labels };
@@ -30,9 +29,7 @@ internal static class TokensCommand
         {
             var request = new CreateTokenRequest
             {
-                Ttl = DurationText.TryParse(parse.GetValue(ttl)!, out var d)
-                    ? Duration.FromTimeSpan(d)
-                    : throw new UsageException($"--ttl: \"{parse.GetValue(ttl)}\" is not a duration such as 30m or 24h"),
+                Ttl = Duration.FromTimeSpan(DurationOption.Parse("--ttl", parse.GetValue(ttl)!)),
                 Uses = parse.GetValue(uses),
             };
             foreach (var label in parse.GetValue(labels) ?? [])
@@ -60,45 +57,38 @@ internal static class TokensCommand
     private static Command List(CtlContext ctx)
     {
         var output = OutputOption.Create();
-        var list = new Command("list", "List join tokens: ID, STATUS, USES, EXPIRES, LABELS (never their secrets)") { output };
+        var list = new Command("list", "List join tokens: ID, STATUS, USES, EXPIRES, LABELS (-o wide adds CREATED and EXPIRES AT); never their secrets") { output };
         list.Aliases.Add("ls");
         list.SetAction((parse, ct) => ctx.CallAsync(parse, async (connection, stdout) =>
         {
             var response = await connection.Client.ListTokensAsync(new ListTokensRequest(), deadline: ControlConnection.Deadline, cancellationToken: ct);
             var views = response.Tokens.Select(t => TokenView.From(t, ctx.Now)).ToList();
-            if (parse.GetValue(output) == OutputFormat.Json)
+            var format = parse.GetValue(output);
+            if (format == OutputFormat.Json)
             {
                 await stdout.WriteLineAsync(JsonSerializer.Serialize(views, TokenJson.Default.ListTokenView));
                 return;
             }
 
-            var console = Terminal.For(stdout);
             if (views.Count == 0)
             {
-                console.WriteLine("No join tokens.");
+                await stdout.WriteLineAsync("No join tokens.");
                 return;
             }
 
-            var table = Terminal.Table("ID", "STATUS", "USES", "EXPIRES", "LABELS");
-            foreach (var v in views)
-            {
-                var expires = v.ExpiresAt > ctx.Now ? $"in {Ago.Format(v.ExpiresAt - ctx.Now)}" : $"{Ago.Format(ctx.Now - v.ExpiresAt)} ago";
-                var labels = v.Labels.Count == 0 ? "-" : string.Join(",", v.Labels.Select(l => $"{l.Key}={l.Value}"));
-                table.AddRow(v.Id, v.Status, $"{v.Uses}/{v.UsesAllowed}", expires, Markup.Escape(labels));
-            }
-
-            console.Write(table);
+            TokenTables.List(views, format == OutputFormat.Wide, ctx.Now).Write(stdout, ctx.Terminal(stdout));
         }));
         return list;
     }
 
     private static Command Revoke(CtlContext ctx)
     {
-        var id = new Argument<string>("id") { Description = "The token's id (the part before the dot)" };
+        var id = new Argument<string>("id") { Description = "The token's id (the part before the dot); a whole ID.SECRET is accepted and its secret never printed" };
         var revoke = new Command("revoke", "Revoke a join token: no node can enroll with it any more") { id };
         revoke.SetAction((parse, ct) => ctx.CallAsync(parse, async (connection, stdout) =>
         {
-            var token = await connection.Client.RevokeTokenAsync(new RevokeTokenRequest { Id = parse.GetValue(id) }, deadline: ControlConnection.Deadline, cancellationToken: ct);
+            var tokenId = TokenIds.IdOf(parse.GetValue(id)!);
+            var token = await connection.Client.RevokeTokenAsync(new RevokeTokenRequest { Id = tokenId }, deadline: ControlConnection.Deadline, cancellationToken: ct);
             await stdout.WriteLineAsync($"join token {token.Id} revoked");
         }));
         return revoke;

@@ -224,13 +224,13 @@ public sealed class AgentConfigLoaderTests : IDisposable
     }
 
     [Fact]
-    public void Load_DurationAsJsonNumber_IsSeconds()
+    public void Load_DurationAsJsonNumber_IsRefused_ForWantOfAUnit()
     {
         var file = _dir.Write("/agent.json", "{ \"coordinator\": \"https://a:1\", \"heartbeatInterval\": 15 }");
 
-        var options = AgentConfigLoader.Load(file, true, NoEnvironment, NoFlags);
+        var ex = Assert.Throws<ConfigException>(() => AgentConfigLoader.Load(file, true, NoEnvironment, NoFlags));
 
-        Assert.Equal(TimeSpan.FromSeconds(15), options.HeartbeatInterval);
+        Assert.EndsWith("\"heartbeatInterval\": \"15\" has no unit: write 15s, 15m, 15h or 15d", ex.Message, StringComparison.Ordinal);
     }
 
     [Theory]

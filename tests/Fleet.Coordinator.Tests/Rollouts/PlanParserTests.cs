@@ -125,7 +125,7 @@ public class PlanParserTests
     [InlineData("target: {}\nrecipe: { join: { controlPlaneEndpoint: '10.0.0.1:6443' } }", "recipe.join.cniVersion: missing")]
     [InlineData("target: [\n", "line ")]
     [InlineData("", "the plan is empty")]
-    [InlineData("target: {}\nrecipe: { install-cni: { version: v1.1.1 } }\nsurprise: 1", "line 3")]
+    [InlineData("target: {}\nrecipe: { install-cni: { version: v1.1.1 } }\nsurprise: 1", "surprise: unknown key (line 3)")]
     public void Parse_RefusesWithTheProblem(string yaml, string problem)
     {
         var (plan, problems) = PlanParser.Parse(yaml);

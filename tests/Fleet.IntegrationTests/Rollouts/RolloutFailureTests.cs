@@ -86,7 +86,7 @@ public sealed class RolloutFailureTests : IAsyncLifetime
               - download: { component: slow, version: v1.0.0, dest: /usr/local/bin/slow }
               - uncordon: {}
             """);
-        await Eventually.Until(() => _h.GetAsync(id), r => new[] { "pi1", "x1" }.All(n => RolloutHarness.Node(r, n).GetProperty("steps")[1].Str("state") == "ROLLOUT_STEP_STATE_RUNNING"), "both nodes are downloading");
+        await Eventually.Until(() => _h.GetAsync(id), r => new[] { "pi1", "x1" }.All(n => RolloutHarness.Node(r, n).GetProperty("steps")[1].Str("state") == "running"), "both nodes are downloading");
         Assert.True(_h.Kube.IsCordoned("x1"));
 
         var abort = await _h.CtlAsync("rollout", "abort", id);

@@ -93,12 +93,12 @@ public sealed partial class RolloutHarness : IAsyncDisposable
     public Task<JsonElement> UntilStateAsync(string id, string state) =>
         Eventually.Until(() => GetAsync(id), r => State(r) == state, $"rollout {id} is {state}", TimeSpan.FromSeconds(60));
 
-    public static string State(JsonElement rollout) => rollout.GetProperty("state").GetString()!.Replace("ROLLOUT_STATE_", "", StringComparison.Ordinal).ToLowerInvariant();
+    public static string State(JsonElement rollout) => rollout.GetProperty("state").GetString()!;
 
     public static JsonElement Node(JsonElement rollout, string name) => rollout.GetProperty("nodes").EnumerateArray().Single(n => n.Str("name") == name);
 
     public static string NodeState(JsonElement rollout, string name) =>
-        Node(rollout, name).GetProperty("state").GetString()!.Replace("ROLLOUT_NODE_STATE_", "", StringComparison.Ordinal).ToLowerInvariant();
+        Node(rollout, name).GetProperty("state").GetString()!;
 
     public async Task<string> LogsAsync(string id, string? node = null)
     {

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Fleet.Agent.Steps;
 using Fleet.Testing;
 
@@ -31,6 +32,11 @@ public sealed class RolloutTests : IAsyncLifetime
         Assert.True(dry.ExitCode == 0, dry.Stderr);
         Assert.Contains("batch 1: odroid1, pi1", dry.Stdout);
         Assert.Contains("batch 2: x1", dry.Stdout);
+        Assert.Contains("strategy: batchSize 2, canary 0, pauseBetweenBatches 0s, failureThreshold 1, onFailure pause\n", dry.Stdout);
+        Assert.Contains("timeouts: download 10m, drain 5m, kubeadm 15m, kubeletHealthy 5m, ready 10m, systemd 2m\n", dry.Stdout);
+        var dryJson = JsonDocument.Parse((await _h.CtlAsync("rollout", "plan", "-f", plan, "-o", "json")).Stdout).RootElement;
+        Assert.Equal(("planned", "2", "10m"), (dryJson.Str("state"), dryJson.GetProperty("strategy").Str("batchSize"), dryJson.GetProperty("strategy").GetProperty("timeouts").Str("download")));
+        Assert.Equal("arm", RolloutHarness.Node(dryJson, "odroid1").Str("arch"));
         Assert.Contains(_h.Artifacts.BaseUrl + "/files/" + Fixtures.CniTarball("arm"), dry.Stdout);
         Assert.Contains("sha256 " + Fixtures.Sha256(Fixtures.CniTarball("arm64")), dry.Stdout);
         Assert.All(new[] { x1, pi1, odroid1 }, a => Assert.False(File.Exists(Path.Join(a.Root, "opt/cni/bin/bridge")), "the dry run touched nothing"));
@@ -52,6 +58,22 @@ public sealed class RolloutTests : IAsyncLifetime
         var list = await _h.CtlAsync("rollout", "list");
         Assert.Contains("r1", list.Stdout);
         Assert.Contains("succeeded", list.Stdout);
+
+        // Machine output (docs/output.md): lists are arrays, names as the tables show them, RFC 3339 times.
+        var listJson = JsonDocument.Parse((await _h.CtlAsync("rollout", "list", "-o", "JSON")).Stdout).RootElement;
+        var listed = Assert.Single(listJson.EnumerateArray());
+        Assert.Equal(("r1", "succeeded"), (listed.Str("id"), listed.Str("state")));
+        Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$", listed.Str("createdAt"));
+        Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$", rollout.Str("finishedAt"));
+        var step = RolloutHarness.Node(rollout, "pi1").GetProperty("steps")[0];
+        Assert.Equal(("arm64", 1, "succeeded"), (RolloutHarness.Node(rollout, "pi1").Str("arch"), step.GetProperty("number").GetInt32(), step.Str("state")));
+        var logsJson = JsonDocument.Parse((await _h.CtlAsync("rollout", "logs", "r1", "-o", "json")).Stdout).RootElement;
+        Assert.Equal(JsonValueKind.Array, logsJson.ValueKind);
+        Assert.All(logsJson.EnumerateArray(), l => Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$", l.Str("at")));
+        var wide = await _h.CtlAsync("rollout", "list", "-o", "wide");
+        Assert.Matches(@"^ID\s+NAME\s+RECIPE\s+STATE\s+AGE\s+BATCH\s+NODES\s+CREATED\s+FINISHED\s+REASON$", wide.Stdout.Split('\n')[0]);
+        Assert.DoesNotContain("ROLLOUT_", listJson.GetRawText() + rollout.GetRawText() + dryJson.GetRawText(), StringComparison.Ordinal);
+        Assert.DoesNotContain("ARCH_", rollout.GetRawText() + dryJson.GetRawText(), StringComparison.Ordinal);
     }
 
     [Fact]

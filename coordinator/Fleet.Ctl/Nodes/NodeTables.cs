@@ -1,0 +1,82 @@
+using System.Globalization;
+using Fleet.Ctl.Output;
+
+namespace Fleet.Ctl.Nodes;
+
+/// <summary>How nodes print: the list (and its wide form) and one node's facts and checks.</summary>
+internal static class NodeTables
+{
+    public static TableWriter List(IEnumerable<NodeView> views, bool wide, DateTimeOffset now)
+    {
+        Column[] columns = wide
+            ? [new("NAME"), new("ARCH"), new("BOARD", Free: true), new("STATUS"), new("KUBELET"), new("HEALTH", Free: true), new("LAST SEEN"), new("MACHINE"), new("OS", Free: true),
+                new("KERNEL"), new("CPUS"), new("MEMORY"), new("RUNTIME", Free: true), new("CNI PLUGINS"), new("AGENT")]
+            : [new("NAME"), new("ARCH"), new("BOARD", Free: true), new("STATUS"), new("KUBELET"), new("HEALTH", Free: true), new("LAST SEEN")];
+        var table = new TableWriter(columns);
+        foreach (var v in views)
+        {
+            var cells = new List<Cell>
+            {
+                v.Name, v.Arch, Cell.OrDash(v.Board), Cell.Status(v.Status), Cell.OrDash(v.Kubelet), HealthSummary(v), Ago.Format(now - v.LastSeen) + " ago",
+            };
+            if (wide)
+            {
+                cells.AddRange(
+                [
+                    Cell.OrDash(v.RawMachine), Cell.OrDash(v.Os), Cell.OrDash(v.Kernel), v.Cpus.ToString(CultureInfo.InvariantCulture), Memory(v.MemoryBytes),
+                    Cell.OrDash(v.ContainerRuntime), v.CniPlugins.Count == 0 ? "-" : v.CniPlugins.Count.ToString(CultureInfo.InvariantCulture), Cell.OrDash(v.AgentVersion),
+                ]);
+            }
+
+            table.AddRow([.. cells]);
+        }
+
+        return table;
+    }
+
+    /// <summary>The worst status and the checks that have it: "failing (cni-plugins)".</summary>
+    public static Cell HealthSummary(NodeView v)
+    {
+        var worst = v.Checks.Where(c => c.Status == v.Health).Select(c => c.Name).ToArray();
+        var status = Cell.Status(v.Health);
+        return v.Health is "ok" || worst.Length == 0 ? status : status with { Text = $"{v.Health} ({string.Join(", ", worst)})" };
+    }
+
+    /// <summary>`nodes get`: a FIELD/VALUE table of facts; values are never cut (a fact is what was asked for).</summary>
+    public static TableWriter Facts(NodeView v, DateTimeOffset now)
+    {
+        var facts = new TableWriter("FIELD", "VALUE");
+        facts.AddRow("Name", v.Name);
+        facts.AddRow("Id", v.Id);
+        facts.AddRow("Status", Cell.Status(v.Status) with { Text = $"{v.Status}{(v.Connected ? " (connected)" : " (not connected)")}{(v.Approved ? "" : ", awaiting approval")}" });
+        facts.AddRow("Arch", $"{v.Arch} ({v.RawMachine})");
+        facts.AddRow("Board", Cell.OrDash(v.Board));
+        facts.AddRow("OS", Cell.OrDash(v.Os));
+        facts.AddRow("Kernel", Cell.OrDash(v.Kernel));
+        facts.AddRow("CPUs", v.Cpus.ToString(CultureInfo.InvariantCulture));
+        facts.AddRow("Memory", Memory(v.MemoryBytes));
+        facts.AddRow("Agent", Cell.OrDash(v.AgentVersion));
+        facts.AddRow("Kubelet", Cell.OrDash(v.Kubelet));
+        facts.AddRow("Kubeadm", Cell.OrDash(v.Kubeadm));
+        facts.AddRow("Container runtime", Cell.OrDash(v.ContainerRuntime));
+        facts.AddRow("CNI plugins", v.CniPlugins.Count == 0 ? "-" : string.Join(", ", v.CniPlugins));
+        facts.AddRow("First seen", $"{Timestamps.Format(v.FirstSeen)} ({Ago.Format(now - v.FirstSeen)} ago)");
+        facts.AddRow("Last seen", $"{Timestamps.Format(v.LastSeen)} ({Ago.Format(now - v.LastSeen)} ago)");
+        facts.AddRow("Health", Cell.Status(v.Health) with { Text = v.Health + (v.HealthSampledAt is { } at ? $" (sampled {Ago.Format(now - at)} ago)" : " (no heartbeat yet)") });
+        return facts;
+    }
+
+    /// <summary>`nodes get`: every health check with its reason (the reason runs on rather than being cut).</summary>
+    public static TableWriter Checks(NodeView v)
+    {
+        var checks = new TableWriter("CHECK", "STATUS", "REASON");
+        foreach (var c in v.Checks)
+        {
+            checks.AddRow(c.Name, Cell.Status(c.Status), Cell.OrDash(c.Reason));
+        }
+
+        return checks;
+    }
+
+    private static string Memory(long bytes) => $"{bytes / (1024 * 1024)} MiB";
+}

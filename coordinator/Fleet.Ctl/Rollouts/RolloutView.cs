@@ -1,0 +1,101 @@
+using System.Text.Json.Serialization;
+using Fleet.V1;
+
+namespace Fleet.Ctl.Rollouts;
+
+/// <summary>A rollout as fleetctl shows it (-o json, docs/output.md): the names the tables use, never protobuf enum spellings.</summary>
+public sealed record RolloutView(
+    string Id,
+    string Name,
+    string State,
+    string Reason,
+    string Recipe,
+    int BatchCount,
+    int CurrentBatch,
+    DateTimeOffset? CreatedAt,
+    DateTimeOffset? UpdatedAt,
+    DateTimeOffset? FinishedAt,
+    IReadOnlyList<RolloutNodeView> Nodes,
+    StrategyView? Strategy = null)
+{
+    public static RolloutView From(Rollout r) => new(
+        r.Id,
+        r.Name,
+        r.State.ToName(),
+        r.Reason,
+        r.Recipe,
+        r.BatchCount,
+        r.CurrentBatch,
+        r.CreatedAt?.ToDateTimeOffset(),
+        r.UpdatedAt?.ToDateTimeOffset(),
+        r.FinishedAt?.ToDateTimeOffset(),
+        r.Nodes.Select(RolloutNodeView.From).ToArray(),
+        r.Strategy is { } s ? StrategyView.From(s) : null);
+}
+
+/// <summary>The effective strategy `rollout plan` shows: defaults filled in.</summary>
+public sealed record StrategyView(
+    string? BatchSize, string? MaxUnavailable, int Canary, string PauseBetweenBatches, string FailureThreshold, string OnFailure, bool KeepCordoned,
+    IReadOnlyDictionary<string, string> Timeouts)
+{
+    public static StrategyView From(RolloutStrategySummary s) => new(
+        s.BatchSize.Length > 0 ? s.BatchSize : null,
+        s.MaxUnavailable.Length > 0 ? s.MaxUnavailable : null,
+        s.Canary,
+        s.PauseBetweenBatches,
+        s.FailureThreshold,
+        s.OnFailure,
+        s.KeepCordoned,
+        new SortedDictionary<string, string>(s.Timeouts, StringComparer.Ordinal));
+
+    /// <summary>"batchSize 2, canary 1, pauseBetweenBatches 30s, failureThreshold 1, onFailure pause".</summary>
+    public override string ToString() =>
+        string.Join(", ", new[]
+        {
+            BatchSize is null ? $"maxUnavailable {MaxUnavailable}" : $"batchSize {BatchSize}",
+            $"canary {Canary}",
+            $"pauseBetweenBatches {PauseBetweenBatches}",
+            $"failureThreshold {FailureThreshold}",
+            $"onFailure {OnFailure}",
+            KeepCordoned ? "keepCordoned" : null,
+        }.Where(p => p is not null));
+}
+
+public sealed record RolloutNodeView(
+    string Name,
+    string Arch,
+    int Batch,
+    string State,
+    string Error,
+    string LastLog,
+    long BytesDone,
+    long BytesTotal,
+    bool CordonedByFleet,
+    IReadOnlyList<RolloutStepView> Steps)
+{
+    public static RolloutNodeView From(RolloutNode n) => new(
+        n.Name,
+        n.Arch.IsKnown() ? n.Arch.ToName() : "unknown",
+        n.Batch,
+        n.State.ToName(),
+        n.Error,
+        n.LastLog,
+        n.BytesDone,
+        n.BytesTotal,
+        n.CordonedByFleet,
+        n.Steps.Select(s => new RolloutStepView(s.Index + 1, s.Kind, s.Description, s.Url, s.Sha256, s.State.ToName(), s.Reason, s.StepId)).ToArray());
+}
+
+/// <param name="Number">1-based, as the tables show it</param>
+public sealed record RolloutStepView(int Number, string Kind, string Description, string Url, string Sha256, string State, string Reason, string StepId);
+
+public sealed record RolloutLogLineView(DateTimeOffset? At, string Node, string Level, string Message)
+{
+    public static RolloutLogLineView From(RolloutLogLine l) => new(l.At?.ToDateTimeOffset(), l.Node, l.Level, l.Message);
+}
+
+[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, Converters = [typeof(Fleet.Ctl.Output.Rfc3339Converter)])]
+[JsonSerializable(typeof(RolloutView))]
+[JsonSerializable(typeof(List<RolloutView>))]
+[JsonSerializable(typeof(List<RolloutLogLineView>))]
+internal sealed partial class RolloutJson : JsonSerializerContext;
