@@ -25,6 +25,11 @@ public static partial class CatalogParser
             var inner = ex.InnerException?.Message ?? ex.Message;
             return (null, [$"line {ex.Start.Line}, column {ex.Start.Column}: {Clean(inner)}"]);
         }
+        catch (InvalidOperationException ex)
+        {
+            // YamlDotNet's scanner throws this, not a YamlException, on some malformed plain scalars (found by KubeconfigMutationTests).
+            return (null, [$"not valid YAML: {ex.Message}"]);
+        }
 
         if (doc is null)
         {
@@ -38,9 +43,19 @@ public static partial class CatalogParser
     public static List<string> Validate(CatalogDocument doc)
     {
         var problems = new List<string>();
+
+        // YAML's empty value ("components:", "versions:", "- ") deserializes to null whatever the initializers say (found by CatalogParserMutationTests).
+        doc.Mirrors ??= [];
+        doc.Components ??= [];
         for (var i = 0; i < doc.Mirrors.Count; i++)
         {
             var m = doc.Mirrors[i];
+            if (m is null)
+            {
+                problems.Add($"mirrors[{i}]: empty");
+                continue;
+            }
+
             if (!IsHttpUrl(m.Prefix))
             {
                 problems.Add($"mirrors[{i}].prefix: not an http:// or https:// URL");
@@ -60,6 +75,13 @@ public static partial class CatalogParser
         foreach (var (name, component) in doc.Components)
         {
             var at = $"components.{name}";
+            if (component is null)
+            {
+                problems.Add($"{at}: empty");
+                continue;
+            }
+
+            component.Versions ??= [];
             if (component.Kind is null || !ComponentKinds.All.Contains(component.Kind))
             {
                 problems.Add($"{at}.kind: {(component.Kind is null ? "missing" : $"\"{component.Kind}\" is not a kind")} ({string.Join(", ", ComponentKinds.All)})");
@@ -82,12 +104,12 @@ public static partial class CatalogParser
                     problems.Add($"{at}.versions.{version}: not a version such as v1.2.3");
                 }
 
-                if (arches.Count == 0)
+                if (arches is null || arches.Count == 0)
                 {
                     problems.Add($"{at}.versions.{version}: no architecture");
                 }
 
-                foreach (var (arch, artifact) in arches)
+                foreach (var (arch, artifact) in arches ?? [])
                 {
                     var path = $"{at}.versions.{version}.{arch}";
                     if (!ArchNames.TryParse(arch, out _))
@@ -135,7 +157,13 @@ public static partial class CatalogParser
             }
         }
 
-        if (!IsHttpUrl(PlaceholderPattern().Replace(template, "x")))
+        var filled = PlaceholderPattern().Replace(template, "x");
+        if (filled.Contains('{', StringComparison.Ordinal) || filled.Contains('}', StringComparison.Ordinal))
+        {
+            // A brace left over is a placeholder with a typo ("{versi"): it would end up in the URL (found by CatalogParserMutationTests).
+            yield return $"{path}: an unmatched {{ or }} (placeholders are {{version}}, {{arch}}, {{os}})";
+        }
+        else if (!IsHttpUrl(filled))
         {
             yield return $"{path}: not an http:// or https:// URL";
         }

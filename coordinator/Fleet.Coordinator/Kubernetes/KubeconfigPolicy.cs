@@ -94,6 +94,13 @@ public static class KubeconfigPolicy
             {
                 problems.Add($"{label} has {Why(key, allowed)}");
             }
+
+            // The API server gets the credentials: only over TLS, to an address that is a URL.
+            if (inner == "cluster" && details.Children.TryGetValue(new YamlScalarNode("server"), out var server)
+                && (server is not YamlScalarNode { Value: { } url } || !Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != "https" || uri.Host.Length == 0))
+            {
+                problems.Add($"{label}: server {Describe(server)} is not an https:// URL");
+            }
         }
     }
 

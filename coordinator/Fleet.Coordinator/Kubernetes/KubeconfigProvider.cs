@@ -111,7 +111,8 @@ public sealed class KubeconfigProvider(CoordinatorOptions options, TimeProvider 
             var k8sConfig = KubernetesClientConfiguration.LoadKubeConfig(stream);
             config = KubernetesClientConfiguration.BuildConfigFromConfigObject(k8sConfig);
         }
-        catch (Exception ex) when (ex is k8s.Exceptions.KubeConfigException or YamlDotNet.Core.YamlException or IOException or FormatException
+        // InvalidOperationException: YamlDotNet's scanner throws it, not a YamlException, on some malformed plain scalars (found by KubeconfigMutationTests).
+        catch (Exception ex) when (ex is k8s.Exceptions.KubeConfigException or YamlDotNet.Core.YamlException or InvalidOperationException or IOException or FormatException
             or ArgumentException or NullReferenceException or System.Security.Cryptography.CryptographicException or UnauthorizedAccessException)
         {
             throw new KubernetesActionException($"{what} is not usable: {FirstLine(ex.Message)}", ex);

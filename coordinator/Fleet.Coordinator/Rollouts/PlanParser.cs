@@ -32,6 +32,11 @@ public static partial class PlanParser
             var inner = ex.InnerException?.Message ?? ex.Message;
             return (null, [$"line {ex.Start.Line}, column {ex.Start.Column}: {inner.Replace("\n", " ", StringComparison.Ordinal)}"]);
         }
+        catch (InvalidOperationException ex)
+        {
+            // YamlDotNet's scanner throws this, not a YamlException, on some malformed plain scalars (found by KubeconfigMutationTests).
+            return (null, [$"not valid YAML: {ex.Message}"]);
+        }
 
         if (doc is null)
         {

@@ -141,6 +141,8 @@ public sealed class KubeconfigPolicyTests : IDisposable
     [InlineData("users:\n- name: x\n  exec: {command: /bin/true}\n", "user \"x\" (users[0]) has exec: Fleet never runs a command from a kubeconfig; give it inline credentials (token, or client-certificate-data and client-key-data; certificate-authority-data): kubectl config view --flatten --minify")]
     [InlineData("users:\n- name: x\n  nickname: y\n", "user \"x\" (users[0]) has \"nickname\", which Fleet does not accept (allowed: name, user)")]
     [InlineData("- a\n", "it is not a YAML mapping")]
+    [InlineData("clusters:\n- name: c\n  cluster: { server: \"http://10.0.0.1:6443\" }\n", "cluster \"c\" (clusters[0]): server http://10.0.0.1:6443 is not an https:// URL")]
+    [InlineData("clusters:\n- name: c\n  cluster: { server: \"hcommandttps://10.0.0.1:6443\" }\n", "cluster \"c\" (clusters[0]): server hcommandttps://10.0.0.1:6443 is not an https:// URL")]
     [InlineData("a: 1\n---\nb: 2\n", "it holds 2 YAML documents; a kubeconfig is one")]
     public void MisshapenKubeconfigs_AreRefusedWithTheirShape(string yaml, string expected)
     {
