@@ -54,7 +54,7 @@ internal static class ClusterCommand
 
     private static Command Set(CtlContext ctx)
     {
-        var kubeconfig = new Option<string>("--kubeconfig") { Description = "The cluster's kubeconfig file; the coordinator stores a copy (mode 0600) and uses it from now on", Required = true };
+        var kubeconfig = new Option<string>("--kubeconfig") { Description = "The cluster's kubeconfig file, credentials inline (kubectl config view --flatten --minify; exec, auth-provider and file paths are refused); the coordinator stores a copy (mode 0600) and uses it from now on", Required = true };
         var set = new Command("set", "Give the coordinator the cluster's kubeconfig") { kubeconfig };
         set.SetAction((parse, ct) => ctx.CallAsync(parse, async (connection, stdout) =>
         {

@@ -108,7 +108,7 @@ public sealed class SafeTarExtractorMutationTests(ITestOutputHelper output) : ID
             }
 
             Directory.Delete(outside, recursive: true);
-        }, TimeSpan.FromSeconds(120));
+        }, TimeSpan.FromSeconds(300));
 
         output.WriteLine(run.Summary);
         Assert.True(run.Failures.Count == 0, run.Report);

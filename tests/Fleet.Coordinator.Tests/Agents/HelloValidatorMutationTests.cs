@@ -54,7 +54,7 @@ public sealed partial class HelloValidatorMutationTests(ITestOutputHelper output
 
             Judge(run, m, i, hello, MutationRun.Show(bytes));
             return Task.CompletedTask;
-        }, TimeSpan.FromSeconds(60));
+        }, TimeSpan.FromSeconds(180));
 
         output.WriteLine(run.Summary);
         Assert.True(run.Failures.Count == 0, run.Report);
@@ -89,7 +89,7 @@ public sealed partial class HelloValidatorMutationTests(ITestOutputHelper output
 
             Judge(run, m, i, hello, hello.ToString());
             return Task.CompletedTask;
-        }, TimeSpan.FromSeconds(60));
+        }, TimeSpan.FromSeconds(180));
 
         output.WriteLine(run.Summary);
         Assert.True(run.Failures.Count == 0, run.Report);

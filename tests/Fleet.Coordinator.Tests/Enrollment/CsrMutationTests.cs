@@ -53,7 +53,7 @@ public sealed class CsrMutationTests(ITestOutputHelper output)
                 }
 
                 return Task.CompletedTask;
-            }, TimeSpan.FromSeconds(60));
+            }, TimeSpan.FromSeconds(180));
 
             output.WriteLine(run.Summary);
             Assert.True(run.Failures.Count == 0, run.Report);
@@ -107,7 +107,7 @@ public sealed class CsrMutationTests(ITestOutputHelper output)
             }
 
             return Task.CompletedTask;
-        }, TimeSpan.FromSeconds(60));
+        }, TimeSpan.FromSeconds(180));
 
         output.WriteLine(run.Summary);
         Assert.True(run.Failures.Count == 0, run.Report);

@@ -120,7 +120,7 @@ public sealed class KubeconfigMutationTests(ITestOutputHelper output) : IDisposa
             }
 
             return Task.CompletedTask;
-        }, TimeSpan.FromSeconds(90));
+        }, TimeSpan.FromSeconds(180));
 
         output.WriteLine(run.Summary);
         Assert.True(run.Failures.Count == 0, run.Report);

@@ -151,6 +151,13 @@ public sealed class KubeconfigPolicyTests : IDisposable
     }
 
     [Fact]
+    public void YamlThatYamlDotNetsScannerThrowsInvalidOperationOn_IsNotUsable_FoundByTheMutationRun()
+    {
+        var ex = Assert.Throws<KubernetesActionException>(() => KubeconfigProvider.Parse("  user: { username: admin, password: secret ^\napiVersion: v1\nkind: Config\n", "the kubeconfig"));
+        Assert.StartsWith("the kubeconfig is not usable: ", ex.Message);
+    }
+
+    [Fact]
     public async Task AKubeconfigWithInlineCredentials_AsKubectlFlattensIt_IsAccepted()
     {
         await using var api = await FakeKubeApiServer.StartAsync(_dir.Combine("api"));

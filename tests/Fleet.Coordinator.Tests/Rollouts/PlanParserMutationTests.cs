@@ -98,7 +98,7 @@ public sealed partial class PlanParserMutationTests(ITestOutputHelper output)
             }
 
             return Task.CompletedTask;
-        }, TimeSpan.FromSeconds(60));
+        }, TimeSpan.FromSeconds(180));
 
         output.WriteLine(run.Summary);
         Assert.True(run.Failures.Count == 0, run.Report);
