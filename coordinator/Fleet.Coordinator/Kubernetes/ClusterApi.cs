@@ -114,13 +114,21 @@ public sealed class ClusterApi(KubeconfigProvider provider, INodeStore nodes, Ku
         }
 
         labeler.Kick();
-        var mapped = request.KubeNode.Length > 0;
-        return new MapKubeNodeResponse
+        if (request.KubeNode.Length > 0)
         {
-            FleetNode = request.FleetNode,
-            KubeNode = mapped ? request.KubeNode : request.FleetNode,
-            MappedBy = mapped ? KubeNodeNames.ByOperator : KubeNodeNames.ByName,
-        };
+            return new MapKubeNodeResponse { FleetNode = request.FleetNode, KubeNode = request.KubeNode, MappedBy = KubeNodeNames.ByOperator };
+        }
+
+        // Back to its name, unless an operator gave the Kubernetes node of that name to another node meanwhile.
+        var claimedBy = (await mapStore.ListAsync(ct)).FirstOrDefault(m => m.KubeNode == request.FleetNode && m.FleetNode != request.FleetNode);
+        return claimedBy is null
+            ? new MapKubeNodeResponse { FleetNode = request.FleetNode, KubeNode = request.FleetNode, MappedBy = KubeNodeNames.ByName }
+            : new MapKubeNodeResponse
+            {
+                FleetNode = request.FleetNode,
+                MappedBy = KubeNodeNames.ByName,
+                Conflict = $"Kubernetes node {request.FleetNode} is mapped to Fleet node {claimedBy.FleetNode} by an operator",
+            };
     }
 
     /// <summary>The cluster; FailedPrecondition (not Unavailable, which means the coordinator itself) when there is none or it cannot be used.</summary>

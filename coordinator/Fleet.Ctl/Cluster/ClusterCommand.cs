@@ -47,7 +47,9 @@ internal static class ClusterCommand
         unmap.SetAction((parse, ct) => ctx.CallAsync(parse, async (connection, stdout) =>
         {
             var response = await connection.Client.MapKubeNodeAsync(new MapKubeNodeRequest { FleetNode = parse.GetValue(node)! }, deadline: ControlConnection.Deadline, cancellationToken: ct);
-            await stdout.WriteLineAsync($"node {response.FleetNode} is Kubernetes node {response.KubeNode} (by its name)");
+            await stdout.WriteLineAsync(response.Conflict.Length > 0
+                ? $"node {response.FleetNode} maps to no Kubernetes node: {response.Conflict}"
+                : $"node {response.FleetNode} is Kubernetes node {response.KubeNode} (by its name)");
         }));
         return unmap;
     }

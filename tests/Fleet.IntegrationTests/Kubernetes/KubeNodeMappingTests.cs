@@ -198,7 +198,13 @@ public sealed class KubeNodeMappingTests : IAsyncLifetime
         Assert.False(after.ContainsKey("a"));
         Assert.Equal(("k-a", "name", ""), (after["k-a"].Str("kubernetesNode"), after["k-a"].Str("mappedBy"), after["k-a"].Str("conflict")));
 
-        // unmap: back to its own name.
+        // unmap: when an operator gave the node's own name to another node, it maps to nothing, saying why.
+        Assert.Equal(0, (await Ctl("cluster", "map", "b", "k-b")).ExitCode);
+        Assert.Equal(0, (await Ctl("cluster", "map", "k-a", "b")).ExitCode);
+        var unmapTaken = await Ctl("cluster", "unmap", "b");
+        Assert.Equal((0, "node b maps to no Kubernetes node: Kubernetes node b is mapped to Fleet node k-a by an operator\n"), (unmapTaken.ExitCode, unmapTaken.Stdout));
+        Assert.Equal(0, (await Ctl("cluster", "unmap", "k-a")).ExitCode);
+
         Assert.Equal(0, (await Ctl("cluster", "map", "b", "k-b")).ExitCode);
         var unmap = await Ctl("cluster", "unmap", "b");
         Assert.Equal((0, "node b is Kubernetes node b (by its name)\n"), (unmap.ExitCode, unmap.Stdout));
