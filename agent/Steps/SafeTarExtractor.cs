@@ -12,6 +12,20 @@ public static class SafeTarExtractor
 {
     public static async Task<IReadOnlyList<string>> ExtractAsync(string archive, string target, long maxExpandedBytes, CancellationToken ct)
     {
+        try
+        {
+            return await ExtractEntriesAsync(archive, target, maxExpandedBytes, ct);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or FormatException or EndOfStreamException)
+        {
+            // A corrupt gzip stream or tar header can surface at any entry, or inside an entry's data, not only at the
+            // first one (found by SafeTarExtractorMutationTests): every such archive is refused the same way.
+            throw new StepFailedException($"not a gzip-compressed tar archive: {ex.Message}");
+        }
+    }
+
+    private static async Task<IReadOnlyList<string>> ExtractEntriesAsync(string archive, string target, long maxExpandedBytes, CancellationToken ct)
+    {
         var root = Path.GetFullPath(target);
         Directory.CreateDirectory(root);
         var files = new List<string>();
@@ -19,16 +33,7 @@ public static class SafeTarExtractor
         await using var file = File.OpenRead(archive);
         await using var gzip = new GZipStream(file, CompressionMode.Decompress);
         await using var reader = new TarReader(gzip);
-        TarEntry? entry;
-        try
-        {
-            entry = await reader.GetNextEntryAsync(copyData: false, ct);
-        }
-        catch (Exception ex) when (ex is InvalidDataException or FormatException or EndOfStreamException)
-        {
-            throw new StepFailedException($"not a gzip-compressed tar archive: {ex.Message}");
-        }
-
+        var entry = await reader.GetNextEntryAsync(copyData: false, ct);
         while (entry is not null)
         {
             var name = Normalize(entry.Name);

@@ -61,9 +61,11 @@ public sealed class KubernetesClusterTests : IAsyncLifetime
     private async Task StartAgentAsync(string name, string kubeNode, string? machine, params string[] plugins)
     {
         var agent = new TestAgent(name, _coordinator!.AgentUri, _dir.Combine(name), plugins) { Machine = machine };
-        agent.Options.Labels = new Dictionary<string, string> { [KubeNodeNames.Label] = kubeNode };
         _agents.Add(agent);
         await agent.EnrollAsync(await _coordinator.CreateTokenAsync(uses: 1), _coordinator.CaPin);
+        var map = await Ctl("cluster", "map", name, kubeNode); // the operator says which Kubernetes node it is
+        Assert.True(map.ExitCode == 0, map.Stderr);
+        Assert.Equal($"node {name} is Kubernetes node {kubeNode}\n", map.Stdout);
         await agent.StartAsync();
     }
 
@@ -145,8 +147,8 @@ public sealed class KubernetesClusterTests : IAsyncLifetime
         Assert.Equal("control-plane", kubeNodes[0].Str("role"));
         Assert.Equal(Board, kubeNodes[1].Str("board"));
         var mappings = status.GetProperty("mappings").EnumerateArray().ToDictionary(m => m.Str("fleetNode"));
-        Assert.Equal(("k-pi-1", "label", true, "arm64", "amd64", true), Mapping(mappings["pi-1"]));
-        Assert.Equal(("k-x86", "label", true, "amd64", "amd64", false), Mapping(mappings["x86-1"]));
+        Assert.Equal(("k-pi-1", "operator", true, "arm64", "amd64", true), Mapping(mappings["pi-1"]));
+        Assert.Equal(("k-x86", "operator", true, "amd64", "amd64", false), Mapping(mappings["x86-1"]));
         Assert.False(mappings["ghost-1"].GetProperty("found").GetBoolean());
 
         var table = await Ctl("cluster", "status");

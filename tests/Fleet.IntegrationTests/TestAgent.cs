@@ -43,6 +43,9 @@ public sealed class TestAgent : IAsyncDisposable
     /// <summary>Pretend uname(2) says this machine (e.g. aarch64), to exercise arch handling in-process.</summary>
     public string? Machine { get; init; }
 
+    /// <summary>Pretend uname(2) says this node name (the hostname the agent reports), e.g. another node's, for the hostile tests.</summary>
+    public string? Hostname { get; init; }
+
     public string StateDir => Path.Join(Root, Options.StateDir);
 
     /// <summary>The node id in the agent's certificate.</summary>
@@ -73,9 +76,9 @@ public sealed class TestAgent : IAsyncDisposable
     {
         _host = AgentHost.Build(Options, Logs.Configure, services =>
         {
-            if (Machine is { } machine)
+            if (Machine is not null || Hostname is not null)
             {
-                services.AddSingleton<IUname>(new FixedUname(machine));
+                services.AddSingleton<IUname>(new FixedUname(Machine, Hostname));
             }
 
             if (Time is { } time)
@@ -121,7 +124,11 @@ public sealed class TestAgent : IAsyncDisposable
 }
 
 /// <summary>uname(2) as a test wants it: the real host's name and kernel, another machine.</summary>
-internal sealed class FixedUname(string machine) : IUname
+internal sealed class FixedUname(string? machine, string? hostname) : IUname
 {
-    public UnameInfo Read() => new LibcUname().Read() with { Machine = machine };
+    public UnameInfo Read()
+    {
+        var real = new LibcUname().Read();
+        return real with { Machine = machine ?? real.Machine, NodeName = hostname ?? real.NodeName };
+    }
 }

@@ -4,7 +4,7 @@ using Grpc.Core;
 
 namespace Fleet.Coordinator.Control;
 
-// Cluster (Kubernetes): fleetctl cluster set | status | audit.
+// Cluster (Kubernetes): fleetctl cluster set | status | audit | map | unmap.
 public sealed partial class ControlApi
 {
     public override Task<SetKubeconfigResponse> SetKubeconfig(SetKubeconfigRequest request, ServerCallContext context) =>
@@ -15,6 +15,9 @@ public sealed partial class ControlApi
 
     public override Task<ClusterAuditReport> AuditCluster(AuditClusterRequest request, ServerCallContext context) =>
         Cluster(context).AuditAsync(context.CancellationToken);
+
+    public override Task<MapKubeNodeResponse> MapKubeNode(MapKubeNodeRequest request, ServerCallContext context) =>
+        Cluster(context).MapAsync(request, context.CancellationToken);
 
     private static ClusterApi Cluster(ServerCallContext context) => context.GetHttpContext().RequestServices.GetRequiredService<ClusterApi>();
 }

@@ -99,17 +99,22 @@ public sealed class Enroller(
         {
             csr = CertificateRequest.LoadSigningRequest(der.ToByteArray(), HashAlgorithmName.SHA256, CertificateRequestLoadOptions.Default);
         }
-        catch (CryptographicException ex)
+        catch (Exception ex) when (ex is CryptographicException or NotSupportedException) // an unknown signature algorithm or curve is NotSupported, not Cryptographic (found by CsrMutationTests)
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, $"csr: not a valid signed PKCS#10 request ({ex.Message})"));
         }
 
-        using (var key = csr.PublicKey.GetECDsaPublicKey())
+        try
         {
+            using var key = csr.PublicKey.GetECDsaPublicKey();
             if (key is null || key.KeySize < 256)
             {
                 throw new RpcException(new Status(StatusCode.InvalidArgument, "csr: the key must be ECDSA, P-256 or larger"));
             }
+        }
+        catch (Exception ex) when (ex is CryptographicException or NotSupportedException)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"csr: the key must be ECDSA, P-256 or larger ({ex.Message})"));
         }
 
         var cn = csr.SubjectName.EnumerateRelativeDistinguishedNames()

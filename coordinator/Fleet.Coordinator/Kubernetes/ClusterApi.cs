@@ -5,7 +5,7 @@ using Grpc.Core;
 namespace Fleet.Coordinator.Kubernetes;
 
 /// <summary>The control API's cluster calls: `fleetctl cluster set | status | audit`.</summary>
-public sealed class ClusterApi(KubeconfigProvider provider, INodeStore nodes, KubeNodeLabeler labeler)
+public sealed class ClusterApi(KubeconfigProvider provider, INodeStore nodes, KubeNodeMap map, KubeNodeMapStore mapStore, KubeNodeLabeler labeler, TimeProvider time, ILogger<ClusterApi> logger)
 {
     public const string NoKubeconfig =
         "no kubeconfig is configured: start fleet-coordinator with --kubeconfig FILE, or run `fleetctl cluster set --kubeconfig FILE`";
@@ -45,7 +45,8 @@ public sealed class ClusterApi(KubeconfigProvider provider, INodeStore nodes, Ku
             status.ServerVersion = await cluster.GetServerVersionAsync(t);
             return await cluster.ListNodeObjectsAsync(t);
         }, ct);
-        var mappings = ClusterMapping.Map(await nodes.ListAsync(ct), kubeNodes);
+        var fleet = await nodes.ListAsync(ct);
+        var mappings = ClusterMapping.Map(fleet, await map.ResolveAsync(fleet, ct), kubeNodes);
         status.Mappings.AddRange(mappings);
         var fleetByKube = mappings.Where(m => m.Found).GroupBy(m => m.KubeNode).ToDictionary(g => g.Key, g => string.Join(",", g.Select(m => m.FleetNode)));
         foreach (var raw in kubeNodes.OrderBy(n => n.Metadata.Name, StringComparer.Ordinal))
@@ -76,7 +77,58 @@ public sealed class ClusterApi(KubeconfigProvider provider, INodeStore nodes, Ku
             await cluster.ListNodeObjectsAsync(t),
             await cluster.ListDaemonSetsAsync(t),
             await cluster.ListDeploymentsAsync(t)), ct);
-        return ClusterAuditor.Audit(version, kubeNodes, daemonSets, deployments, await nodes.ListAsync(ct));
+        var fleet = await nodes.ListAsync(ct);
+        return ClusterAuditor.Audit(version, kubeNodes, daemonSets, deployments, fleet, await map.ResolveAsync(fleet, ct));
+    }
+
+    /// <summary>`fleetctl cluster map NODE KUBE-NODE` and `cluster unmap NODE`: the operator's word on which Kubernetes node a Fleet node is.</summary>
+    public async Task<MapKubeNodeResponse> MapAsync(MapKubeNodeRequest request, CancellationToken ct)
+    {
+        if (NodeNames.Problem(request.FleetNode) is { } nodeProblem)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"fleet node: {nodeProblem}"));
+        }
+
+        if (request.KubeNode.Length > 0 && !KubeNodeNames.IsValid(request.KubeNode))
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"kubernetes node: \"{request.KubeNode}\" is not a valid Kubernetes node name ({KubeNodeNames.Rule})"));
+        }
+
+        try
+        {
+            if (request.KubeNode.Length == 0)
+            {
+                await mapStore.ClearAsync(request.FleetNode, ct);
+                KubernetesLog.KubeNodeUnmapped(logger, request.FleetNode);
+            }
+            else
+            {
+                await mapStore.SetAsync(request.FleetNode, request.KubeNode, time.GetUtcNow(), ct);
+                KubernetesLog.KubeNodeMapped(logger, request.FleetNode, request.KubeNode);
+            }
+        }
+        catch (KubeNodeMapException ex)
+        {
+            var code = ex.Problem == KubeNodeMapProblem.NoSuchNode ? StatusCode.NotFound : StatusCode.FailedPrecondition;
+            throw new RpcException(new Status(code, ex.Message));
+        }
+
+        labeler.Kick();
+        if (request.KubeNode.Length > 0)
+        {
+            return new MapKubeNodeResponse { FleetNode = request.FleetNode, KubeNode = request.KubeNode, MappedBy = KubeNodeNames.ByOperator };
+        }
+
+        // Back to its name, unless an operator gave the Kubernetes node of that name to another node meanwhile.
+        var claimedBy = (await mapStore.ListAsync(ct)).FirstOrDefault(m => m.KubeNode == request.FleetNode && m.FleetNode != request.FleetNode);
+        return claimedBy is null
+            ? new MapKubeNodeResponse { FleetNode = request.FleetNode, KubeNode = request.FleetNode, MappedBy = KubeNodeNames.ByName }
+            : new MapKubeNodeResponse
+            {
+                FleetNode = request.FleetNode,
+                MappedBy = KubeNodeNames.ByName,
+                Conflict = $"Kubernetes node {request.FleetNode} is mapped to Fleet node {claimedBy.FleetNode} by an operator",
+            };
     }
 
     /// <summary>The cluster; FailedPrecondition (not Unavailable, which means the coordinator itself) when there is none or it cannot be used.</summary>

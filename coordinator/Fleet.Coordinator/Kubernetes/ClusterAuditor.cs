@@ -14,10 +14,11 @@ public static class ClusterAuditor
         IList<V1Node> kubeNodes,
         IEnumerable<V1DaemonSet> daemonSets,
         IEnumerable<V1Deployment> deployments,
-        IReadOnlyList<NodeRecord> fleet)
+        IReadOnlyList<NodeRecord> fleet,
+        IReadOnlyDictionary<string, KubeNodeAssignment> assignments)
     {
         var fleetArchs = fleet.Select(r => r.Facts.Arch).Where(a => a.IsKnown()).Select(a => a.ToName()).Distinct().Order(StringComparer.Ordinal).ToList();
-        var mappings = ClusterMapping.Map(fleet, kubeNodes);
+        var mappings = ClusterMapping.Map(fleet, assignments, kubeNodes);
         var report = new ClusterAuditReport { ServerVersion = serverVersion };
         report.FleetArchs.AddRange(fleetArchs);
 

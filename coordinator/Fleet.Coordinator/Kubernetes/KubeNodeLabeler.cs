@@ -6,14 +6,15 @@ using Fleet.Coordinator.Nodes;
 namespace Fleet.Coordinator.Kubernetes;
 
 /// <summary>
-/// Applies fleet.io/board (the agent's board model, made a valid label value) to each Fleet node's Kubernetes
-/// node, and reports when kubernetes.io/arch disagrees with the arch the agent reports: once per disagreement,
+/// Applies fleet.io/board (the agent's board model, made a valid label value) to each approved Fleet node's Kubernetes
+/// node (<see cref="KubeNodeMap"/>), and reports when kubernetes.io/arch disagrees with the arch the agent reports: once per disagreement,
 /// as a warning. It never writes kubernetes.io/arch (the kubelet owns it). Runs every
 /// <see cref="CoordinatorOptions.KubernetesSyncInterval"/>, and at once after `fleetctl cluster set`.
 /// </summary>
 public sealed class KubeNodeLabeler(
     KubeconfigProvider provider,
     INodeStore nodes,
+    KubeNodeMap map,
     CoordinatorOptions options,
     TimeProvider time,
     ILogger<KubeNodeLabeler> logger) : BackgroundService
@@ -63,7 +64,8 @@ public sealed class KubeNodeLabeler(
         var fleet = await nodes.ListAsync(ct);
         var byName = kubeNodes.ToDictionary(n => n.Metadata.Name, StringComparer.Ordinal);
         var changed = new List<string>();
-        foreach (var mapping in ClusterMapping.Map(fleet, kubeNodes).Where(m => m.Found))
+        // Only approved nodes: an enrolled node awaiting approval has not been vouched for by an operator yet.
+        foreach (var mapping in ClusterMapping.Map(fleet, await map.ResolveAsync(fleet, ct), kubeNodes).Where(m => m.Found && m.Approved))
         {
             var record = fleet.First(r => r.Name == mapping.FleetNode);
             var board = KubeLabels.SanitizeValue(record.Facts.BoardModel);

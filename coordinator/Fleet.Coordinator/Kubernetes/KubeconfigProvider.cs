@@ -88,25 +88,31 @@ public sealed class KubeconfigProvider(CoordinatorOptions options, TimeProvider 
             throw new KubernetesActionException($"kubeconfig {path}: cannot be read: {ex.Message}", ex);
         }
 
-        return Parse(content, $"kubeconfig {path}", Path.GetDirectoryName(Path.GetFullPath(path)));
+        return Parse(content, $"kubeconfig {path}");
     }
 
-    private static KubernetesClientConfiguration Parse(string content, string what, string? directory = null)
+    /// <summary>
+    /// Checks a kubeconfig against <see cref="KubeconfigPolicy"/> and builds the client's configuration from it; every
+    /// problem becomes a <see cref="KubernetesActionException"/> naming <paramref name="what"/>. Nothing in the file
+    /// is run or read before the policy passed.
+    /// </summary>
+    public static KubernetesClientConfiguration Parse(string content, string what)
     {
         KubernetesClientConfiguration config;
         try
         {
-            using var stream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(content));
-            var k8sConfig = KubernetesClientConfiguration.LoadKubeConfig(stream);
-            if (directory is not null)
+            var refused = KubeconfigPolicy.Problems(content);
+            if (refused.Count > 0)
             {
-                // Relative certificate paths are relative to the kubeconfig's folder, as kubectl reads them.
-                k8sConfig.FileName = Path.Join(directory, FileName);
+                throw new KubernetesActionException($"{what} is refused: {string.Join("; ", refused)}");
             }
 
+            using var stream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(content));
+            var k8sConfig = KubernetesClientConfiguration.LoadKubeConfig(stream);
             config = KubernetesClientConfiguration.BuildConfigFromConfigObject(k8sConfig);
         }
-        catch (Exception ex) when (ex is k8s.Exceptions.KubeConfigException or YamlDotNet.Core.YamlException or IOException or FormatException
+        // InvalidOperationException: YamlDotNet's scanner throws it, not a YamlException, on some malformed plain scalars (found by KubeconfigMutationTests).
+        catch (Exception ex) when (ex is k8s.Exceptions.KubeConfigException or YamlDotNet.Core.YamlException or InvalidOperationException or IOException or FormatException
             or ArgumentException or NullReferenceException or System.Security.Cryptography.CryptographicException or UnauthorizedAccessException)
         {
             throw new KubernetesActionException($"{what} is not usable: {FirstLine(ex.Message)}", ex);

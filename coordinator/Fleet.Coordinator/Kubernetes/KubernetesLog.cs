@@ -43,4 +43,13 @@ internal static partial class KubernetesLog
 
     [LoggerMessage(EventId = 613, Level = LogLevel.Information, Message = "Kubernetes node {Node}: Ready at kubelet {Version}")]
     public static partial void NodeReady(ILogger logger, string node, string version);
+
+    [LoggerMessage(EventId = 614, Level = LogLevel.Information, Message = "Node {FleetNode} mapped to Kubernetes node {KubeNode} by an operator")]
+    public static partial void KubeNodeMapped(ILogger logger, string fleetNode, string kubeNode);
+
+    [LoggerMessage(EventId = 615, Level = LogLevel.Information, Message = "Node {FleetNode}: operator mapping removed; it maps to the Kubernetes node of its name")]
+    public static partial void KubeNodeUnmapped(ILogger logger, string fleetNode);
+
+    [LoggerMessage(EventId = 616, Level = LogLevel.Warning, Message = "Kubeconfig refused: {Reason}")]
+    public static partial void KubeconfigRefused(ILogger logger, string reason);
 }

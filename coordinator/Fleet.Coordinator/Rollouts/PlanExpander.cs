@@ -21,19 +21,22 @@ public sealed record NodePlan(NodeRecord Node, string KubeNode, bool ControlPlan
 /// </summary>
 public static class PlanExpander
 {
-    public static (List<NodePlan> Nodes, List<string> Problems) Expand(RolloutPlan plan, IReadOnlyList<NodeRecord> targets, CatalogDocument? catalog, ClusterView cluster)
+    /// <param name="kubeNodes">Each target's Kubernetes node (<see cref="KubeNodeNames"/>), by Fleet node name; an unmapped node gets "".</param>
+    public static (List<NodePlan> Nodes, List<string> Problems) Expand(
+        RolloutPlan plan, IReadOnlyList<NodeRecord> targets, CatalogDocument? catalog, ClusterView cluster, IReadOnlyDictionary<string, KubeNodeAssignment> kubeNodes)
     {
+        string KubeName(NodeRecord n) => kubeNodes.TryGetValue(n.Name, out var a) ? a.KubeNodeName : "";
         var unserved = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         var problems = new List<string>();
         var result = new List<NodePlan>();
         var controlPlane = targets
-            .Where(n => cluster.Nodes.TryGetValue(KubeNodeNames.For(n.Name, n.Facts), out var k) && k.ControlPlane)
+            .Where(n => KubeName(n) is { Length: > 0 } kubeName && cluster.Nodes.TryGetValue(kubeName, out var k) && k.ControlPlane)
             .Select(n => n.Name)
             .Order(StringComparer.Ordinal)
             .ToList();
         foreach (var node in targets)
         {
-            var kubeName = KubeNodeNames.For(node.Name, node.Facts);
+            var kubeName = KubeName(node);
             var isControlPlane = controlPlane.Contains(node.Name);
             var templates = Templates(plan, cluster, isControlPlane && controlPlane[0] == node.Name);
             var steps = new List<NodeStep>();

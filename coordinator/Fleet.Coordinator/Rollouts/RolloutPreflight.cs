@@ -15,7 +15,7 @@ public sealed record PreparedRollout(RolloutPlan Plan, IReadOnlyList<NodePlan> N
 /// connections, approvals and other rollouts holding them, the catalog for every arch and version the plan
 /// needs, the Kubernetes API when the plan needs it, and the version-skew policy.
 /// </summary>
-public sealed class RolloutPreflight(INodeStore nodes, ICatalogStore catalogs, AgentRegistry registry, RolloutStore rollouts, IKubernetesClusterProvider kubernetes)
+public sealed class RolloutPreflight(INodeStore nodes, ICatalogStore catalogs, AgentRegistry registry, RolloutStore rollouts, IKubernetesClusterProvider kubernetes, KubeNodeMap kubeNodeMap)
 {
     public async Task<(PreparedRollout? Rollout, List<string> Problems)> PrepareAsync(RolloutPlan plan, CancellationToken ct)
     {
@@ -52,8 +52,15 @@ public sealed class RolloutPreflight(INodeStore nodes, ICatalogStore catalogs, A
             problems.Add("recipe.join.controlPlane: joining control-plane nodes is not supported yet (it needs kubeadm's uploaded-certificates key); join workers, or join control-plane nodes with kubeadm by hand");
         }
 
+        // Mapped over every node, not only the targets: an operator's mapping of another node decides whether a target's name is free.
+        var kubeNodes = await kubeNodeMap.ResolveAsync(all, ct);
+        if (plan.Recipe.NeedsKubernetes)
+        {
+            Group(problems, "no Kubernetes node", targets.Where(n => !kubeNodes[n.Name].Mapped), n => kubeNodes[n.Name].Describe());
+        }
+
         var catalog = await catalogs.CurrentAsync(ct);
-        var (planned, resolveProblems) = PlanExpander.Expand(plan, targets, catalog?.Document, cluster);
+        var (planned, resolveProblems) = PlanExpander.Expand(plan, targets, catalog?.Document, cluster, kubeNodes);
         problems.AddRange(resolveProblems);
         if (cluster.ServerVersion is not null)
         {
@@ -90,9 +97,9 @@ public sealed class RolloutPreflight(INodeStore nodes, ICatalogStore catalogs, A
         }
     }
 
-    private static void Group(List<string> problems, string what, IEnumerable<NodeRecord> nodes)
+    private static void Group(List<string> problems, string what, IEnumerable<NodeRecord> nodes, Func<NodeRecord, string>? describe = null)
     {
-        var names = nodes.Select(n => n.Name).ToList();
+        var names = nodes.Select(describe ?? (n => n.Name)).ToList();
         if (names.Count > 0)
         {
             problems.Add($"{what}: {string.Join(", ", names)}");

@@ -18,10 +18,10 @@ public static class RolloutSkew
         var needsKubeNode = plan.Recipe is UpgradeRecipe || (plan.Recipe is StepsRecipe s && s.Steps.Any(x => x.Kind is StepKinds.Cordon or StepKinds.Drain or StepKinds.Uncordon));
         if (needsKubeNode)
         {
-            var strangers = nodes.Where(n => !cluster.Nodes.ContainsKey(n.KubeNode)).Select(n => $"{n.Node.Name} (as {n.KubeNode})").ToList();
+            var strangers = nodes.Where(n => n.KubeNode.Length > 0 && !cluster.Nodes.ContainsKey(n.KubeNode)).Select(n => $"{n.Node.Name} (as {n.KubeNode})").ToList();
             if (strangers.Count > 0)
             {
-                problems.Add($"not Kubernetes nodes (matched by hostname, or the {Kubernetes.KubeNodeNames.Label} label): {string.Join(", ", strangers)}");
+                problems.Add($"not Kubernetes nodes (a node is the Kubernetes node of its name unless an operator mapped it: fleetctl cluster map NODE KUBE-NODE): {string.Join(", ", strangers)}");
             }
         }
 

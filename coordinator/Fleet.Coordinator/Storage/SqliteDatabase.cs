@@ -109,6 +109,15 @@ public sealed class SqliteDatabase
         );
         CREATE INDEX rollout_log_rollout ON rollout_log (rollout_id, id);
         """,
+        """
+        -- Kubernetes node mappings an operator set (fleetctl cluster map); a node without one maps to its certificate name.
+        -- Keyed by the enrolled node id, so a removed node's mapping goes with it and a re-enrolled name starts unmapped.
+        CREATE TABLE kube_node_map (
+            node_id    TEXT PRIMARY KEY REFERENCES enrollments (node_id) ON DELETE CASCADE,
+            kube_node  TEXT NOT NULL UNIQUE,
+            mapped_at  INTEGER NOT NULL      -- unix milliseconds
+        );
+        """,
     ];
 
     private readonly string _connectionString;

@@ -6,7 +6,7 @@ using Fleet.V1;
 
 namespace Fleet.Ctl.Cluster;
 
-/// <summary>fleetctl cluster set --kubeconfig FILE | status | audit.</summary>
+/// <summary>fleetctl cluster set --kubeconfig FILE | status | audit | map NODE KUBE-NODE | unmap NODE.</summary>
 internal static class ClusterCommand
 {
     public static Command Create(CtlContext ctx)
@@ -15,12 +15,47 @@ internal static class ClusterCommand
         cluster.Subcommands.Add(Set(ctx));
         cluster.Subcommands.Add(Status(ctx));
         cluster.Subcommands.Add(Audit(ctx));
+        cluster.Subcommands.Add(Map(ctx));
+        cluster.Subcommands.Add(Unmap(ctx));
         return cluster;
+    }
+
+    private static Command Map(CtlContext ctx)
+    {
+        var node = new Argument<string>("node") { Description = "The Fleet node (its enrolled name)" };
+        var kubeNode = new Argument<string>("kube-node") { Description = "The Kubernetes node it is" };
+        var map = new Command(
+            "map",
+            "Say which Kubernetes node a Fleet node is, when it is not the one of its own name (the default). Only operators decide this: nothing a node reports (hostname, labels) does. One Kubernetes node has at most one Fleet node")
+        {
+            node, kubeNode,
+        };
+        map.SetAction((parse, ct) => ctx.CallAsync(parse, async (connection, stdout) =>
+        {
+            var response = await connection.Client.MapKubeNodeAsync(
+                new MapKubeNodeRequest { FleetNode = parse.GetValue(node)!, KubeNode = parse.GetValue(kubeNode)! }, deadline: ControlConnection.Deadline, cancellationToken: ct);
+            await stdout.WriteLineAsync($"node {response.FleetNode} is Kubernetes node {response.KubeNode}");
+        }));
+        return map;
+    }
+
+    private static Command Unmap(CtlContext ctx)
+    {
+        var node = new Argument<string>("node") { Description = "The Fleet node (its enrolled name)" };
+        var unmap = new Command("unmap", "Forget a Fleet node's operator mapping: it is the Kubernetes node of its own name again") { node };
+        unmap.SetAction((parse, ct) => ctx.CallAsync(parse, async (connection, stdout) =>
+        {
+            var response = await connection.Client.MapKubeNodeAsync(new MapKubeNodeRequest { FleetNode = parse.GetValue(node)! }, deadline: ControlConnection.Deadline, cancellationToken: ct);
+            await stdout.WriteLineAsync(response.Conflict.Length > 0
+                ? $"node {response.FleetNode} maps to no Kubernetes node: {response.Conflict}"
+                : $"node {response.FleetNode} is Kubernetes node {response.KubeNode} (by its name)");
+        }));
+        return unmap;
     }
 
     private static Command Set(CtlContext ctx)
     {
-        var kubeconfig = new Option<string>("--kubeconfig") { Description = "The cluster's kubeconfig file; the coordinator stores a copy (mode 0600) and uses it from now on", Required = true };
+        var kubeconfig = new Option<string>("--kubeconfig") { Description = "The cluster's kubeconfig file, credentials inline (kubectl config view --flatten --minify; exec, auth-provider and file paths are refused); the coordinator stores a copy (mode 0600) and uses it from now on", Required = true };
         var set = new Command("set", "Give the coordinator the cluster's kubeconfig") { kubeconfig };
         set.SetAction((parse, ct) => ctx.CallAsync(parse, async (connection, stdout) =>
         {

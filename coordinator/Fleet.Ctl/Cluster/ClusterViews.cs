@@ -17,13 +17,16 @@ public sealed record ClusterStatusView(string Kubeconfig, string Server, string 
 
 public sealed record KubeNodeView(string Name, string Status, string Role, string KubeletVersion, string Arch, string Board, bool Unschedulable, bool CordonedByFleet, string FleetNode);
 
-public sealed record MappingView(string FleetNode, string KubernetesNode, string MappedBy, bool Found, string FleetArch, string KubernetesArch, bool ArchMismatch)
+public sealed record MappingView(
+    string FleetNode, string KubernetesNode, string MappedBy, bool Found, string FleetArch, string KubernetesArch, bool ArchMismatch, bool Approved, string Conflict)
 {
-    public static MappingView From(NodeMapping m) => new(m.FleetNode, m.KubeNode, m.MappedBy, m.Found, m.FleetArch, m.KubeArch, m.ArchMismatch);
+    public static MappingView From(NodeMapping m) => new(m.FleetNode, m.KubeNode, m.MappedBy, m.Found, m.FleetArch, m.KubeArch, m.ArchMismatch, m.Approved, m.Conflict);
 
     /// <summary>What is wrong with the mapping, for the table; "" when nothing.</summary>
     public string Problem =>
-        !Found ? "no Kubernetes node of that name"
+        Conflict.Length > 0 ? Conflict
+        : !Found ? "no Kubernetes node of that name"
+        : !Approved ? "awaiting approval: Fleet does not label or act on it"
         : ArchMismatch ? $"kubernetes.io/arch={KubernetesArch} but the agent reports {FleetArch}"
         : "";
 }

@@ -14,10 +14,9 @@ public sealed class ClusterAuditorTests
         Status = new V1NodeStatus { NodeInfo = new V1NodeSystemInfo { KubeletVersion = kubelet } },
     };
 
-    private static NodeRecord Fleet(string name, Arch arch, string kubeNode, HealthCheck? cni = null)
+    private static NodeRecord Fleet(string name, Arch arch, HealthCheck? cni = null)
     {
         var facts = new NodeFacts { NodeName = name, Arch = arch, Hostname = name, BoardModel = "Raspberry Pi 4 Model B Rev 1.4" };
-        facts.Labels[KubeNodeNames.Label] = kubeNode;
         var health = new HealthSample();
         if (cni is not null)
         {
@@ -54,10 +53,10 @@ public sealed class ClusterAuditorTests
         };
         var fleet = new List<NodeRecord>
         {
-            Fleet("pi-1", Arch.Arm64, "pi-1"),
-            Fleet("odroid-1", Arch.Arm, "odroid-1", new HealthCheck { Name = "cni-plugins", Status = HealthStatus.Failing, Reason = "missing: portmap, bridge" }),
-            Fleet("pi-2", Arch.Arm64, "pi-2", new HealthCheck { Name = "cni-plugins", Status = HealthStatus.Ok, Reason = "all present" }),
-            Fleet("x86-1", Arch.Amd64, "cp-1"),
+            Fleet("pi-1", Arch.Arm64),
+            Fleet("odroid-1", Arch.Arm, new HealthCheck { Name = "cni-plugins", Status = HealthStatus.Failing, Reason = "missing: portmap, bridge" }),
+            Fleet("pi-2", Arch.Arm64, new HealthCheck { Name = "cni-plugins", Status = HealthStatus.Ok, Reason = "all present" }),
+            Fleet("x86-1", Arch.Amd64),
         };
         var daemonSets = new[]
         {
@@ -66,7 +65,7 @@ public sealed class ClusterAuditorTests
         };
         var deployments = new[] { Deployment("web", new V1PodSpec { Affinity = ArchAffinity("In", "amd64", "arm64") }) };
 
-        var report = ClusterAuditor.Audit("v1.28.3", kube, daemonSets, deployments, fleet);
+        var report = ClusterAuditor.Audit("v1.28.3", kube, daemonSets, deployments, fleet, KubeNodeNames.Resolve(fleet, [new OperatorKubeNodeMapping("x86-1", "x86-1", "cp-1")]));
 
         Assert.Equal(["amd64", "arm", "arm64"], report.FleetArchs);
         var proxy = report.Workloads.Single(w => w.Name == "kube-proxy");
@@ -103,8 +102,8 @@ public sealed class ClusterAuditorTests
     public void AFleetArchWithoutKubernetesNodesYet_IsJudgedByTheArchConstraints()
     {
         var kube = new List<V1Node> { Node("x86-1", "amd64") };
-        var fleet = new List<NodeRecord> { Fleet("x86-1", Arch.Amd64, "x86-1"), Fleet("pi-9", Arch.Arm64, "pi-9") };
-        var report = ClusterAuditor.Audit("v1.28.3", kube, [], [Deployment("no-arm", new V1PodSpec { Affinity = ArchAffinity("NotIn", "arm64", "arm") }), Deployment("any", new V1PodSpec())], fleet);
+        var fleet = new List<NodeRecord> { Fleet("x86-1", Arch.Amd64), Fleet("pi-9", Arch.Arm64) };
+        var report = ClusterAuditor.Audit("v1.28.3", kube, [], [Deployment("no-arm", new V1PodSpec { Affinity = ArchAffinity("NotIn", "arm64", "arm") }), Deployment("any", new V1PodSpec())], fleet, KubeNodeNames.Resolve(fleet, []));
         Assert.Equal(["arm64"], report.Workloads.Single(w => w.Name == "no-arm").MissingArchs);
         Assert.Empty(report.Workloads.Single(w => w.Name == "any").MissingArchs);
     }

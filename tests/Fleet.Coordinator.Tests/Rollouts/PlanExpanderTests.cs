@@ -33,12 +33,16 @@ public class PlanExpanderTests
     private static ClusterView Cluster(params string[] controlPlane) =>
         new("v1.12.0", new[] { "cp1", "pi1", "x1", "odroid1", "odroid2" }.ToDictionary(n => n, n => new KubeNode(n, "v1.12.0", true, controlPlane.Contains(n), false, false, new Dictionary<string, string>())));
 
+    /// <summary>Every node maps to the Kubernetes node of its name (no operator mapping).</summary>
+    private static (List<NodePlan> Nodes, List<string> Problems) Expand(NodeRecord[] nodes, CatalogDocument? catalog, ClusterView cluster) =>
+        PlanExpander.Expand(Upgrade, nodes, catalog, cluster, KubeNodeNames.Resolve(nodes, []));
+
     private static RolloutPlan Upgrade => new("", new NodeSelector(), RolloutStrategy.Default, new UpgradeRecipe("v1.12.5", "/usr/bin"));
 
     [Fact]
     public void Expand_Upgrade_FollowsKubeadmsOrderWithEachNodesOwnArch()
     {
-        var (nodes, problems) = PlanExpander.Expand(Upgrade, [Node("cp1", Arch.Amd64), Node("pi1", Arch.Arm64)], Catalog, Cluster("cp1"));
+        var (nodes, problems) = Expand([Node("cp1", Arch.Amd64), Node("pi1", Arch.Arm64)], Catalog, Cluster("cp1"));
 
         Assert.Empty(problems);
         var cp = nodes.Single(n => n.Node.Name == "cp1");
@@ -56,7 +60,7 @@ public class PlanExpanderTests
     [Fact]
     public void Expand_AnArchWithoutABuild_NamesTheComponentVersionArchAndEveryNode()
     {
-        var (_, problems) = PlanExpander.Expand(Upgrade, [Node("odroid1", Arch.Arm), Node("x1", Arch.Amd64), Node("odroid2", Arch.Arm)], Catalog, Cluster());
+        var (_, problems) = Expand([Node("odroid1", Arch.Arm), Node("x1", Arch.Amd64), Node("odroid2", Arch.Arm)], Catalog, Cluster());
 
         Assert.Equal(["kubelet v1.12.5 has no arm build: odroid1, odroid2"], problems);
     }
@@ -64,7 +68,7 @@ public class PlanExpanderTests
     [Fact]
     public void Expand_NoCatalog_SaysSo()
     {
-        var (_, problems) = PlanExpander.Expand(Upgrade, [Node("x1", Arch.Amd64)], null, Cluster());
+        var (_, problems) = Expand([Node("x1", Arch.Amd64)], null, Cluster());
 
         Assert.Equal(["no catalog has been applied yet (fleetctl catalog apply -f FILE)"], problems);
     }

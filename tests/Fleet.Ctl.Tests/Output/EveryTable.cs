@@ -34,12 +34,12 @@ internal static class EveryTable
         run.Apply(new RunStepEvent { Result = new NodeStepResult { Node = "pi4", Result = new StepResult { Outcome = StepOutcome.Failed, Reason = Long + Hostile } } }, null);
         var status = new ClusterStatusView("/var/lib/fleet-coordinator/kubeconfig", "https://10.0.0.1:6443", "v1.12.5",
             [new KubeNodeView("k8s-worker-odroid-hc1-kitchen", "NotReady", "worker", "v1.12.5", "arm", Long, true, true, "odroid")],
-            [new MappingView("odroid", "k8s-worker-odroid-hc1-kitchen", "name", true, "arm", "arm64", true)]);
+            [new MappingView("odroid", "k8s-worker-odroid-hc1-kitchen", "name", true, "arm", "arm64", true, true, "")]);
         var audit = new ClusterAuditView("v1.12.5", ["amd64", "arm"],
             [new WorkloadView("DaemonSet", "kube-system", "kube-flannel-ds-amd64", ["amd64"], ["amd64"], ["arm"], [Long, Hostile])],
             [new CniView("odroid", "failing", Long)],
             [new SkewView("k8s-a", "a", "v1.10.0", Long)],
-            [new MappingView("odroid", "k8s-b", "name", true, "arm", "arm64", true)]);
+            [new MappingView("odroid", "k8s-b", "operator", true, "arm", "arm64", false, false, Long + Hostile)]);
         return new Dictionary<string, TableWriter>
         {
             ["nodes list"] = NodeTables.List(nodes, wide: false, Now),

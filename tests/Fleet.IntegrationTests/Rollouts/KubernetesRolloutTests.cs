@@ -146,7 +146,6 @@ public sealed class KubernetesRolloutTests : IAsyncLifetime
         var root = _dir.Combine(name);
         var doubles = new TestDoubles(_dir.Combine($"{name}-doubles"), root);
         var agent = new TestAgent(name, _coordinator.AgentUri, root) { Machine = machine };
-        agent.Options.Labels = new Dictionary<string, string> { [KubeNodeNames.Label] = name };
         agent.Options.KubeadmPath = doubles.Kubeadm;
         agent.Options.SystemctlPath = doubles.Systemctl;
         await agent.EnrollAsync(await _coordinator.CreateTokenAsync(uses: 1), _coordinator.CaPin);

@@ -102,7 +102,6 @@ public sealed partial class RolloutCrashTests : IAsyncLifetime
         var root = _dir.Combine(name);
         var doubles = new TestDoubles(_dir.Combine($"{name}-doubles"), root);
         var agent = new TestAgent(name, _coordinator.AgentUri, root);
-        agent.Options.Labels = new Dictionary<string, string> { [KubeNodeNames.Label] = name };
         agent.Options.KubeadmPath = doubles.Kubeadm;
         agent.Options.SystemctlPath = doubles.Systemctl;
         var token = await CtlAsync("token", "create", "--uses", "1");

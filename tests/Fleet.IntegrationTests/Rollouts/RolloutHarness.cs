@@ -46,7 +46,6 @@ public sealed partial class RolloutHarness : IAsyncDisposable
     public async Task<TestAgent> AgentAsync(string name, string machine = "x86_64", Action<TestAgent>? configure = null)
     {
         var agent = new TestAgent(name, Coordinator.AgentUri, Dir.Combine(name)) { Machine = machine };
-        agent.Options.Labels = new Dictionary<string, string>(agent.Options.Labels) { [KubeNodeNames.Label] = name }; // all agents here share this host's hostname
         configure?.Invoke(agent);
         _agents.Add(agent);
         await agent.EnrollAsync(await Coordinator.CreateTokenAsync(uses: 1), Coordinator.CaPin);

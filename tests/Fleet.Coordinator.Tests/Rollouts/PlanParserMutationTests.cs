@@ -1,0 +1,170 @@
+using System.Text.RegularExpressions;
+using Fleet.Coordinator.Rollouts;
+using Fleet.Testing.Mutation;
+using Xunit.Abstractions;
+
+namespace Fleet.Coordinator.Tests.Rollouts;
+
+/// <summary>
+/// Bounded random-mutation run of <see cref="PlanParser"/>: every mutated plan is refused with its problems listed
+/// (never an exception), or accepted only when an independent check of the parsed plan holds.
+/// </summary>
+public sealed partial class PlanParserMutationTests(ITestOutputHelper output)
+{
+    private const int PerSeed = 500;
+
+    private static readonly string[] Inputs =
+    [
+        """
+        name: workers-1-12-5
+        target:
+          arch: arm64
+          labels: { role: worker }
+        strategy:
+          batchSize: 20%
+          canary: 1
+          pauseBetweenBatches: 30s
+          failureThreshold: 2
+          onFailure: abort
+          keepCordoned: true
+          timeouts: { drain: 2m, ready: 90s }
+        recipe:
+          upgrade-kubernetes: { version: v1.12.5 }
+        """,
+        """
+        target: { names: [pi-1, odroid-2] }
+        steps:
+          - download: { component: kubectl, version: v1.20.2, dest: /usr/local/bin/kubectl, mode: "0750" }
+          - kubeadm-upgrade: { mode: node }
+          - systemd: { action: restart, unit: kubelet.service }
+          - cordon: {}
+          - drain: { gracePeriod: 20s }
+          - wait-ready: { version: v1.12.5 }
+          - uncordon: {}
+        """,
+        """
+        name: join-odroids
+        target:
+          arch: arm
+        strategy:
+          maxUnavailable: 2
+        recipe:
+          join:
+            controlPlaneEndpoint: 10.0.0.10:6443
+            cniVersion: v1.1.1
+        """,
+        "target: {}\nrecipe:\n  install-cni: { version: v1.1.1, destDir: /opt/cni/bin }\n",
+    ];
+
+    [Fact]
+    public async Task MutationRun_EveryMutatedPlan_IsRefusedWithProblemsOrIndependentlyValid()
+    {
+        foreach (var seed in Inputs)
+        {
+            var (plan, problems) = PlanParser.Parse(seed);
+            Assert.True(plan is not null && problems.Count == 0, $"the seed plan parses: {string.Join("; ", problems)}");
+        }
+
+        var run = new MutationRun("PlanParser");
+        await run.DriveAsync(PerSeed, (m, i) =>
+        {
+            var input = m.Text(Inputs[m.Random.Next(Inputs.Length)]);
+            try
+            {
+                var (plan, problems) = PlanParser.Parse(input);
+                if (plan is null || problems.Count > 0)
+                {
+                    if (plan is not null || problems.Count == 0 || problems.Any(string.IsNullOrWhiteSpace))
+                    {
+                        run.Fail(m.Seed, i, "refused without a problem, or with a plan", input);
+                    }
+                    else
+                    {
+                        run.Refuse();
+                    }
+                }
+                else if (Independent(plan) is { } wrong)
+                {
+                    run.Fail(m.Seed, i, $"accepted, but {wrong}", input);
+                }
+                else
+                {
+                    run.Accept();
+                }
+            }
+            catch (Exception ex)
+            {
+                run.Fail(m.Seed, i, $"threw {ex.GetType().Name}: {ex.Message}", input);
+            }
+
+            return Task.CompletedTask;
+        }, TimeSpan.FromSeconds(180));
+
+        output.WriteLine(run.Summary);
+        Assert.True(run.Failures.Count == 0, run.Report);
+    }
+
+    /// <summary>What an accepted plan must be, checked here without the parser's code; null when it holds.</summary>
+    private static string? Independent(RolloutPlan plan)
+    {
+        if (plan.Target.Names.FirstOrDefault(n => !NodeName().IsMatch(n)) is { } badName)
+        {
+            return $"target name \"{badName}\" is not a node name";
+        }
+
+        var s = plan.Strategy;
+        if (s.BatchSize.Value < 1 || (s.BatchSize.Percent && s.BatchSize.Value > 100) || s.Canary < 0 || s.FailureThreshold.Value < 1
+            || (s.MaxUnavailable is { } mu && (mu.Value < 1 || (mu.Percent && mu.Value > 100))) || s.PauseBetweenBatches < TimeSpan.Zero)
+        {
+            return $"the strategy is out of range: {s}";
+        }
+
+        var t = s.Timeouts;
+        if (new[] { t.Download, t.Kubeadm, t.Systemd, t.Drain, t.Ready, t.KubeletHealthy }.Any(x => x <= TimeSpan.Zero))
+        {
+            return $"a timeout is not positive: {t}";
+        }
+
+        return plan.Recipe switch
+        {
+            UpgradeRecipe u => !Version().IsMatch(u.Version) ? $"version {u.Version}" : !SafePath(u.BinDir) ? $"binDir {u.BinDir}" : null,
+            InstallCniRecipe c => !Version().IsMatch(c.Version) ? $"version {c.Version}" : !SafePath(c.DestDir) ? $"destDir {c.DestDir}" : null,
+            JoinRecipe j => (j.Version is { } v && !Version().IsMatch(v)) || !Version().IsMatch(j.CniVersion) ? "a join version"
+                : !Endpoint().IsMatch(j.ControlPlaneEndpoint) || !int.TryParse(j.ControlPlaneEndpoint[(j.ControlPlaneEndpoint.LastIndexOf(':') + 1)..], out var port) || port is < 1 or > 65535 ? $"endpoint {j.ControlPlaneEndpoint}"
+                : !SafePath(j.BinDir) ? $"binDir {j.BinDir}" : null,
+            StepsRecipe steps => steps.Steps.Count == 0 ? "no steps" : steps.Steps.Select(Step).FirstOrDefault(p => p is not null),
+            _ => "an unknown recipe",
+        };
+    }
+
+    private static string? Step(NodeStep s)
+    {
+        if (s.Timeout <= TimeSpan.Zero)
+        {
+            return $"step {s.Kind}: timeout {s.Timeout}";
+        }
+
+        return s.Kind switch
+        {
+            StepKinds.Download => s.Dest is null || !SafePath(s.Dest) ? $"download dest {s.Dest}" : s.Mode > 0x1FF ? $"download mode {s.Mode}" : s.Version is null || !Version().IsMatch(s.Version) ? $"download version {s.Version}" : null,
+            StepKinds.InstallCni => s.Dest is null || !SafePath(s.Dest) ? $"install-cni destDir {s.Dest}" : null,
+            StepKinds.Systemd => s.SystemdAction is not ("daemon-reload" or "restart" or "enable" or "enable-now") ? $"systemd action {s.SystemdAction}"
+                : s.SystemdAction != "daemon-reload" && (s.Unit is null || s.Unit.StartsWith('-') || s.Unit.Any(char.IsWhiteSpace)) ? $"systemd unit {s.Unit}" : null,
+            StepKinds.KubeadmUpgrade => s.UpgradeMode is not ("apply" or "node") ? $"kubeadm mode {s.UpgradeMode}" : null,
+            StepKinds.KubeadmJoin => s.ControlPlaneEndpoint is null || !Endpoint().IsMatch(s.ControlPlaneEndpoint) ? $"join endpoint {s.ControlPlaneEndpoint}" : null,
+            StepKinds.Cordon or StepKinds.Drain or StepKinds.Uncordon or StepKinds.WaitReady or StepKinds.WaitKubeletHealthy => null,
+            _ => $"unknown step kind {s.Kind}",
+        };
+    }
+
+    private static bool SafePath(string path) => path.StartsWith('/') && !path.Split('/').Contains("..") && !path.Contains('\0');
+
+    [GeneratedRegex("^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$")]
+    private static partial Regex NodeName();
+
+    [GeneratedRegex(@"^v\d+\.\d+\.\d+$")]
+    private static partial Regex Version();
+
+    [GeneratedRegex(@"^[^\s:/]+:\d+$|^\[[0-9a-fA-F:.]+\]:\d+$")]
+    private static partial Regex Endpoint();
+}
