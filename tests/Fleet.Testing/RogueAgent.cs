@@ -77,7 +77,11 @@ public sealed class RogueSession(AsyncDuplexStreamingCall<AgentMessage, Coordina
 {
     public AsyncDuplexStreamingCall<AgentMessage, CoordinatorMessage> Call { get; } = call;
 
-    public Task SendAsync(AgentMessage message) => Call.RequestStream.WriteAsync(message);
+    /// <summary>
+    /// Sends one message. The coordinator may end the call before a write completes (a refusal sent at
+    /// once): the read side then reports that status, as a real agent sees it.
+    /// </summary>
+    public async Task SendAsync(AgentMessage message) => await TryWriteAsync(message);
 
     public Task SendAsync(Hello hello) => SendAsync(new AgentMessage { Hello = hello });
 
@@ -113,15 +117,25 @@ public sealed class RogueSession(AsyncDuplexStreamingCall<AgentMessage, Coordina
     }
 
     /// <summary>Sends messages until the coordinator ends the stream (a write fails); returns how many were written.</summary>
+    /// <summary>Writes one message; false when the call has already ended (its status is the read side's).</summary>
+    private async Task<bool> TryWriteAsync(AgentMessage message)
+    {
+        try
+        {
+            await Call.RequestStream.WriteAsync(message);
+            return true;
+        }
+        catch (Exception ex) when (ex is RpcException or InvalidOperationException or IOException)
+        {
+            return false;
+        }
+    }
+
     public async Task<int> FloodAsync(Func<int, AgentMessage> message, int max)
     {
         for (var i = 0; i < max; i++)
         {
-            try
-            {
-                await SendAsync(message(i));
-            }
-            catch (Exception ex) when (ex is RpcException or InvalidOperationException or IOException)
+            if (!await TryWriteAsync(message(i)))
             {
                 return i;
             }

@@ -126,7 +126,13 @@ public static partial class CatalogParser
             }
         }
 
-        if (!IsHttpUrl(PlaceholderPattern().Replace(template, "x")))
+        var filled = PlaceholderPattern().Replace(template, "x");
+        if (filled.Contains('{', StringComparison.Ordinal) || filled.Contains('}', StringComparison.Ordinal))
+        {
+            // A brace left over is a placeholder with a typo ("{versi"): it would end up in the URL (found by CatalogParserMutationTests).
+            yield return $"{path}: an unmatched {{ or }} (placeholders are {{version}}, {{arch}}, {{os}})";
+        }
+        else if (!IsHttpUrl(filled))
         {
             yield return $"{path}: not an http:// or https:// URL";
         }

@@ -35,6 +35,12 @@ public static class YamlBinder
             problems.Add("not valid YAML: a { or [ is not closed, or an alias refers to itself");
             return null;
         }
+        catch (ArgumentException)
+        {
+            // the YAML reader's refusal of an event it cannot represent, e.g. a key with no text before its ':' (found by CatalogParserMutationTests)
+            problems.Add("not valid YAML: a key has no name, or a ':' stands where no key can");
+            return null;
+        }
 
         if (stream.Documents.Count == 0 || IsNull(stream.Documents[0].RootNode))
         {
