@@ -416,7 +416,7 @@ public sealed class AgentConfigLoaderTests : IDisposable
     {
         Assert.Equal(
             ["--coordinator", "--name", "--root", "--state-dir", "--labels", "--heartbeat-interval", "--reconnect-cap", "--required-cni-plugins", "--systemctl-path", "--kubeadm-path", "--kubelet-healthz-url",
-             "--download-retries", "--download-stall-timeout", "--download-max-bytes", "--binary-dirs", "--token", "--ca-pin"],
+             "--download-retries", "--download-stall-timeout", "--download-max-bytes", "--binary-dirs", "--token", "--token-file", "--ca-pin"],
             AgentConfigLoader.Flags);
         Assert.All(AgentConfigLoader.FlagHelp, f => Assert.False(string.IsNullOrWhiteSpace(f.Description)));
     }

@@ -195,7 +195,8 @@ public sealed class InstallCniPluginsStepHandlerTests : IAsyncLifetime
         Assert.Equal("archive entry \"../escaped\" climbs out with \"..\"; refusing it", ex.Message);
         Assert.Equal("the old loopback", await File.ReadAllTextAsync(Path.Join(BinDir, "loopback")));
         Assert.Equal(["bin", "bin/loopback"], Listing.Of(CniDir));
-        Assert.Equal(["opt"], Listing.Of(_h.Root.Root).Where(p => !p.StartsWith("opt/", StringComparison.Ordinal)));
+        Assert.Equal(["opt"], Listing.Of(_h.Root.Root).Where(p => !p.StartsWith("opt/", StringComparison.Ordinal) && !p.StartsWith("var", StringComparison.Ordinal)));
+        Assert.Equal(["var/lib/fleet-agent/temp-dirs"], Listing.Of(_h.Root.Root).Where(p => p.StartsWith("var/lib/fleet-agent/", StringComparison.Ordinal))); // the agent's record of where it writes temporary files
     }
 
     [Fact]
@@ -297,7 +298,7 @@ public sealed class InstallCniPluginsStepHandlerTests : IAsyncLifetime
 
     private async Task<StepResult> Run(StepRequest request)
     {
-        var handler = new InstallCniPluginsStepHandler(_h.Downloader(), _h.Root.Paths(_h.Options), ArtifactHarness.Arch("x86_64"), _h.Options);
+        var handler = new InstallCniPluginsStepHandler(_h.Downloader(), _h.Leftovers(), _h.Root.Paths(_h.Options), ArtifactHarness.Arch("x86_64"), _h.Options);
         Assert.Equal(StepRequest.StepOneofCase.InstallCniPlugins, handler.Kind);
         try
         {
