@@ -393,9 +393,7 @@ public static partial class PlanParser
         try
         {
             var mode = Convert.ToUInt32(text, 8);
-            return mode > 0x1FF ? Problem(problems, $"{at}: \"{text}\" is not a file mode (0000 to 0777)", 0u)
-                : DownloadMode.Problem(mode) is { } problem ? Problem(problems, $"{at}: {problem}", 0u)
-                : mode;
+            return DownloadMode.Problem(mode) is { } problem ? Problem(problems, $"{at}: {problem}", 0u) : mode;
         }
         catch (Exception ex) when (ex is FormatException or OverflowException or ArgumentException)
         {
