@@ -287,6 +287,24 @@ public sealed class InstallCniPluginsStepHandlerTests : IAsyncLifetime
         return tgz;
     }
 
+    [Theory]
+    [InlineData(1000L, 8000L)]
+    [InlineData(long.MaxValue / 8, long.MaxValue / 8 * 8)]
+    [InlineData(long.MaxValue / 8 + 1, long.MaxValue)] // * 8 would wrap negative and refuse every archive
+    [InlineData(long.MaxValue, long.MaxValue)]
+    public void ExpansionCap_IsEightTimesTheSizeCap_Saturating(long maxBytes, long cap) =>
+        Assert.Equal(cap, InstallCniPluginsStepHandler.ExpansionCap(maxBytes));
+
+    [Fact]
+    public async Task Run_SizeCapNearLongMax_StillInstalls()
+    {
+        _h.Options.DownloadMaxBytes = long.MaxValue;
+
+        var result = await Run(Step(Serve(PluginsTgz())));
+
+        Assert.Equal(StepOutcome.Succeeded, result.Outcome);
+    }
+
     /// <summary>Serves the tarball at /files/cni/plugins.tgz; returns its sha256.</summary>
     private string Serve(Tgz tgz) => _h.Serve("cni/plugins.tgz", tgz.ToBytes());
 
