@@ -10,9 +10,13 @@ public sealed record ProcessOutput(int Code, string Stdout, string Stderr)
 /// <summary>Runs a program to its end with its output captured, bounded by the default test timeout.</summary>
 public static class ProcessRun
 {
-    public static async Task<ProcessOutput> RunAsync(string file, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, params string[] unset)
+    public static Task<ProcessOutput> RunAsync(string file, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, params string[] unset) =>
+        RunWithInputAsync(file, args, null, environment, unset);
+
+    /// <summary>The same, with <paramref name="stdin"/> written to its standard input (then closed); null: no input.</summary>
+    public static async Task<ProcessOutput> RunWithInputAsync(string file, IEnumerable<string> args, string? stdin, IReadOnlyDictionary<string, string>? environment = null, params string[] unset)
     {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = stdin is not null };
         foreach (var a in args)
         {
             start.ArgumentList.Add(a);
@@ -29,6 +33,12 @@ public static class ProcessRun
         }
 
         using var process = Process.Start(start)!;
+        if (stdin is not null)
+        {
+            await process.StandardInput.WriteAsync(stdin);
+            process.StandardInput.Close();
+        }
+
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync().DefaultTimeout();
