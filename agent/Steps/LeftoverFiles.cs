@@ -49,10 +49,32 @@ public sealed partial class LeftoverFiles(HostPaths paths, ILogger<LeftoverFiles
     public IReadOnlyList<string> Clean()
     {
         var removed = new List<string>();
-        var folders = Recorded().Append(paths.StateDir).Distinct(StringComparer.Ordinal);
+        IEnumerable<string> recorded;
+        try
+        {
+            recorded = Recorded();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            AgentLog.LeftoverNotRemoved(logger, RecordPath, ex.Message);
+            recorded = [];
+        }
+
+        var folders = recorded.Append(paths.StateDir).Distinct(StringComparer.Ordinal).ToArray();
         foreach (var dir in folders.Where(Directory.Exists))
         {
-            foreach (var entry in new DirectoryInfo(dir).EnumerateFileSystemInfos())
+            FileSystemInfo[] entries;
+            try
+            {
+                entries = new DirectoryInfo(dir).GetFileSystemInfos();
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                AgentLog.LeftoverNotRemoved(logger, dir, ex.Message); // a folder it cannot read: the agent still starts
+                continue;
+            }
+
+            foreach (var entry in entries)
             {
                 if (!Leftover().IsMatch(entry.Name) || (entry.Name.StartsWith(".fleet-kubeadm-", StringComparison.Ordinal) && dir != paths.StateDir))
                 {

@@ -55,10 +55,13 @@ public sealed class Arm64EmulatedTests : IAsyncLifetime
     private async Task StartArm64AgentAsync()
     {
         Directory.CreateDirectory(ArmRoot);
-        var enroll = await ArtifactTests.RunProcessAsync(
-            "qemu-aarch64", "-L", Fixtures.Require(Fixtures.Sysroot), Fixtures.Require(Fixtures.Arm64Agent), "enroll",
-            "--coordinator", _coordinator.AgentUri.ToString(), "--token", await _coordinator.CreateTokenAsync(uses: 1), "--ca-pin", _coordinator.CaPin,
-            "--name", "pi-arm64", "--root", ArmRoot);
+        var enroll = await ProcessRun.RunWithInputAsync(
+            "qemu-aarch64",
+            ["-L", Fixtures.Require(Fixtures.Sysroot), Fixtures.Require(Fixtures.Arm64Agent), "enroll",
+             "--coordinator", _coordinator.AgentUri.ToString(), "--token", "-", "--ca-pin", _coordinator.CaPin,
+             "--name", "pi-arm64", "--root", ArmRoot],
+            await _coordinator.CreateTokenAsync(uses: 1) + "\n"); // the token on standard input, as the README says
+        Assert.DoesNotContain("warning", enroll.Output, StringComparison.Ordinal);
         Assert.True(enroll.Code == 0, $"the arm64 agent could not enroll: {enroll.Output}");
 
         // The shell sends the agent's output to a file, so no pipe needs draining; exec keeps one PID.
