@@ -31,6 +31,9 @@ internal static partial class AgentLog
     [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "Enrolled as node {Node} (id {NodeId}) with {Coordinator}; certificate valid until {NotAfter:u}")]
     public static partial void Enrolled(ILogger logger, string node, string nodeId, string coordinator, DateTime notAfter);
 
+    [LoggerMessage(EventId = 17, Level = LogLevel.Warning, Message = "Could not connect to {Coordinator} to enroll (attempt {Attempt}): {Reason}; retrying in {DelaySeconds:0.0} s")]
+    public static partial void EnrollRetrying(ILogger logger, string coordinator, int attempt, string reason, double delaySeconds);
+
     [LoggerMessage(EventId = 7, Level = LogLevel.Information, Message = "Renewed the node certificate; valid until {NotAfter:u}")]
     public static partial void CertificateRenewed(ILogger logger, DateTime notAfter);
 

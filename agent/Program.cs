@@ -36,7 +36,7 @@ public static class Program
     private static Command EnrollCommand(Option<string> config)
     {
         var flags = Options(f => f is "--coordinator" or "--token" or "--token-file" or "--ca-pin" or "--name" or "--root" or "--state-dir");
-        var enroll = new Command("enroll", "Join the coordinator: verify its CA against the pin, then send the token and a CSR for a key made here; store key (0600), certificate and CA in the state folder.");
+        var enroll = new Command("enroll", "Join the coordinator: verify its CA against the pin, then send the token and a CSR for a key made here; store key (0600), certificate and CA in the state folder. A coordinator that cannot be connected to is tried again with backoff for up to 5 minutes.");
         foreach (var option in flags.Values)
         {
             enroll.Options.Add(option);

@@ -8,6 +8,7 @@ packages=(
   binutils  # readelf: make-sysroot.sh checks the test plugin's dynamic loader
   python3   # make-artifacts.sh writes the hostile tar archives with tarfile
   openssl   # CaCertHashTests compute the kubeadm discovery hash independently
+  python3-kubernetes # the official Python client, run against the Kubernetes API double (PythonClientAgainstDoubleTests)
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -21,6 +22,12 @@ fi
 
 # The Native AOT toolchain: the emulated arm64 test runs the agent as the arm64 package ships it.
 "$(dirname "${BASH_SOURCE[0]}")/../packaging/install-deps.sh" --aot
+
+# Debian's kubectl (package kubernetes-client, 1.20.2), a real client of the Kubernetes API double
+# (KubectlAgainstDoubleTests): make-artifacts.sh below unpacks it from the package into
+# .cache/artifacts/kubectl/ARCH/kubectl and checks its version. It is not installed into /usr/bin: on
+# these machines /usr/bin/kubectl belongs to another package, which dpkg refuses to overwrite, and the
+# tests must run Debian's 1.20.2, not whatever kubectl is on the PATH.
 
 # Test fixtures from Debian's own packages, cached under .cache/ (first run about 50 s and 66 MB of
 # downloads, as it adds the arm64/armhf dpkg architectures; then about 3 s): multi-arch CNI plugin

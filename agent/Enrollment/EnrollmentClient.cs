@@ -1,4 +1,6 @@
+using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
+using Fleet.Agent.Session;
 using Fleet.Security;
 using Fleet.V1;
 using Google.Protobuf;
@@ -11,11 +13,19 @@ namespace Fleet.Agent.Enrollment;
 /// <summary>
 /// `fleet-agent enroll`: fetches the coordinator's CA and checks it against the pin before anything
 /// secret is sent; then, over TLS that trusts only that CA, sends the join token and a CSR for a
-/// key made here, and stores key, certificate and CA in the state folder.
+/// key made here, and stores key, certificate and CA in the state folder. A call that could not even
+/// connect (the coordinator not up yet, a board too busy to finish the handshake in time) is tried
+/// again with backoff for up to <see cref="ConnectDeadline"/>, as kubeadm's discovery does; nothing
+/// that reached the coordinator is ever sent twice, so a token use is never spent by a retry.
 /// </summary>
 public sealed class EnrollmentClient(NodeCredentials credentials, TimeProvider time, ILogger<EnrollmentClient> logger)
 {
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long enrollment keeps trying to connect before it gives up.</summary>
+    public static readonly TimeSpan ConnectDeadline = TimeSpan.FromMinutes(5);
+
+    private readonly Backoff _backoff = new(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10), Random.Shared);
 
     public async Task EnrollAsync(Uri coordinator, string token, string caPin, string nodeName, CancellationToken ct)
     {
@@ -29,21 +39,26 @@ public sealed class EnrollmentClient(NodeCredentials credentials, TimeProvider t
             throw new EnrollmentException($"--ca-pin: \"{caPin}\" is not sha256:<64 hex characters> as printed by `fleetctl token create`");
         }
 
-        var ca = await FetchPinnedCaAsync(coordinator, pin, ct);
+        var giveUpAt = time.GetUtcNow() + ConnectDeadline;
+        var ca = await UntilConnectedAsync(coordinator, giveUpAt, () => FetchPinnedCaAsync(coordinator, pin, ct), ct);
         using var request = SigningRequest.Create(nodeName);
         using var handler = CoordinatorTls.Handler(() => ca, () => null);
         using var channel = GrpcChannel.ForAddress(coordinator, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = false });
         EnrollResponse response;
         try
         {
-            response = await new AgentService.AgentServiceClient(channel).EnrollAsync(
+            response = await UntilConnectedAsync(coordinator, giveUpAt, async () => await new AgentService.AgentServiceClient(channel).EnrollAsync(
                 new EnrollRequest { Token = token, Csr = ByteString.CopyFrom(request.Der) },
                 deadline: DateTime.UtcNow + CallTimeout,
-                cancellationToken: ct);
+                cancellationToken: ct), ct);
         }
         catch (RpcException ex)
         {
-            throw new EnrollmentException($"the coordinator refused the enrollment: {Session.CoordinatorConnection.Describe(ex)}");
+            throw new EnrollmentException(
+                NeverConnected(ex)
+                    ? $"cannot reach the coordinator at {coordinator}: {CoordinatorConnection.Describe(ex)}"
+                    : $"the coordinator refused the enrollment: {CoordinatorConnection.Describe(ex)}",
+                ex);
         }
 
         using var certificate = request.Join(response.Certificate.ToByteArray());
@@ -55,6 +70,38 @@ public sealed class EnrollmentClient(NodeCredentials credentials, TimeProvider t
         credentials.Save(request.Key, certificate, ca);
         AgentLog.Enrolled(logger, nodeName, response.NodeId, coordinator.ToString(), certificate.NotAfter.ToUniversalTime());
     }
+
+    /// <summary>Runs <paramref name="call"/>, again after a backoff while it fails without having connected and <paramref name="giveUpAt"/> is not reached.</summary>
+    private async Task<T> UntilConnectedAsync<T>(Uri coordinator, DateTimeOffset giveUpAt, Func<Task<T>> call, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (Exception ex) when (NeverConnected(ex) && _backoff.Delay(attempt) is var delay && time.GetUtcNow() + delay < giveUpAt)
+            {
+                AgentLog.EnrollRetrying(logger, coordinator.ToString(), attempt, CoordinatorConnection.Describe(ex.InnerException ?? ex), delay.TotalSeconds);
+                await Task.Delay(delay, time, ct);
+            }
+        }
+    }
+
+    /// <summary>
+    /// True when the call failed before any connection to the coordinator was made (refused, unreachable,
+    /// or the TCP and TLS handshake not done within the connect timeout): then nothing was sent, and
+    /// trying again is safe. A failure after that (an answer, a reset mid-call) is never retried.
+    /// </summary>
+    internal static bool NeverConnected(Exception? ex) => ex switch
+    {
+        null => false,
+        HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError } => true,
+        SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.HostUnreachable or SocketError.NetworkUnreachable or SocketError.TimedOut or SocketError.HostNotFound or SocketError.TryAgain } => true,
+        TimeoutException => true, // the connect timeout (TCP and TLS handshake); a call's own deadline is DeadlineExceeded
+        RpcException rpc => NeverConnected(rpc.Status.DebugException),
+        _ => NeverConnected(ex.InnerException),
+    };
 
     /// <summary>The CA the coordinator presents, if and only if its SubjectPublicKeyInfo hashes to the pin.</summary>
     private static async Task<X509Certificate2> FetchPinnedCaAsync(Uri coordinator, string pin, CancellationToken ct)
@@ -82,7 +129,7 @@ public sealed class EnrollmentClient(NodeCredentials credentials, TimeProvider t
         }
         catch (RpcException ex)
         {
-            throw new EnrollmentException($"cannot reach the coordinator at {coordinator}: {Session.CoordinatorConnection.Describe(ex)}");
+            throw new EnrollmentException($"cannot reach the coordinator at {coordinator}: {CoordinatorConnection.Describe(ex)}", ex);
         }
 
         X509Certificate2 ca;
@@ -110,4 +157,4 @@ public sealed class EnrollmentClient(NodeCredentials credentials, TimeProvider t
 }
 
 /// <summary>Enrollment failed; the message says why, in one line.</summary>
-public sealed class EnrollmentException(string message) : Exception(message);
+public sealed class EnrollmentException(string message, Exception? inner = null) : Exception(message, inner);

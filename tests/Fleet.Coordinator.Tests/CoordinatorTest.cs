@@ -10,7 +10,22 @@ public abstract class CoordinatorTest : IAsyncLifetime
 
     protected TestCoordinator Coordinator { get; private set; } = null!;
 
-    public async Task InitializeAsync() => Coordinator = await TestCoordinator.StartAsync(TestCoordinator.OptionsIn(Dir.Path));
+    public async Task InitializeAsync()
+    {
+        var options = TestCoordinator.OptionsIn(Dir.Path);
+        Configure(options);
+        Coordinator = await TestCoordinator.StartAsync(options, services: ConfigureServices);
+    }
+
+    /// <summary>Changes this class's coordinator options before it starts.</summary>
+    protected virtual void Configure(Fleet.Coordinator.Hosting.CoordinatorOptions options)
+    {
+    }
+
+    /// <summary>Replaces or decorates services before the coordinator starts.</summary>
+    protected virtual void ConfigureServices(Microsoft.Extensions.DependencyInjection.IServiceCollection services)
+    {
+    }
 
     public async Task DisposeAsync()
     {

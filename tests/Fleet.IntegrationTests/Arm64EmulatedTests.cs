@@ -1,10 +1,12 @@
 using System.Diagnostics;
+using Fleet.Agent.Enrollment;
 using Fleet.Agent.Steps;
 using Fleet.Coordinator.Catalog;
 using Fleet.Coordinator.Nodes;
 using Fleet.Coordinator.Steps;
 using Fleet.Testing;
 using Fleet.V1;
+using Xunit.Abstractions;
 
 namespace Fleet.IntegrationTests;
 
@@ -15,7 +17,7 @@ namespace Fleet.IntegrationTests;
 /// Emulated, so few and coarse. AOT code runs translated, not JIT-compiled under emulation, so it
 /// starts in about half a second and enrolls within the default bound even on a loaded machine.
 /// </summary>
-public sealed class Arm64EmulatedTests : IAsyncLifetime
+public sealed class Arm64EmulatedTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly TempDir _dir = new();
     private TestCoordinator _coordinator = null!;
@@ -55,12 +57,20 @@ public sealed class Arm64EmulatedTests : IAsyncLifetime
     private async Task StartArm64AgentAsync()
     {
         Directory.CreateDirectory(ArmRoot);
+        // Bounded like the agent's own enrollment (it retries a connection it could not make, as a busy
+        // board may), not by the default test timeout: emulated TLS on a loaded machine is slow, and
+        // the time it took is printed, so a real slowness shows. The token on standard input, as the README says.
+        var started = Stopwatch.StartNew();
         var enroll = await ProcessRun.RunWithInputAsync(
             "qemu-aarch64",
-            ["-L", Fixtures.Require(Fixtures.Sysroot), Fixtures.Require(Fixtures.Arm64Agent), "enroll",
-             "--coordinator", _coordinator.AgentUri.ToString(), "--token", "-", "--ca-pin", _coordinator.CaPin,
-             "--name", "pi-arm64", "--root", ArmRoot],
-            await _coordinator.CreateTokenAsync(uses: 1) + "\n"); // the token on standard input, as the README says
+            [
+                "-L", Fixtures.Require(Fixtures.Sysroot), Fixtures.Require(Fixtures.Arm64Agent), "enroll",
+                "--coordinator", _coordinator.AgentUri.ToString(), "--token", "-", "--ca-pin", _coordinator.CaPin,
+                "--name", "pi-arm64", "--root", ArmRoot,
+            ],
+            await _coordinator.CreateTokenAsync(uses: 1) + "\n",
+            EnrollmentClient.ConnectDeadline + TimeSpan.FromSeconds(30));
+        output.WriteLine($"the emulated arm64 agent enrolled in {started.Elapsed.TotalSeconds:0.0} s (exit {enroll.Code})");
         Assert.DoesNotContain("warning", enroll.Output, StringComparison.Ordinal);
         Assert.True(enroll.Code == 0, $"the arm64 agent could not enroll: {enroll.Output}");
 

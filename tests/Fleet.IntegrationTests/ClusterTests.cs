@@ -73,8 +73,10 @@ public sealed class ClusterTests : IAsyncLifetime
         await pi3.StopAsync();
         nodes = await NodesWhen(n => n.Single(x => x.Str("name") == "pi-3").Str("status") == "stale", "pi-3 is stale");
         Assert.False(nodes.Single(x => x.Str("name") == "pi-3").GetProperty("connected").GetBoolean());
-        nodes = await NodesWhen(n => n.Single(x => x.Str("name") == "pi-3").Str("status") == "offline", "pi-3 is offline");
-        Assert.All(nodes.Where(n => n.Str("name") != "pi-3"), n => Assert.Equal("online", n.Str("status")));
+        // Polled, not one snapshot: on a loaded machine a live node's 200 ms heartbeat can be late for a moment.
+        nodes = await NodesWhen(
+            n => n.All(x => x.Str("status") == (x.Str("name") == "pi-3" ? "offline" : "online")),
+            "pi-3 is offline while pi-1 and pi-2 are online");
 
         // The coordinator restarts on the same data folder: nodes are remembered, agents reconnect by themselves.
         var ids = nodes.ToDictionary(n => n.Str("name"), n => n.Str("id"));

@@ -115,6 +115,38 @@ public sealed class EnrollmentTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Enroll_BeforeTheCoordinatorListens_RetriesUntilItDoes_AndSpendsOneTokenUse()
+    {
+        var (token, pin) = await CreateTokenAsync("--uses", "1");
+        var options = _coordinator.Options;
+        var port = options.Listen.Port;
+        await _coordinator.DisposeAsync();
+        var agent = NewAgent("pi-1");
+
+        var enroll = agent.EnrollAsync(token, pin);
+        await Eventually.Until(() => enroll.IsCompleted || agent.Logs.Events.Any(e => e.MessageTemplate.Text.StartsWith("Could not connect to", StringComparison.Ordinal)), "the agent retries the connection");
+        Assert.False(enroll.IsCompleted, enroll.Exception?.ToString());
+        _coordinator = await TestCoordinator.StartAsync(options);
+        Assert.Equal(port, _coordinator.Options.Listen.Port); // the same address, or the agent could never reach it
+        await enroll;
+
+        var listed = JsonDocument.Parse((await Fleetctl.RunAsync("token", "list", "-o", "json", "--socket", _coordinator.Socket)).Stdout).RootElement.EnumerateArray().Single();
+        Assert.Equal(("used", 1), (listed.Str("status"), listed.GetProperty("uses").GetInt32()));
+        Assert.True(File.Exists(Path.Join(agent.StateDir, NodeCredentials.CertificateFile)));
+    }
+
+    [Fact]
+    public async Task Enroll_ACoordinatorThatAnswers_IsNeverAskedTwice()
+    {
+        var agent = NewAgent("pi-1");
+
+        var ex = await Assert.ThrowsAsync<EnrollmentException>(() => agent.EnrollAsync("0123456789ab." + new string('0', 48), _coordinator.CaPin));
+
+        Assert.StartsWith("the coordinator refused the enrollment", ex.Message);
+        Assert.DoesNotContain(agent.Logs.Events, e => e.MessageTemplate.Text.StartsWith("Could not connect to", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Enroll_PlainHttpCoordinator_IsRefused()
     {
         var agent = NewAgent("pi-1");

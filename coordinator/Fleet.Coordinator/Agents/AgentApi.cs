@@ -22,6 +22,9 @@ public sealed class AgentApi(
     Enroller enroller,
     EnrollThrottle enrollThrottle,
     INodeStore store,
+    IEnrollmentStore enrollments,
+    NodeRateLimits rates,
+    AgentLimits limits,
     AgentRegistry registry,
     FleetMetrics metrics,
     StepDispatcher steps,
@@ -39,25 +42,30 @@ public sealed class AgentApi(
         return enroller.EnrollAsync(request, context.Peer, context.CancellationToken);
     }
 
-    public override async Task<RenewCertificateResponse> RenewCertificate(RenewCertificateRequest request, ServerCallContext context) =>
-        await enroller.RenewAsync(await identities.ResolveAsync(context), request, context.Peer, context.CancellationToken);
+    public override async Task<RenewCertificateResponse> RenewCertificate(RenewCertificateRequest request, ServerCallContext context)
+    {
+        var identity = await identities.ResolveAsync(context);
+        if (!rates.TryRenewal(identity.NodeId))
+        {
+            throw Refuse(StatusCode.ResourceExhausted, identity.NodeId, "renewal-rate", $"too many certificate renewals from node \"{identity.Name}\"; at most {limits.RenewalBurst} at once, then one every {limits.RenewalRefill.TotalMinutes:0} minutes");
+        }
+
+        return await enroller.RenewAsync(identity, request, context.Peer, context.CancellationToken);
+    }
 
     public override async Task Connect(IAsyncStreamReader<AgentMessage> requestStream, IServerStreamWriter<CoordinatorMessage> responseStream, ServerCallContext context)
     {
         var identity = await identities.ResolveAsync(context);
         var nodeId = identity.NodeId;
         var ct = context.CancellationToken;
-        if (!await requestStream.MoveNext(ct))
+        if (await ReadHelloAsync(requestStream, nodeId, ct) is not { } hello)
         {
-            return;
+            return; // the stream ended before it said anything
         }
 
-        var hello = requestStream.Current.KindCase == AgentMessage.KindOneofCase.Hello
-            ? requestStream.Current.Hello
-            : throw Reject(StatusCode.FailedPrecondition, nodeId, $"the first message of a session must be Hello, not {requestStream.Current.KindCase}");
-        if (HelloValidator.Problems(hello) is { Count: > 0 } problems)
+        if (HelloValidator.Problems(hello, limits) is { Count: > 0 } problems)
         {
-            throw Reject(StatusCode.InvalidArgument, nodeId, $"invalid Hello: {string.Join("; ", problems)}");
+            throw Refuse(StatusCode.InvalidArgument, nodeId, "invalid-hello", $"invalid Hello: {string.Join("; ", problems)}");
         }
 
         if (hello.Facts.NodeName != identity.Name)
@@ -65,19 +73,25 @@ public sealed class AgentApi(
             throw Reject(StatusCode.PermissionDenied, nodeId, $"the Hello names node \"{hello.Facts.NodeName}\" but the client certificate is node \"{identity.Name}\"");
         }
 
-        try
+        if (!rates.TryHello(nodeId))
         {
-            await store.UpsertHelloAsync(nodeId, hello.Facts, time.GetUtcNow(), ct);
-        }
-        catch (NodeNameConflictException ex)
-        {
-            throw Reject(StatusCode.AlreadyExists, nodeId, ex.Message);
+            throw Refuse(StatusCode.ResourceExhausted, nodeId, "hello-rate", $"node \"{identity.Name}\" opens sessions too often; at most {limits.HelloBurst} at once, then one every {limits.HelloRefill.TotalSeconds:0.#} s");
         }
 
-        using var agent = new ConnectedAgent(nodeId, hello.Facts.NodeName, context.Peer) { Approved = identity.Approved };
+        await UpsertFactsAsync(identity, hello.Facts, ct);
+        using var agent = new ConnectedAgent(nodeId, hello.Facts.NodeName, context.Peer) { Approved = identity.Approved, CertificateSerial = identity.CertificateSerial };
         if (registry.Attach(agent) is { } replaced)
         {
             CoordinatorLog.SessionReplaced(logger, agent.NodeName, replaced.Peer, agent.Peer);
+        }
+
+        // A removal commits, then closes the node's registered streams. Checked again after Attach,
+        // a removal that committed before this stream was registered is seen here, so no stream
+        // outlives its node's removal.
+        if (!await enrollments.IsCurrentAsync(nodeId, identity.Name, identity.CertificateSerial, ct))
+        {
+            registry.Detach(agent);
+            throw Reject(StatusCode.PermissionDenied, nodeId, AgentRegistry.RemovedReason);
         }
 
         CoordinatorLog.AgentConnected(logger, agent.NodeName, hello.Facts.Arch.ToName(), agent.Peer, hello.Facts.AgentVersion);
@@ -119,6 +133,16 @@ public sealed class AgentApi(
             switch (message.KindCase)
             {
                 case AgentMessage.KindOneofCase.Heartbeat when message.Heartbeat.Health is { } health:
+                    if (!rates.TryHeartbeat(agent.NodeId))
+                    {
+                        throw Refuse(StatusCode.ResourceExhausted, agent.NodeId, "heartbeat-rate", $"node \"{agent.NodeName}\" sends heartbeats too often; at most {limits.HeartbeatBurst} at once, then two per heartbeat interval ({options.HeartbeatInterval.TotalSeconds:0.###} s)");
+                    }
+
+                    if (health.CalculateSize() > limits.MaxHealthBytes)
+                    {
+                        throw Refuse(StatusCode.InvalidArgument, agent.NodeId, "health-size", $"invalid Heartbeat: health: {health.CalculateSize()} bytes, at most {limits.MaxHealthBytes}");
+                    }
+
                     if (message.Heartbeat.Facts is { } facts)
                     {
                         await UpdateFactsAsync(agent, facts, ct);
@@ -132,7 +156,7 @@ public sealed class AgentApi(
                     }
                     break;
                 case AgentMessage.KindOneofCase.StepUpdate:
-                    await steps.OnUpdateAsync(agent.NodeId, message.StepUpdate);
+                    await steps.OnUpdateAsync(agent.NodeId, BoundLogLines(agent, message.StepUpdate));
                     break;
                 case AgentMessage.KindOneofCase.StepResult:
                     steps.OnResult(agent.NodeId, message.StepResult);
@@ -150,7 +174,7 @@ public sealed class AgentApi(
     /// <summary>Facts re-sent in a heartbeat are checked like a Hello's; the node's name cannot change mid-session.</summary>
     private async Task UpdateFactsAsync(ConnectedAgent agent, NodeFacts facts, CancellationToken ct)
     {
-        var problems = HelloValidator.Problems(new Hello { Facts = facts }).ToList();
+        var problems = HelloValidator.Problems(new Hello { Facts = facts }, limits).ToList();
         if (facts.NodeName != agent.NodeName)
         {
             problems.Add($"facts.node_name: \"{facts.NodeName}\" differs from this session's node \"{agent.NodeName}\"");
@@ -158,10 +182,65 @@ public sealed class AgentApi(
 
         if (problems.Count > 0)
         {
-            throw Reject(StatusCode.InvalidArgument, agent.NodeId, $"invalid Heartbeat facts: {string.Join("; ", problems)}");
+            throw Refuse(StatusCode.InvalidArgument, agent.NodeId, "invalid-facts", $"invalid Heartbeat facts: {string.Join("; ", problems)}");
         }
 
-        await store.UpsertHelloAsync(agent.NodeId, facts, time.GetUtcNow(), ct);
+        await UpsertFactsAsync(new NodeIdentity(agent.NodeId, agent.NodeName, agent.Approved, agent.CertificateSerial), facts, ct);
+    }
+
+    /// <summary>The first message, within <see cref="AgentLimits.HelloTimeout"/>: a stream cannot wait, authenticated, for a removal to pass.</summary>
+    private async Task<Hello?> ReadHelloAsync(IAsyncStreamReader<AgentMessage> requestStream, string nodeId, CancellationToken ct)
+    {
+        using var deadline = new CancellationTokenSource(limits.HelloTimeout, time);
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token);
+        bool received;
+        try
+        {
+            received = await requestStream.MoveNext(wait.Token);
+        }
+        catch (Exception ex) when (deadline.IsCancellationRequested && !ct.IsCancellationRequested && ex is OperationCanceledException or IOException or RpcException)
+        {
+            throw Refuse(StatusCode.DeadlineExceeded, nodeId, "hello-timeout", $"no Hello within {limits.HelloTimeout.TotalSeconds:0.###} s of connecting");
+        }
+
+        return !received ? null : requestStream.Current.KindCase == AgentMessage.KindOneofCase.Hello
+            ? requestStream.Current.Hello
+            : throw Reject(StatusCode.FailedPrecondition, nodeId, $"the first message of a session must be Hello, not {requestStream.Current.KindCase}");
+    }
+
+    private async Task UpsertFactsAsync(NodeIdentity identity, NodeFacts facts, CancellationToken ct)
+    {
+        try
+        {
+            await store.UpsertHelloAsync(identity.NodeId, identity.CertificateSerial, facts, time.GetUtcNow(), ct);
+        }
+        catch (NodeNotEnrolledException ex)
+        {
+            throw Reject(StatusCode.PermissionDenied, identity.NodeId, ex.Message);
+        }
+        catch (NodeNameConflictException ex)
+        {
+            throw Reject(StatusCode.AlreadyExists, identity.NodeId, ex.Message);
+        }
+    }
+
+    /// <summary>Log lines are bounded per message (more ends the stream) and in length (longer are cut).</summary>
+    private StepUpdate BoundLogLines(ConnectedAgent agent, StepUpdate update)
+    {
+        if (update.LogLines.Count > limits.MaxLogLinesPerMessage)
+        {
+            throw Refuse(StatusCode.InvalidArgument, agent.NodeId, "log-lines", $"invalid StepUpdate: {update.LogLines.Count} log lines in one message, at most {limits.MaxLogLinesPerMessage}");
+        }
+
+        for (var i = 0; i < update.LogLines.Count; i++)
+        {
+            if (update.LogLines[i].Length > limits.MaxLogLineLength)
+            {
+                update.LogLines[i] = string.Concat(update.LogLines[i].AsSpan(0, limits.MaxLogLineLength), " [cut]");
+            }
+        }
+
+        return update;
     }
 
     private static async Task WriteAsync(ConnectedAgent agent, IServerStreamWriter<CoordinatorMessage> stream, CancellationToken ct)
@@ -191,6 +270,13 @@ public sealed class AgentApi(
     };
 
     private Timestamp Now() => Timestamp.FromDateTimeOffset(time.GetUtcNow());
+
+    /// <summary>A refusal of what a node sent, past a bound: counted by reason, then like <see cref="Reject"/>.</summary>
+    private RpcException Refuse(StatusCode code, string nodeId, string reason, string detail)
+    {
+        metrics.AgentMessagesRefused.WithLabels(reason).Inc();
+        return Reject(code, nodeId, detail);
+    }
 
     private RpcException Reject(StatusCode code, string nodeId, string detail)
     {

@@ -30,12 +30,14 @@ public sealed class AgentRegistry
     public void Detach(ConnectedAgent agent) =>
         _agents.TryRemove(new KeyValuePair<string, ConnectedAgent>(agent.NodeId, agent));
 
+    public const string RemovedReason = "the node was removed (fleetctl nodes remove): its certificate is revoked";
+
     /// <summary>Closes the stream of a node that was removed: its certificate is revoked, so it cannot come back.</summary>
     public void Disconnect(string nodeName)
     {
         foreach (var agent in _agents.Values.Where(a => a.NodeName == nodeName))
         {
-            agent.Close(Grpc.Core.StatusCode.PermissionDenied, "the node was removed (fleetctl nodes remove): its certificate is revoked");
+            agent.Close(Grpc.Core.StatusCode.PermissionDenied, RemovedReason);
         }
     }
 

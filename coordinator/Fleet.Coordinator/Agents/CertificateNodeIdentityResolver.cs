@@ -49,7 +49,7 @@ public sealed class CertificateNodeIdentityResolver(
             throw Refuse(StatusCode.PermissionDenied, context, subject, "the node is not enrolled (removed?); enroll it again with a new token");
         }
 
-        return new NodeIdentity(nodeId, node.Name, enrollment.Approved);
+        return new NodeIdentity(nodeId, node.Name, enrollment.Approved, issued.Serial);
     }
 
     private RpcException Refuse(StatusCode code, ServerCallContext context, string subject, string reason)

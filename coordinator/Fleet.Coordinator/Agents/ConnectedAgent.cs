@@ -21,6 +21,9 @@ public sealed class ConnectedAgent(string nodeId, string nodeName, string peer) 
     /// <summary>False while the node waits for `fleetctl nodes approve`: the step dispatcher sends it nothing.</summary>
     public bool Approved { get; set; } = true;
 
+    /// <summary>The serial of the certificate this stream was authenticated with.</summary>
+    public string CertificateSerial { get; init; } = "";
+
     public Channel<CoordinatorMessage> Outbox { get; } = Channel.CreateBounded<CoordinatorMessage>(new BoundedChannelOptions(64) { SingleReader = true });
 
     public CancellationToken Closed => _replaced.Token;

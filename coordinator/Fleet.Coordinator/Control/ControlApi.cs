@@ -45,30 +45,28 @@ public sealed partial class ControlApi(
 
     public override Task<Rollout> AbortRollout(RolloutIdRequest request, ServerCallContext context) => rollouts.AbortAsync(request, context.CancellationToken);
 
-    public override Task<RolloutLogs> GetRolloutLogs(RolloutLogsRequest request, ServerCallContext context) => rollouts.LogsAsync(request, context.CancellationToken);
+    public override Task GetRolloutLogs(RolloutLogsRequest request, IServerStreamWriter<RolloutLogLine> responseStream, ServerCallContext context) =>
+        rollouts.LogsAsync(request, responseStream, context.CancellationToken);
 
     public override Task RunStep(RunStepRequest request, IServerStreamWriter<RunStepEvent> responseStream, ServerCallContext context) =>
         runs.RunAsync(request, responseStream, context.CancellationToken);
 
-    public override async Task<ListNodesResponse> ListNodes(ListNodesRequest request, ServerCallContext context)
+    public override async Task ListNodes(ListNodesRequest request, IServerStreamWriter<Node> responseStream, ServerCallContext context)
     {
         if (request.Arch != Arch.Unspecified && !request.Arch.IsKnown())
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, $"arch: unknown value {(int)request.Arch}"));
         }
 
-        var response = new ListNodesResponse();
         foreach (var record in await store.ListAsync(context.CancellationToken))
         {
             var node = ToNode(record);
             if ((request.Arch == Arch.Unspecified || node.Facts.Arch == request.Arch)
                 && (request.Status == NodeStatus.Unspecified || node.Status == request.Status))
             {
-                response.Nodes.Add(node);
+                await responseStream.WriteAsync(node, context.CancellationToken);
             }
         }
-
-        return response;
     }
 
     public override async Task<Node> GetNode(GetNodeRequest request, ServerCallContext context)

@@ -52,7 +52,7 @@ public sealed class RolloutApi(RolloutEngine engine)
 
     public Task<Rollout> AbortAsync(RolloutIdRequest request, CancellationToken ct) => Guard(() => engine.AbortAsync(Id(request.Id), ct));
 
-    public async Task<RolloutLogs> LogsAsync(RolloutLogsRequest request, CancellationToken ct)
+    public async Task LogsAsync(RolloutLogsRequest request, IServerStreamWriter<RolloutLogLine> stream, CancellationToken ct)
     {
         var id = Id(request.Id);
         var rollout = await engine.GetAsync(id, ct) ?? throw NotFound(id);
@@ -61,9 +61,10 @@ public sealed class RolloutApi(RolloutEngine engine)
             throw new RpcException(new Status(StatusCode.NotFound, $"rollout {id} has no node {request.Node} (it has: {string.Join(", ", rollout.Nodes.Select(n => n.Name))})"));
         }
 
-        var logs = new RolloutLogs();
-        logs.Lines.AddRange(await engine.LogsAsync(id, request.Node.Length > 0 ? request.Node : null, ct));
-        return logs;
+        await foreach (var line in engine.LogsAsync(id, request.Node.Length > 0 ? request.Node : null, ct))
+        {
+            await stream.WriteAsync(line, ct);
+        }
     }
 
     private static async Task<Rollout> Guard(Func<Task<Rollout>> action)

@@ -17,7 +17,6 @@ namespace Fleet.Coordinator.Enrollment;
 /// </summary>
 public sealed class Enroller(
     CertificateAuthority ca,
-    IJoinTokenStore tokens,
     IEnrollmentStore enrollments,
     CoordinatorOptions options,
     TimeProvider time,
@@ -30,46 +29,52 @@ public sealed class Enroller(
             throw Refuse(StatusCode.Unauthenticated, "(malformed)", peer, "the join token is not ID.SECRET as printed by `fleetctl token create`");
         }
 
+        // The CSR is only parsed here (no state is read); the token is checked before the name, in
+        // the enrollment's own transaction: without a valid token nobody learns which names are
+        // enrolled, and a name clash consumes no use of the token.
         var (publicKey, name) = ReadCsr(request.Csr);
-        if (await enrollments.FindEnrollmentByNameAsync(name, ct) is not null)
-        {
-            throw Refuse(StatusCode.AlreadyExists, token.Id, peer, $"node \"{name}\" is enrolled already; `fleetctl nodes remove {name}` first to enroll it again");
-        }
-
         var now = time.GetUtcNow();
-        var check = await tokens.ConsumeAsync(token.Id, token.SecretHash(), now, ct);
-        if (check != TokenCheck.Accepted)
-        {
-            throw Refuse(StatusCode.Unauthenticated, token.Id, peer, check switch
-            {
-                TokenCheck.Expired => $"join token {token.Id} has expired",
-                TokenCheck.UsedUp => $"join token {token.Id} has been used as many times as it allows",
-                TokenCheck.Revoked => $"join token {token.Id} is revoked",
-                _ => "the join token is not known to this coordinator",
-            });
-        }
-
         var nodeId = Guid.NewGuid().ToString("N");
-        using var certificate = ca.IssueClientCertificate(publicKey, ClientSubject.ForNode(name, nodeId), now, options.NodeCertificateLifetime);
+        X509Certificate2? issued = null;
         try
         {
-            await enrollments.AddEnrollmentAsync(
-                new EnrollmentRecord(nodeId, name, !options.RequireApproval, token.Id, now),
-                IssuedCertificate.Of(certificate, ClientSubject.NodeKind, name, nodeId),
-                ct);
-        }
-        catch (NodeNameConflictException)
-        {
-            throw Refuse(StatusCode.AlreadyExists, token.Id, peer, $"node \"{name}\" is enrolled already");
-        }
+            TokenCheck check;
+            try
+            {
+                check = await enrollments.EnrollAsync(token.Id, token.SecretHash(), name, now, () =>
+                {
+                    issued = ca.IssueClientCertificate(publicKey, ClientSubject.ForNode(name, nodeId), now, options.NodeCertificateLifetime);
+                    return (new EnrollmentRecord(nodeId, name, !options.RequireApproval, token.Id, now), IssuedCertificate.Of(issued, ClientSubject.NodeKind, name, nodeId));
+                }, ct);
+            }
+            catch (NodeNameConflictException)
+            {
+                throw Refuse(StatusCode.AlreadyExists, token.Id, peer, $"node \"{name}\" is enrolled already; `fleetctl nodes remove {name}` first to enroll it again");
+            }
 
-        CoordinatorLog.NodeEnrolled(logger, name, nodeId, token.Id, peer, certificate.NotAfter.ToUniversalTime(), options.RequireApproval);
-        return new EnrollResponse
+            if (check != TokenCheck.Accepted || issued is not { } certificate)
+            {
+                throw Refuse(StatusCode.Unauthenticated, token.Id, peer, check switch
+                {
+                    TokenCheck.Expired => $"join token {token.Id} has expired",
+                    TokenCheck.UsedUp => $"join token {token.Id} has been used as many times as it allows",
+                    TokenCheck.Revoked => $"join token {token.Id} is revoked",
+                    _ => "the join token is not known to this coordinator",
+                });
+            }
+
+            CoordinatorLog.NodeEnrolled(logger, name, nodeId, token.Id, peer, certificate.NotAfter.ToUniversalTime(), options.RequireApproval);
+            return new EnrollResponse
+            {
+                Certificate = ByteString.CopyFrom(certificate.RawData),
+                CaCertificate = ByteString.CopyFrom(ca.Certificate.RawData),
+                NodeId = nodeId,
+            };
+        }
+        finally
         {
-            Certificate = ByteString.CopyFrom(certificate.RawData),
-            CaCertificate = ByteString.CopyFrom(ca.Certificate.RawData),
-            NodeId = nodeId,
-        };
+            issued?.Dispose();
+        }
     }
 
     public async Task<RenewCertificateResponse> RenewAsync(NodeIdentity node, RenewCertificateRequest request, string peer, CancellationToken ct)

@@ -3,6 +3,15 @@ namespace Fleet.Coordinator.Enrollment;
 /// <summary>Enrolled nodes and the certificates issued to nodes and admins.</summary>
 public interface IEnrollmentStore
 {
+    /// <summary>
+    /// Enrolls a node with a join token, in one transaction and in this order: the token (exists,
+    /// secret, not revoked or expired, uses left), then the name (not enrolled), then
+    /// <paramref name="issue"/> (the node's first certificate), the enrollment, the certificate and
+    /// one use of the token. A refused token writes nothing and says nothing about the name; a name
+    /// clash throws <see cref="Nodes.NodeNameConflictException"/> and consumes no use.
+    /// </summary>
+    Task<TokenCheck> EnrollAsync(string tokenId, byte[] secretHash, string name, DateTimeOffset at, Func<(EnrollmentRecord Enrollment, IssuedCertificate Certificate)> issue, CancellationToken ct);
+
     /// <summary>Records a new node and its first certificate. Throws <see cref="Nodes.NodeNameConflictException"/> when the name is enrolled already.</summary>
     Task AddEnrollmentAsync(EnrollmentRecord enrollment, IssuedCertificate certificate, CancellationToken ct);
 
@@ -15,6 +24,9 @@ public interface IEnrollmentStore
 
     /// <summary>Revokes every certificate of the node and forgets its enrollment; returns how many certificates were revoked, or null when unknown.</summary>
     Task<int?> RemoveAsync(string name, DateTimeOffset at, CancellationToken ct);
+
+    /// <summary>True while the node is enrolled under <paramref name="name"/> and the certificate <paramref name="serial"/> is its own and not revoked.</summary>
+    Task<bool> IsCurrentAsync(string nodeId, string name, string serial, CancellationToken ct);
 
     Task AddCertificateAsync(IssuedCertificate certificate, CancellationToken ct);
 

@@ -1,6 +1,6 @@
 namespace Fleet.Coordinator.Enrollment;
 
-/// <summary>Join tokens: created and revoked by operators, consumed by enrolling nodes.</summary>
+/// <summary>Join tokens: created and revoked by operators; consumed by enrolling nodes in the enrollment's own transaction (<see cref="IEnrollmentStore.EnrollAsync"/>).</summary>
 public interface IJoinTokenStore
 {
     Task CreateAsync(JoinTokenRecord token, byte[] secretHash, CancellationToken ct);
@@ -9,7 +9,4 @@ public interface IJoinTokenStore
 
     /// <summary>Marks a token revoked; null when there is no such token.</summary>
     Task<JoinTokenRecord?> RevokeAsync(string id, DateTimeOffset at, CancellationToken ct);
-
-    /// <summary>Checks a presented token and, when it is good, counts one use, atomically.</summary>
-    Task<TokenCheck> ConsumeAsync(string id, byte[] secretHash, DateTimeOffset at, CancellationToken ct);
 }

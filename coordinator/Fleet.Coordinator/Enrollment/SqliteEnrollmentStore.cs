@@ -8,34 +8,64 @@ public sealed class SqliteEnrollmentStore(SqliteDatabase database) : IEnrollment
 {
     private const string EnrollmentColumns = "node_id, name, approved, token_id, enrolled_at";
 
+    public async Task<TokenCheck> EnrollAsync(string tokenId, byte[] secretHash, string name, DateTimeOffset at, Func<(EnrollmentRecord Enrollment, IssuedCertificate Certificate)> issue, CancellationToken ct)
+    {
+        await using var connection = await database.OpenWriterAsync(ct);
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+        var check = await SqliteJoinTokenStore.ConsumeAsync(connection, tx, tokenId, secretHash, at, ct);
+        if (check != TokenCheck.Accepted)
+        {
+            return check; // rolled back: nothing was written
+        }
+
+        await using (var taken = connection.CreateCommand())
+        {
+            taken.Transaction = tx;
+            taken.CommandText = "SELECT 1 FROM enrollments WHERE name = $name";
+            taken.Parameters.AddWithValue("$name", name);
+            if (await taken.ExecuteScalarAsync(ct) is not null)
+            {
+                throw new NodeNameConflictException(name, "(enrolled)"); // rolled back: the token's use is not counted
+            }
+        }
+
+        var (enrollment, certificate) = issue();
+        await InsertEnrollmentAsync(connection, tx, enrollment, ct);
+        await InsertCertificateAsync(connection, tx, certificate, ct);
+        await tx.CommitAsync(ct);
+        return check;
+    }
+
     public async Task AddEnrollmentAsync(EnrollmentRecord enrollment, IssuedCertificate certificate, CancellationToken ct)
     {
         await using var connection = await database.OpenWriterAsync(ct);
         await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
-        await using (var insert = connection.CreateCommand())
-        {
-            insert.Transaction = tx;
-            insert.CommandText = """
-                INSERT INTO enrollments (node_id, name, approved, token_id, enrolled_at)
-                VALUES ($id, $name, $approved, $token, $at)
-                """;
-            insert.Parameters.AddWithValue("$id", enrollment.NodeId);
-            insert.Parameters.AddWithValue("$name", enrollment.Name);
-            insert.Parameters.AddWithValue("$approved", enrollment.Approved ? 1 : 0);
-            insert.Parameters.AddWithValue("$token", enrollment.TokenId);
-            insert.Parameters.AddWithValue("$at", enrollment.EnrolledAt.ToUnixTimeMilliseconds());
-            try
-            {
-                await insert.ExecuteNonQueryAsync(ct);
-            }
-            catch (SqliteException ex) when (ex.SqliteErrorCode == 19) // SQLITE_CONSTRAINT: the name is taken
-            {
-                throw new NodeNameConflictException(enrollment.Name, "(enrolled)");
-            }
-        }
-
+        await InsertEnrollmentAsync(connection, tx, enrollment, ct);
         await InsertCertificateAsync(connection, tx, certificate, ct);
         await tx.CommitAsync(ct);
+    }
+
+    private static async Task InsertEnrollmentAsync(SqliteConnection connection, SqliteTransaction tx, EnrollmentRecord enrollment, CancellationToken ct)
+    {
+        await using var insert = connection.CreateCommand();
+        insert.Transaction = tx;
+        insert.CommandText = """
+            INSERT INTO enrollments (node_id, name, approved, token_id, enrolled_at)
+            VALUES ($id, $name, $approved, $token, $at)
+            """;
+        insert.Parameters.AddWithValue("$id", enrollment.NodeId);
+        insert.Parameters.AddWithValue("$name", enrollment.Name);
+        insert.Parameters.AddWithValue("$approved", enrollment.Approved ? 1 : 0);
+        insert.Parameters.AddWithValue("$token", enrollment.TokenId);
+        insert.Parameters.AddWithValue("$at", enrollment.EnrolledAt.ToUnixTimeMilliseconds());
+        try
+        {
+            await insert.ExecuteNonQueryAsync(ct);
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode == 19) // SQLITE_CONSTRAINT: the name is taken
+        {
+            throw new NodeNameConflictException(enrollment.Name, "(enrolled)");
+        }
     }
 
     public Task<EnrollmentRecord?> FindEnrollmentAsync(string nodeId, CancellationToken ct) => FindEnrollmentWhereAsync("node_id", nodeId, ct);
@@ -89,6 +119,20 @@ public sealed class SqliteEnrollmentStore(SqliteDatabase database) : IEnrollment
 
         await tx.CommitAsync(ct);
         return revoked;
+    }
+
+    public async Task<bool> IsCurrentAsync(string nodeId, string name, string serial, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        await using var query = connection.CreateCommand();
+        query.CommandText = """
+            SELECT 1 FROM enrollments e JOIN certificates c ON c.node_id = e.node_id
+            WHERE e.node_id = $id AND e.name = $name AND c.serial = $serial AND c.revoked_at IS NULL
+            """;
+        query.Parameters.AddWithValue("$id", nodeId);
+        query.Parameters.AddWithValue("$name", name);
+        query.Parameters.AddWithValue("$serial", serial);
+        return await query.ExecuteScalarAsync(ct) is not null;
     }
 
     public async Task AddCertificateAsync(IssuedCertificate certificate, CancellationToken ct)

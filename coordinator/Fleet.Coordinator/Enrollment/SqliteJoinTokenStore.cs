@@ -44,10 +44,9 @@ public sealed class SqliteJoinTokenStore(SqliteDatabase database) : IJoinTokenSt
         return (await ReadAllAsync(update, ct)).SingleOrDefault();
     }
 
-    public async Task<TokenCheck> ConsumeAsync(string id, byte[] secretHash, DateTimeOffset at, CancellationToken ct)
+    /// <summary>Checks a presented token inside the caller's write transaction (the enrollment's own), and counts one use when it is good.</summary>
+    internal static async Task<TokenCheck> ConsumeAsync(SqliteConnection connection, SqliteTransaction tx, string id, byte[] secretHash, DateTimeOffset at, CancellationToken ct)
     {
-        await using var connection = await database.OpenWriterAsync(ct);
-        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
         await using var query = connection.CreateCommand();
         query.Transaction = tx;
         query.CommandText = "SELECT secret_sha256, uses_allowed, uses, expires_at, revoked_at FROM join_tokens WHERE id = $id";
@@ -72,7 +71,6 @@ public sealed class SqliteJoinTokenStore(SqliteDatabase database) : IJoinTokenSt
             await use.ExecuteNonQueryAsync(ct);
         }
 
-        await tx.CommitAsync(ct);
         return check;
     }
 

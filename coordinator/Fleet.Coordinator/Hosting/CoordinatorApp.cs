@@ -93,6 +93,8 @@ public static class CoordinatorApp
         services.AddSingleton<AdminCertificates>();
         services.AddSingleton<NodeStatusPolicy>();
         services.AddSingleton<AgentRegistry>();
+        services.AddSingleton(options.AgentLimits);
+        services.AddSingleton<NodeRateLimits>();
         services.AddSingleton<INodeIdentityResolver, CertificateNodeIdentityResolver>();
         services.AddSingleton<FleetMetrics>();
         services.AddSingleton<ICatalogStore, SqliteCatalogStore>();
@@ -105,7 +107,7 @@ public static class CoordinatorApp
         {
             o.MaxReceiveMessageSize = MaxMessageSize;
             o.MaxSendMessageSize = MaxMessageSize;
-        });
+        }).AddServiceOptions<AgentApi>(o => o.MaxReceiveMessageSize = options.AgentLimits.MaxReceiveMessageBytes);
         services.AddGrpcReflection();
         services.AddHostedService<ControlSocketSecurer>();
         services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store");

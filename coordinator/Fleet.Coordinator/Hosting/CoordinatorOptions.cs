@@ -58,5 +58,8 @@ public sealed class CoordinatorOptions
     /// <summary>How long a drain waits before it retries evictions refused by a PodDisruptionBudget.</summary>
     public TimeSpan EvictionRetryInterval { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>What one node may cost the coordinator: Hello timeout, message and facts sizes, rates.</summary>
+    public Agents.AgentLimits AgentLimits { get; set; } = new();
+
     public string DatabasePath => Path.Join(DataDir, "fleet.db");
 }

@@ -22,6 +22,8 @@ public sealed class FleetMetrics
             "fleet_heartbeat_lag_seconds",
             "From a heartbeat's sent_at (the agent's clock) until the coordinator has recorded it; meaningful while clocks agree (see the clock health check).",
             new HistogramConfiguration { Buckets = HeartbeatLagBuckets });
+        AgentMessagesRefused = factory.CreateCounter("fleet_agent_messages_refused_total", "Agent calls and messages refused past a bound (docs/security.md), by reason; the node's stream ends.", "reason");
+        StepLogLinesDropped = factory.CreateCounter("fleet_step_log_lines_dropped_total", "Step log lines dropped past the per-step bound.");
         _nodes = factory.CreateGauge("fleet_nodes", "Known nodes by status and architecture.", "status", "arch");
         Registry.AddBeforeCollectCallback(async ct =>
         {
@@ -43,6 +45,11 @@ public sealed class FleetMetrics
     public Gauge AgentsConnected { get; }
 
     public Counter HeartbeatsReceived { get; }
+
+    /// <summary>By reason: hello-timeout, hello-rate, heartbeat-rate, renewal-rate, invalid-hello, invalid-facts, health-size, log-lines.</summary>
+    public Counter AgentMessagesRefused { get; }
+
+    public Counter StepLogLinesDropped { get; }
 
     /// <summary>Seconds, by bucket: how far behind the coordinator records heartbeats (BENCHMARKS.md calls one later than 1 s late).</summary>
     public Histogram HeartbeatLag { get; }

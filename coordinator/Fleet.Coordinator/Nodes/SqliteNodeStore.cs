@@ -11,10 +11,29 @@ public sealed class SqliteNodeStore(SqliteDatabase database) : INodeStore
 
     private const string Select = "SELECT n.id, n.name, n.facts, n.health, n.first_seen, n.last_seen, COALESCE(e.approved, 1) FROM nodes n LEFT JOIN enrollments e ON e.node_id = n.id";
 
-    public async Task UpsertHelloAsync(string nodeId, NodeFacts facts, DateTimeOffset at, CancellationToken ct)
+    public async Task UpsertHelloAsync(string nodeId, string certificateSerial, NodeFacts facts, DateTimeOffset at, CancellationToken ct)
     {
         await using var connection = await database.OpenWriterAsync(ct);
         await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+
+        // In the same transaction as the write: a node removed (or a certificate revoked) after its
+        // stream was authenticated never gets its row back, whatever it sends afterwards.
+        await using (var enrolled = connection.CreateCommand())
+        {
+            enrolled.Transaction = tx;
+            enrolled.CommandText = """
+                SELECT 1 FROM enrollments e JOIN certificates c ON c.node_id = e.node_id
+                WHERE e.node_id = $id AND e.name = $name AND c.serial = $serial AND c.revoked_at IS NULL
+                """;
+            enrolled.Parameters.AddWithValue("$id", nodeId);
+            enrolled.Parameters.AddWithValue("$name", facts.NodeName);
+            enrolled.Parameters.AddWithValue("$serial", certificateSerial);
+            if (await enrolled.ExecuteScalarAsync(ct) is null)
+            {
+                throw new NodeNotEnrolledException(facts.NodeName);
+            }
+        }
+
         await using (var owner = connection.CreateCommand())
         {
             owner.Transaction = tx;

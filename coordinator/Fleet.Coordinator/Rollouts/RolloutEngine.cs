@@ -73,7 +73,7 @@ public sealed class RolloutEngine(RolloutStore store, RolloutPreflight preflight
 
     public Task<List<Rollout>> ListAsync(CancellationToken ct) => store.ListAsync(ct);
 
-    public Task<List<RolloutLogLine>> LogsAsync(string id, string? node, CancellationToken ct) => store.LogsAsync(id, node, ct);
+    public IAsyncEnumerable<RolloutLogLine> LogsAsync(string id, string? node, CancellationToken ct) => store.LogsAsync(id, node, ct);
 
     /// <summary>The live run when the rollout is unfinished, else null (its stored view is final).</summary>
     public RolloutRun? Live(string id) => _runs.GetValueOrDefault(id);

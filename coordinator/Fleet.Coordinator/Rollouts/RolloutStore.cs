@@ -141,20 +141,18 @@ public sealed class RolloutStore(SqliteDatabase database)
             ("$level", line.Level),
             ("$message", line.Message));
 
-    public async Task<List<RolloutLogLine>> LogsAsync(string id, string? node, CancellationToken ct)
+    /// <summary>The rollout's log lines in order, read as they are consumed (a rollout's log can be far larger than one message).</summary>
+    public async IAsyncEnumerable<RolloutLogLine> LogsAsync(string id, string? node, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
         await using var query = Command(connection, null, "SELECT at, node, level, message FROM rollout_log WHERE rollout_id = $id AND ($node IS NULL OR node = $node) ORDER BY id");
         query.Parameters.AddWithValue("$id", id);
         query.Parameters.AddWithValue("$node", (object?)node ?? DBNull.Value);
         await using var reader = await query.ExecuteReaderAsync(ct);
-        var lines = new List<RolloutLogLine>();
         while (await reader.ReadAsync(ct))
         {
-            lines.Add(new RolloutLogLine { At = Time(reader.GetInt64(0)), Node = reader.GetString(1), Level = reader.GetString(2), Message = reader.GetString(3) });
+            yield return new RolloutLogLine { At = Time(reader.GetInt64(0)), Node = reader.GetString(1), Level = reader.GetString(2), Message = reader.GetString(3) };
         }
-
-        return lines;
     }
 
     /// <summary>Rollouts newest first, without node details.</summary>

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Fleet.Coordinator.Agents;
+using Fleet.Coordinator.Metrics;
 using Fleet.V1;
 
 namespace Fleet.Coordinator.Steps;
@@ -10,11 +11,21 @@ namespace Fleet.Coordinator.Steps;
 /// run still in progress, never runs it twice. Results are accepted only from the node the step
 /// was sent to (identity from the connection). A node awaiting approval is sent nothing.
 /// </summary>
-public sealed class StepDispatcher(AgentRegistry registry)
+public sealed class StepDispatcher(AgentRegistry registry, AgentLimits limits, FleetMetrics metrics)
 {
     private readonly ConcurrentDictionary<string, PendingStep> _pending = new(StringComparer.Ordinal);
 
-    private sealed record PendingStep(string NodeId, StepRequest Request, Func<StepUpdate, ValueTask> OnUpdate, TaskCompletionSource<StepResult> Result);
+    private sealed record PendingStep(string NodeId, StepRequest Request, Func<StepUpdate, ValueTask> OnUpdate, TaskCompletionSource<StepResult> Result)
+    {
+        private int _lines;
+
+        /// <summary>How many of <paramref name="count"/> new log lines fit in the step's budget; the rest are dropped.</summary>
+        public int Admit(int count, int max)
+        {
+            var before = Interlocked.Add(ref _lines, count) - count;
+            return Math.Clamp(max - before, 0, count);
+        }
+    }
 
     /// <summary>Runs a step on a node and returns its result; an unreachable node fails the step with a reason.</summary>
     public async Task<StepResult> RunAsync(string nodeId, StepRequest request, Func<StepUpdate, ValueTask> onUpdate, TimeSpan wait, CancellationToken ct)
@@ -72,6 +83,15 @@ public sealed class StepDispatcher(AgentRegistry registry)
     {
         if (_pending.TryGetValue(update.Id, out var pending) && pending.NodeId == nodeId)
         {
+            var admitted = pending.Admit(update.LogLines.Count, limits.MaxLogLinesPerStep);
+            if (admitted < update.LogLines.Count)
+            {
+                metrics.StepLogLinesDropped.Inc(update.LogLines.Count - admitted);
+                var kept = update.LogLines.Take(admitted).ToList();
+                update.LogLines.Clear();
+                update.LogLines.AddRange(kept);
+            }
+
             await pending.OnUpdate(update);
         }
     }

@@ -159,12 +159,17 @@ public sealed class SqliteDatabase
         }
     }
 
+    /// <summary>
+    /// A connection with synchronous=FULL: in WAL mode, NORMAL syncs the log only at checkpoints, so a
+    /// power loss could undo a committed transaction — a revocation, a token use, a rollout
+    /// transition. FULL syncs the WAL at every commit (docs/security.md; its cost is in BENCHMARKS.md).
+    /// </summary>
     public async Task<SqliteConnection> OpenAsync(CancellationToken ct)
     {
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(ct);
         await using var pragma = connection.CreateCommand();
-        pragma.CommandText = "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
+        pragma.CommandText = "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;";
         await pragma.ExecuteNonQueryAsync(ct);
         return connection;
     }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Fleet.Ctl.Client;
 using Fleet.Ctl.Output;
 using Fleet.V1;
+using Grpc.Core;
 using Spectre.Console;
 
 namespace Fleet.Ctl.Nodes;
@@ -68,8 +69,13 @@ internal static class NodesCommand
                     : throw new UsageException($"--status: \"{s}\" is not a node status (online, stale, offline)");
             }
 
-            var response = await connection.Client.ListNodesAsync(request, deadline: ControlConnection.Deadline, cancellationToken: ct);
-            var views = response.Nodes.Select(NodeView.From).ToList();
+            using var call = connection.Client.ListNodes(request, deadline: ControlConnection.Deadline, cancellationToken: ct);
+            var views = new List<NodeView>();
+            await foreach (var node in call.ResponseStream.ReadAllAsync(ct))
+            {
+                views.Add(NodeView.From(node));
+            }
+
             var format = parse.GetValue(output);
             if (format == OutputFormat.Json)
             {

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Fleet.Ctl.Client;
 using Fleet.Ctl.Output;
 using Fleet.V1;
+using Grpc.Core;
 using Google.Protobuf;
 using Spectre.Console;
 
@@ -146,8 +147,8 @@ internal static class RolloutCommand
         var logs = new Command("logs", "The rollout's log: every step, Kubernetes action and outcome, with the nodes' own output") { id, node };
         logs.SetAction((parse, ct) => ctx.CallAsync(parse, async (connection, stdout) =>
         {
-            var response = await connection.Client.GetRolloutLogsAsync(new RolloutLogsRequest { Id = parse.GetValue(id), Node = parse.GetValue(node) ?? "" }, deadline: ControlConnection.Deadline, cancellationToken: ct);
-            foreach (var line in response.Lines)
+            using var call = connection.Client.GetRolloutLogs(new RolloutLogsRequest { Id = parse.GetValue(id), Node = parse.GetValue(node) ?? "" }, deadline: ControlConnection.Deadline, cancellationToken: ct);
+            await foreach (var line in call.ResponseStream.ReadAllAsync(ct))
             {
                 await stdout.WriteLineAsync(RolloutViews.LogLine(line));
             }

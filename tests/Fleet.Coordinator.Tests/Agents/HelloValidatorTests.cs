@@ -45,4 +45,49 @@ public class HelloValidatorTests
 
         Assert.Contains("not a valid node name", Assert.Single(HelloValidator.Problems(hello)));
     }
+
+    public static TheoryData<string, string> OversizedHellos => new()
+    {
+        { "labels", "facts.labels: 65 labels, at most 64" },
+        { "cni", "facts.cni_plugins: 257 entries, at most 256" },
+        { "field", "facts.os_release: 1025 characters, at most 1024" },
+        { "label-value", "facts.labels (value): 2000 characters, at most 1024" },
+        { "step-ids", "finished_step_ids: 1025 entries, at most 1024" },
+        { "step-id", "finished_step_ids: an id of 5000 characters, at most 1024" },
+    };
+
+    /// <summary>Issue 12, finding 3: every list and string of a Hello is bounded, and an oversized one is named.</summary>
+    [Theory]
+    [MemberData(nameof(OversizedHellos))]
+    public void Problems_OversizedField_IsRefusedByName(string what, string problem)
+    {
+        var hello = Valid();
+        switch (what)
+        {
+            case "labels":
+                foreach (var i in Enumerable.Range(0, 65))
+                {
+                    hello.Facts.Labels[$"k{i}"] = "v";
+                }
+
+                break;
+            case "cni":
+                hello.Facts.CniPlugins.AddRange(Enumerable.Range(0, 257).Select(i => $"p{i}"));
+                break;
+            case "field":
+                hello.Facts.OsRelease = new string('o', 1025);
+                break;
+            case "label-value":
+                hello.Facts.Labels["role"] = new string('w', 2000);
+                break;
+            case "step-ids":
+                hello.FinishedStepIds.AddRange(Enumerable.Range(0, 1025).Select(i => $"s{i}"));
+                break;
+            case "step-id":
+                hello.FinishedStepIds.Add(new string('s', 5000));
+                break;
+        }
+
+        Assert.Equal([problem], HelloValidator.Problems(hello));
+    }
 }

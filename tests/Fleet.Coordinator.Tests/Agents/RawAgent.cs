@@ -23,9 +23,25 @@ internal sealed class RawAgent : IDisposable
     public static Hello Hello(string name, Arch arch = Arch.Amd64) =>
         new() { Facts = new NodeFacts { NodeName = name, Arch = arch, RawMachine = "x86_64", AgentVersion = "0.1.0-test" } };
 
-    public Task SendAsync(Hello hello) => Call.RequestStream.WriteAsync(new AgentMessage { Hello = hello });
+    public Task SendAsync(Hello hello) => WriteAsync(new AgentMessage { Hello = hello });
 
-    public Task SendAsync(Heartbeat beat) => Call.RequestStream.WriteAsync(new AgentMessage { Heartbeat = beat });
+    public Task SendAsync(Heartbeat beat) => WriteAsync(new AgentMessage { Heartbeat = beat });
+
+    /// <summary>
+    /// Writes one message. The coordinator may end the call before a write completes (a refusal sent
+    /// at once): that status is the stream's, and the read side reports it, as a real agent sees it.
+    /// </summary>
+    private async Task WriteAsync(AgentMessage message)
+    {
+        try
+        {
+            await Call.RequestStream.WriteAsync(message);
+        }
+        catch (RpcException)
+        {
+            // The call has ended; ReadAsync and ReadUntilFailureAsync return its status.
+        }
+    }
 
     /// <summary>The next message from the coordinator, or the status the stream ended with.</summary>
     public async Task<CoordinatorMessage> ReadAsync()

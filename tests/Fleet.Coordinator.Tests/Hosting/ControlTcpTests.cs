@@ -31,7 +31,7 @@ public sealed class ControlTcpTests : IAsyncLifetime
     private async Task<RpcException> ListNodesFailsAsync(System.Security.Cryptography.X509Certificates.X509Certificate2? certificate)
     {
         using var channel = TestTls.Channel(ControlUri, _coordinator.CaCertificate, certificate);
-        return await Assert.ThrowsAsync<RpcException>(() => new ControlService.ControlServiceClient(channel).ListNodesAsync(new ListNodesRequest()).ResponseAsync.DefaultTimeout());
+        return await Assert.ThrowsAsync<RpcException>(() => new ControlService.ControlServiceClient(channel).ListAllNodesAsync());
     }
 
     [Fact]
@@ -76,10 +76,10 @@ public sealed class ControlTcpTests : IAsyncLifetime
         using var admin = request.Join(issued.Certificate.ToByteArray());
         using var channel = TestTls.Channel(ControlUri, _coordinator.CaCertificate, admin);
         var client = new ControlService.ControlServiceClient(channel);
-        await client.ListNodesAsync(new ListNodesRequest()).ResponseAsync.DefaultTimeout();
+        await client.ListAllNodesAsync();
 
         var revoked = await control.RevokeAdminCertificateAsync(new RevokeAdminCertificateRequest { Serial = admin.SerialNumber }).ResponseAsync.DefaultTimeout();
-        var ex = await Assert.ThrowsAsync<RpcException>(() => client.ListNodesAsync(new ListNodesRequest()).ResponseAsync.DefaultTimeout());
+        var ex = await Assert.ThrowsAsync<RpcException>(() => client.ListAllNodesAsync());
 
         Assert.Equal("alice", revoked.Name);
         Assert.Equal((StatusCode.PermissionDenied, "the admin certificate is revoked"), (ex.StatusCode, ex.Status.Detail));

@@ -21,7 +21,8 @@ public sealed class HeartbeatGroupCommitTests : IDisposable
         var store = new SqliteNodeStore(db);
         for (var i = 0; i < nodes; i++)
         {
-            await store.UpsertHelloAsync($"id-{i}", new NodeFacts { NodeName = $"node-{i}", Arch = Arch.Amd64, AgentVersion = "0.1.0" }, T0, CancellationToken.None);
+            await StoreSeed.EnrollAsync(db, $"id-{i}", $"node-{i}");
+            await store.UpsertHelloAsync($"id-{i}", StoreSeed.Serial($"id-{i}"), new NodeFacts { NodeName = $"node-{i}", Arch = Arch.Amd64, AgentVersion = "0.1.0" }, T0, CancellationToken.None);
         }
 
         return (db, store);

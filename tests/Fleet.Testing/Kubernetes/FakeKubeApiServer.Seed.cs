@@ -5,7 +5,7 @@ namespace Fleet.Testing.Kubernetes;
 // The double's test-facing API: seed objects, change them as a kubelet or an operator would, read what happened.
 public sealed partial class FakeKubeApiServer
 {
-    /// <summary>A node as a kubelet registers it: labels kubernetes.io/arch, os and hostname, the Ready condition, nodeInfo.</summary>
+    /// <summary>A node as a kubelet registers it: labels kubernetes.io/arch, os and hostname, the Ready condition, its Hostname address, capacity, allocatable, daemonEndpoints and a complete nodeInfo.</summary>
     public JsonObject AddNode(
         string name,
         string arch = "amd64",
@@ -45,7 +45,11 @@ public sealed partial class FakeKubeApiServer
             ["status"] = new JsonObject
             {
                 ["conditions"] = new JsonArray(ReadyCondition(ready)),
-                ["nodeInfo"] = new JsonObject { ["kubeletVersion"] = kubeletVersion, ["architecture"] = arch, ["operatingSystem"] = "linux" },
+                ["addresses"] = new JsonArray(new JsonObject { ["type"] = "Hostname", ["address"] = name }),
+                ["capacity"] = new JsonObject { ["cpu"] = "4", ["memory"] = "8048784Ki", ["pods"] = "110", ["ephemeral-storage"] = "30297152Ki" },
+                ["allocatable"] = new JsonObject { ["cpu"] = "4", ["memory"] = "7946384Ki", ["pods"] = "110", ["ephemeral-storage"] = "27921511048" },
+                ["daemonEndpoints"] = new JsonObject { ["kubeletEndpoint"] = new JsonObject { ["Port"] = 10250 } },
+                ["nodeInfo"] = NodeInfo(arch, kubeletVersion),
             },
         };
         lock (_gate)
@@ -68,8 +72,8 @@ public sealed partial class FakeKubeApiServer
     /// <summary>`kubectl cordon` by an operator: spec.unschedulable, no Fleet annotation.</summary>
     public void CordonAsOperator(string name) => Update("nodes", null, name, node => node["spec"]!["unschedulable"] = true);
 
-    /// <summary>A pod bound to <paramref name="node"/>; <paramref name="ownerKind"/> "DaemonSet" or "ReplicaSet" makes it controller-managed; <paramref name="mirror"/> a static pod's mirror.</summary>
-    public JsonObject AddPod(string ns, string name, string node, IReadOnlyDictionary<string, string>? labels = null, string? ownerKind = null, bool mirror = false, string phase = "Running")
+    /// <summary>A pod bound to <paramref name="node"/>; <paramref name="ownerKind"/> "DaemonSet" or "ReplicaSet" makes it controller-managed (by <paramref name="ownerName"/>, default NAME-owner); <paramref name="mirror"/> a static pod's mirror.</summary>
+    public JsonObject AddPod(string ns, string name, string node, IReadOnlyDictionary<string, string>? labels = null, string? ownerKind = null, bool mirror = false, string phase = "Running", string? ownerName = null)
     {
         var metadata = new JsonObject
         {
@@ -80,7 +84,7 @@ public sealed partial class FakeKubeApiServer
         {
             metadata["ownerReferences"] = new JsonArray(new JsonObject
             {
-                ["apiVersion"] = "apps/v1", ["kind"] = ownerKind, ["name"] = $"{name}-owner", ["uid"] = Guid.NewGuid().ToString(), ["controller"] = true,
+                ["apiVersion"] = "apps/v1", ["kind"] = ownerKind, ["name"] = ownerName ?? $"{name}-owner", ["uid"] = Guid.NewGuid().ToString(), ["controller"] = true,
             });
         }
 
@@ -261,6 +265,21 @@ public sealed partial class FakeKubeApiServer
             PutLocked(resource, ns, obj);
         }
     }
+
+    /// <summary>status.nodeInfo as a kubelet fills it: every field is required by the API's schema (the official clients refuse a node without them).</summary>
+    private static JsonObject NodeInfo(string arch, string kubeletVersion) => new()
+    {
+        ["architecture"] = arch,
+        ["bootID"] = Guid.NewGuid().ToString(),
+        ["containerRuntimeVersion"] = "containerd://1.6.20",
+        ["kernelVersion"] = "6.1.0-18-" + arch,
+        ["kubeProxyVersion"] = kubeletVersion,
+        ["kubeletVersion"] = kubeletVersion,
+        ["machineID"] = Guid.NewGuid().ToString("N"),
+        ["operatingSystem"] = "linux",
+        ["osImage"] = "Debian GNU/Linux 12 (bookworm)",
+        ["systemUUID"] = Guid.NewGuid().ToString(),
+    };
 
     private static JsonObject ReadyCondition(bool ready) => new()
     {
