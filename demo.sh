@@ -88,7 +88,7 @@ for i in 1 2 3; do
   ln -s /proc "$root/proc"
   ln -s /sys "$root/sys"
   cp /etc/os-release "$root/etc/os-release"
-  "$agent" enroll --coordinator "https://127.0.0.1:$port" --token "$token" --ca-pin "$ca_pin" --name "node-$i" --root "$root" \
+  "$agent" enroll --coordinator "https://127.0.0.1:$port" --token - --ca-pin "$ca_pin" --name "node-$i" --root "$root" <<<"$token" \
     > "$demo/enroll-$i.log" 2>&1 || { echo "demo: node-$i could not enroll:" >&2; cat "$demo/enroll-$i.log" >&2; exit 1; }
   "$agent" --coordinator "https://127.0.0.1:$port" --name "node-$i" --root "$root" > "$demo/agent-$i.log" 2>&1 &
   pids+=($!)

@@ -51,4 +51,13 @@ internal static partial class AgentLog
 
     [LoggerMessage(EventId = 16, Level = LogLevel.Warning, Message = "Step {StepId}: the output of {Program} was still open {GraceSeconds} s after it ended (a process it left behind?); no longer reading it")]
     public static partial void ProcessOutputLeftOpen(ILogger logger, string stepId, string program, double graceSeconds);
+
+    [LoggerMessage(EventId = 17, Level = LogLevel.Warning, Message = "{ConfigFile} still holds a join token, which an enrolled node does not need: remove the \"token\" setting")]
+    public static partial void TokenLeftInConfig(ILogger logger, string configFile);
+
+    [LoggerMessage(EventId = 18, Level = LogLevel.Information, Message = "Removed {Path}, left behind by an earlier run that did not finish")]
+    public static partial void LeftoverRemoved(ILogger logger, string path);
+
+    [LoggerMessage(EventId = 19, Level = LogLevel.Warning, Message = "Could not remove {Path}, left behind by an earlier run: {Reason}")]
+    public static partial void LeftoverNotRemoved(ILogger logger, string path, string reason);
 }

@@ -21,7 +21,7 @@ public static class Program
         {
             config,
         };
-        var flags = Options(f => f is not ("--token" or "--ca-pin"));
+        var flags = Options(f => f is not ("--token" or "--token-file" or "--ca-pin"));
         foreach (var option in flags.Values)
         {
             root.Options.Add(option);
@@ -35,7 +35,7 @@ public static class Program
     /// <summary>`fleet-agent enroll`: join the coordinator with a token, once, before the agent runs.</summary>
     private static Command EnrollCommand(Option<string> config)
     {
-        var flags = Options(f => f is "--coordinator" or "--token" or "--ca-pin" or "--name" or "--root" or "--state-dir");
+        var flags = Options(f => f is "--coordinator" or "--token" or "--token-file" or "--ca-pin" or "--name" or "--root" or "--state-dir");
         var enroll = new Command("enroll", "Join the coordinator: verify its CA against the pin, then send the token and a CSR for a key made here; store key (0600), certificate and CA in the state folder. A coordinator that cannot be connected to is tried again with backoff for up to 5 minutes.");
         foreach (var option in flags.Values)
         {
@@ -44,6 +44,12 @@ public static class Program
 
         enroll.SetAction(async (parse, ct) =>
         {
+            if (parse.GetResult(flags["--token"]) is not null && parse.GetValue(flags["--token"]) != "-")
+            {
+                // Said before anything else: by now it has been readable in /proc/PID/cmdline.
+                await Console.Error.WriteLineAsync("fleet-agent: warning: a token given with --token on the command line can be read by every local user (ps, /proc/PID/cmdline) while enroll runs; use --token-file FILE (mode 0600) or --token - (standard input)");
+            }
+
             if (Load(parse, config, flags) is not { } options)
             {
                 return 2;
@@ -51,7 +57,7 @@ public static class Program
 
             if (options.Token is null || options.CaPin is null)
             {
-                await Console.Error.WriteLineAsync("fleet-agent: enroll needs --token and --ca-pin (or FLEET_TOKEN and FLEET_CA_PIN), as printed by `fleetctl token create`");
+                await Console.Error.WriteLineAsync("fleet-agent: enroll needs a token (--token-file FILE, --token - for standard input, or FLEET_TOKEN) and --ca-pin (or FLEET_CA_PIN), as printed by `fleetctl token create`");
                 return 2;
             }
 
@@ -61,6 +67,11 @@ public static class Program
             try
             {
                 await provider.GetRequiredService<EnrollmentClient>().EnrollAsync(options.Coordinator!, options.Token, options.CaPin, name, ct);
+                if (options.TokenInConfigFile is { } file && ConfigFileToken.Remove(file))
+                {
+                    await Console.Error.WriteLineAsync($"fleet-agent: enrolled; removed the join token from {file} (the node no longer needs it)");
+                }
+
                 return 0;
             }
             catch (EnrollmentException ex)
@@ -108,6 +119,11 @@ public static class Program
         using var host = built;
         var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Fleet.Agent");
         AgentLog.Starting(logger, FactsCollector.AgentVersion, options.Coordinator!.ToString(), options.Root, host.Services.GetRequiredService<HostPaths>().StateDir);
+        if (options.TokenInConfigFile is { } file)
+        {
+            AgentLog.TokenLeftInConfig(logger, file);
+        }
+
         await host.RunAsync(ct);
         return 0;
     }

@@ -63,7 +63,7 @@ mkdir -p "$work/root/etc"; ln -s /proc "$work/root/proc"; ln -s /sys "$work/root
 fleetctl=coordinator/Fleet.Ctl/bin/Release/net10.0/fleetctl
 "$fleetctl" --socket "$work/control.sock" token create --uses 1 > "$work/token.txt"
 env "${envs[@]}" "${agent[@]}" enroll --coordinator "https://127.0.0.1:$port" --name bench-1 --root "$work/root" \
-  --token "$(awk '$1 == "token:" { print $2 }' "$work/token.txt")" --ca-pin "$(awk '$1 == "ca-pin:" { print $2 }' "$work/token.txt")" > "$work/enroll.log" 2>&1
+  --token - --ca-pin "$(awk '$1 == "ca-pin:" { print $2 }' "$work/token.txt")" <<<"$(awk '$1 == "token:" { print $2 }' "$work/token.txt")" > "$work/enroll.log" 2>&1
 start=$(date +%s%N)
 env "${envs[@]}" "${agent[@]}" --coordinator "https://127.0.0.1:$port" --name bench-1 --root "$work/root" > "$work/agent.log" 2>&1 &
 apid=$!; pids+=($apid)

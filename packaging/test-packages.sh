@@ -175,7 +175,10 @@ pin=$(awk '$1 == "ca-pin:" { print $2 }' <<<"$token_out")
 [ -n "$token" ] && [ -n "$pin" ] || fail "no token or CA pin in: $token_out"
 c sed -i 's|^  // "coordinator": .*|  "coordinator": "https://127.0.0.1:7443",|' /etc/fleet/agent.json
 c grep -q '^  "coordinator": "https://127.0.0.1:7443",' /etc/fleet/agent.json || fail "could not set the coordinator in /etc/fleet/agent.json"
-c fleet-agent enroll --token "$token" --ca-pin "$pin" >"$work/enroll.log" 2>&1 || { cat "$work/enroll.log" >&2; fail "fleet-agent enroll failed (above)"; }
+[ "$(c stat -c %a /etc/fleet/agent.json)" = 600 ] || fail "/etc/fleet/agent.json is not 0600 after install"
+# The token on standard input, not on the command line (/proc/PID/cmdline is readable by every user).
+c fleet-agent enroll --token - --ca-pin "$pin" <<<"$token" >"$work/enroll.log" 2>&1 || { cat "$work/enroll.log" >&2; fail "fleet-agent enroll failed (above)"; }
+if grep -q warning "$work/enroll.log"; then fail "fleet-agent enroll warned: $(cat "$work/enroll.log")"; fi
 c test -f /var/lib/fleet-agent/node.crt || fail "enroll left no /var/lib/fleet-agent/node.crt"
 agent_version=$(c fleet-agent --version)
 [[ "$agent_version" == "$version"* ]] || fail "fleet-agent --version says $agent_version, the package is $version"

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Fleet.Security;
 
 namespace Fleet.Agent.Configuration;
 
@@ -27,7 +28,8 @@ public static class AgentConfigLoader
         new("downloadStallTimeout", "FLEET_DOWNLOAD_STALL_TIMEOUT", "--download-stall-timeout", (o, v) => o.DownloadStallTimeout = ParseDuration(v), "Abandon and retry a download that receives nothing this long (default 30s)"),
         new("downloadMaxBytes", "FLEET_DOWNLOAD_MAX_BYTES", "--download-max-bytes", (o, v) => o.DownloadMaxBytes = Whole(v, max: long.MaxValue), "Size cap of a download when the step sets none (default 1073741824)"),
         new("binaryDirs", "FLEET_BINARY_DIRS", "--binary-dirs", (o, v) => o.BinaryDirs = List(v).Select(AbsolutePath).ToArray(), "Comma-separated folders inside --root searched for kubelet and kubeadm (default /usr/bin,/usr/local/bin)"),
-        new("token", "FLEET_TOKEN", "--token", (o, v) => o.Token = NonEmpty(v), "Join token ID.SECRET from `fleetctl token create`, for enroll (or FLEET_TOKEN)"),
+        new("token", "FLEET_TOKEN", "--token", (o, v) => o.Token = v == "-" ? TokenFrom(Console.In, "standard input") : NonEmpty(v), "Join token ID.SECRET from `fleetctl token create`, for enroll; `-` reads it from standard input (on the command line it is visible to every local user: prefer --token-file or -)"),
+        new("tokenFile", "FLEET_TOKEN_FILE", "--token-file", (o, v) => o.Token = TokenFile(v), "File holding the join token, for enroll; it must not be readable by group or others"),
         new("caPin", "FLEET_CA_PIN", "--ca-pin", (o, v) => o.CaPin = NonEmpty(v), "The coordinator CA's pin sha256:HEX from `fleetctl token create`, for enroll (or FLEET_CA_PIN)"),
     ];
 
@@ -106,6 +108,17 @@ public static class AgentConfigLoader
                 throw new ConfigException($"{path}: expected a JSON object of settings, found {doc.RootElement.ValueKind}");
             }
 
+            if (doc.RootElement.TryGetProperty("token", out _))
+            {
+                // A join token is a secret: a file holding one is for root's eyes only.
+                if (PemFiles.IsLooserThanPrivate(path))
+                {
+                    throw new ConfigException($"{path}: holds a join token (\"token\") but may be read by others (mode {Mode(path)}); chmod 600 {path}, or remove the token (enroll removes it once the node is enrolled)");
+                }
+
+                options.TokenInConfigFile = path;
+            }
+
             foreach (var property in doc.RootElement.EnumerateObject())
             {
                 var setting = Settings.FirstOrDefault(s => s.Key == property.Name)
@@ -141,6 +154,28 @@ public static class AgentConfigLoader
             ? uri
             : throw new FormatException($"\"{v}\" is not an https:// URL (the agent speaks to the coordinator over mTLS only)");
 
+    private static string TokenFile(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new FormatException($"{path}: no such file");
+        }
+
+        if (PemFiles.IsLooserThanPrivate(path))
+        {
+            throw new FormatException($"{path} holds a join token but may be read by others (mode {Mode(path)}); chmod 600 {path}");
+        }
+
+        using var reader = new StreamReader(path);
+        return TokenFrom(reader, path);
+    }
+
+    /// <summary>The first line, trimmed; a token is one line.</summary>
+    private static string TokenFrom(TextReader reader, string what) =>
+        reader.ReadLine()?.Trim() is { Length: > 0 } token ? token : throw new FormatException($"no token in {what} (expected ID.SECRET on its first line)");
+
+    private static string Mode(string path) => Convert.ToString((int)File.GetUnixFileMode(path), 8).PadLeft(4, '0');
+
     private static string NonEmpty(string v) =>
         string.IsNullOrWhiteSpace(v) ? throw new FormatException("must not be empty") : v.Trim();
 
@@ -164,11 +199,24 @@ public static class AgentConfigLoader
             ? n
             : throw new FormatException($"\"{v}\" is not a whole number from 0 to {max}");
 
-    private static Dictionary<string, string> Labels(string v) =>
-        List(v).Select(kv => kv.Split('=', 2)).ToDictionary(
-            kv => kv.Length == 2 && kv[0].Length > 0 ? kv[0] : throw new FormatException($"\"{string.Join('=', kv)}\" is not a label key=value"),
-            kv => kv[1],
-            StringComparer.Ordinal);
+    private static Dictionary<string, string> Labels(string v)
+    {
+        var labels = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var kv in List(v).Select(kv => kv.Split('=', 2)))
+        {
+            if (kv.Length != 2 || kv[0].Length == 0)
+            {
+                throw new FormatException($"\"{string.Join('=', kv)}\" is not a label key=value");
+            }
+
+            if (!labels.TryAdd(kv[0], kv[1]))
+            {
+                throw new FormatException($"the label key \"{kv[0]}\" is given twice (\"{labels[kv[0]]}\" and \"{kv[1]}\"); give each key once");
+            }
+        }
+
+        return labels;
+    }
 
     private static string[] List(string v) =>
         v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

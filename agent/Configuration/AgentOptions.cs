@@ -60,6 +60,12 @@ public sealed class AgentOptions
     /// <summary>Join token "id.secret" for `fleet-agent enroll`; a secret: never logged.</summary>
     public string? Token { get; set; }
 
+    /// <summary>
+    /// The settings file, when it holds a join token (it must then be 0600): `fleet-agent enroll`
+    /// removes the token from it once enrolled, and the running agent warns that it is still there.
+    /// </summary>
+    public string? TokenInConfigFile { get; set; }
+
     /// <summary>The coordinator CA's pin, sha256:HEX, for `fleet-agent enroll`.</summary>
     public string? CaPin { get; set; }
 

@@ -79,10 +79,8 @@ public static class AgentHost
         services.AddSingleton<HealthSampler>();
 
         services.AddSingleton<NodeArch>();
-        services.AddSingleton(_ => new HttpClient(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(15), AutomaticDecompression = System.Net.DecompressionMethods.None })
-        {
-            Timeout = Timeout.InfiniteTimeSpan, // stalls are detected per read by the Downloader
-        });
+        services.AddSingleton(_ => Downloader.CreateHttpClient());
+        services.AddSingleton<LeftoverFiles>();
         services.AddSingleton<Downloader>();
         services.AddSingleton<IStepHandler, DownloadStepHandler>();
         services.AddSingleton<IStepHandler, InstallCniPluginsStepHandler>();
@@ -101,6 +99,7 @@ public static class AgentHost
         services.AddSingleton(sp => CreateChannel(options.Coordinator!, sp.GetRequiredService<NodeCredentials>()));
         services.AddSingleton(sp => new AgentService.AgentServiceClient(sp.GetRequiredService<GrpcChannel>()));
         services.AddSingleton<AgentSession>();
+        services.AddHostedService<LeftoverCleanup>(); // first: before the session can start a step
         services.AddHostedService<CoordinatorConnection>();
         services.AddHostedService<CertificateRenewer>();
         return services;

@@ -15,11 +15,13 @@ public sealed class ProcessRunner : IProcessRunner
     private const int TextFileBusy = 26; // ETXTBSY
 
     /// <summary>
-    /// Starts the process; retries briefly on ETXTBSY, which exec reports for a file that was just
+    /// Starts the process with a scrubbed environment (<see cref="ChildEnvironment"/>): every program
+    /// the agent runs is started here. Retries briefly on ETXTBSY, which exec reports for a file that was just
     /// written while another thread forked (the child briefly holds the writer's descriptor).
     /// </summary>
     internal static async Task<Process> StartAsync(ProcessStartInfo start, CancellationToken ct)
     {
+        ChildEnvironment.Scrub(start.Environment);
         for (var attempt = 1; ; attempt++)
         {
             try

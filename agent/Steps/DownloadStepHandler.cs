@@ -18,7 +18,7 @@ public sealed class DownloadStepHandler(Downloader downloader, HostPaths paths, 
         }
 
         var dest = paths.Resolve(step.Dest);
-        var mode = (UnixFileMode)(step.Mode == 0 ? 0x1A4 /* 0644 */ : (int)step.Mode & 0x1FF);
+        var mode = Mode(step.Mode);
         if (File.Exists(dest) && await Sha256Hex.OfFileAsync(dest, ct) == step.Sha256)
         {
             File.SetUnixFileMode(dest, mode);
@@ -47,6 +47,11 @@ public sealed class DownloadStepHandler(Downloader downloader, HostPaths paths, 
         progress.Log($"installed {step.Dest} (sha256 {step.Sha256})");
         return Results.Succeeded(request.Id, $"installed {step.Dest}");
     }
+
+    /// <summary>The mode asked for (0644 when none), or a failure naming it (<see cref="DownloadMode"/>).</summary>
+    internal static UnixFileMode Mode(uint requested) =>
+        DownloadMode.Problem(requested) is { } problem ? throw new StepFailedException(problem)
+        : (UnixFileMode)(requested == 0 ? DownloadMode.Default : requested);
 
     private long MaxBytes(long requested) => requested > 0 ? requested : options.DownloadMaxBytes;
 }

@@ -12,8 +12,22 @@ namespace Fleet.Agent.Steps;
 /// with backoff; a checksum mismatch, a 4xx or a file over the size cap are not. The caller renames
 /// the returned file into place, or deletes it; on failure nothing is left behind.
 /// </summary>
-public sealed class Downloader(HttpClient http, AgentOptions options, TimeProvider time, ILogger<Downloader> logger)
+public sealed class Downloader(HttpClient http, AgentOptions options, LeftoverFiles leftovers, TimeProvider time, ILogger<Downloader> logger)
 {
+    /// <summary>Redirects followed, each to the same scheme, host and port as the URL asked for.</summary>
+    public const int MaxRedirects = 5;
+
+    /// <summary>
+    /// The agent's HTTP client for downloads: no overall timeout (the Downloader detects stalls per
+    /// read), no decompression (the checksum is of the bytes served), and no redirect followed on its
+    /// own: the Downloader decides which redirects it follows (<see cref="SendAsync"/>).
+    /// </summary>
+    public static HttpClient CreateHttpClient() =>
+        new(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(15), AutomaticDecompression = DecompressionMethods.None, AllowAutoRedirect = false })
+        {
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+
     private readonly Backoff _backoff = new(options.DownloadRetryBase, TimeSpan.FromSeconds(10), Random.Shared);
 
     public async Task<string> DownloadVerifiedAsync(string url, string sha256, string destDir, long maxBytes, StepProgress progress, CancellationToken ct)
@@ -59,7 +73,7 @@ public sealed class Downloader(HttpClient http, AgentOptions options, TimeProvid
         }
 
         await progress.StateAsync(V1.StepState.Downloading, ct);
-        var temp = Path.Join(destDir, $".fleet-{Guid.NewGuid():N}.part");
+        var temp = leftovers.NewPartFile(destDir);
         try
         {
             var actual = await CopyHashingAsync(response, temp, maxBytes, response.Content.Headers.ContentLength ?? 0, progress, ct);
@@ -77,7 +91,53 @@ public sealed class Downloader(HttpClient http, AgentOptions options, TimeProvid
         }
     }
 
+    /// <summary>
+    /// GET with the response headers in; follows at most <see cref="MaxRedirects"/> redirects, and only
+    /// to the same scheme, host and port: a catalog URL that redirects elsewhere (another host or port,
+    /// file://, http:// from https://) would let whoever answers it make the node fetch from anywhere
+    /// it can reach, its own loopback services included. Such a redirect fails the step, naming it.
+    /// </summary>
     private async Task<HttpResponseMessage> SendAsync(Uri uri, CancellationToken ct)
+    {
+        var current = uri;
+        for (var redirects = 0; ; redirects++)
+        {
+            var response = await SendOnceAsync(current, ct);
+            if (!IsRedirect(response.StatusCode))
+            {
+                return response;
+            }
+
+            using (response)
+            {
+                var location = response.Headers.Location;
+                if (location is null)
+                {
+                    throw new StepFailedException($"HTTP {(int)response.StatusCode} from {current} without a Location header");
+                }
+
+                var next = location.IsAbsoluteUri ? location : new Uri(current, location);
+                if (!SameOrigin(next, uri))
+                {
+                    throw new StepFailedException($"{current} redirects to {next}, not on {uri.GetLeftPart(UriPartial.Authority)}: refusing it (Fleet follows redirects only on the same scheme, host and port; give the catalog the final URL or a mirror)");
+                }
+
+                if (redirects == MaxRedirects)
+                {
+                    throw new StepFailedException($"{uri} redirects more than {MaxRedirects} times; refusing it");
+                }
+
+                current = next;
+            }
+        }
+    }
+
+    private static bool IsRedirect(HttpStatusCode code) => (int)code is 301 or 302 or 303 or 307 or 308;
+
+    private static bool SameOrigin(Uri a, Uri b) =>
+        a.Scheme == b.Scheme && string.Equals(a.IdnHost, b.IdnHost, StringComparison.OrdinalIgnoreCase) && a.Port == b.Port;
+
+    private async Task<HttpResponseMessage> SendOnceAsync(Uri uri, CancellationToken ct)
     {
         HttpResponseMessage response;
         using var headers = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -95,7 +155,7 @@ public sealed class Downloader(HttpClient http, AgentOptions options, TimeProvid
             throw new TransientDownloadException($"no response from {uri} within {options.DownloadStallTimeout.TotalSeconds:0.#} s");
         }
 
-        if (response.IsSuccessStatusCode)
+        if (response.IsSuccessStatusCode || IsRedirect(response.StatusCode))
         {
             return response;
         }

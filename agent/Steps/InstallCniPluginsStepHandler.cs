@@ -9,7 +9,7 @@ namespace Fleet.Agent.Steps;
 /// destination, check every plugin's ELF machine, then rename each plugin into place (a concurrent
 /// reader sees the old file or the new one, never half of one), and check the required plugins.
 /// </summary>
-public sealed class InstallCniPluginsStepHandler(Downloader downloader, HostPaths paths, NodeArch arch, AgentOptions options) : IStepHandler
+public sealed class InstallCniPluginsStepHandler(Downloader downloader, LeftoverFiles leftovers, HostPaths paths, NodeArch arch, AgentOptions options) : IStepHandler
 {
     public const string DefaultDir = "/opt/cni/bin";
 
@@ -30,11 +30,11 @@ public sealed class InstallCniPluginsStepHandler(Downloader downloader, HostPath
         var maxBytes = step.MaxBytes > 0 ? step.MaxBytes : options.DownloadMaxBytes;
 
         var tarball = await downloader.DownloadVerifiedAsync(step.Url, step.Sha256, parent, maxBytes, progress, ct);
-        var staging = Path.Join(parent, $".fleet-staging-{Guid.NewGuid():N}");
+        var staging = leftovers.NewStagingFolder(parent);
         try
         {
             await progress.StateAsync(StepState.Verifying, ct);
-            var files = await SafeTarExtractor.ExtractAsync(tarball, staging, maxBytes * 8, ct);
+            var files = await SafeTarExtractor.ExtractAsync(tarball, staging, ExpansionCap(maxBytes), SafeTarExtractor.DefaultMaxEntries, ct);
             // Upstream tarballs ship LICENSE and README.md beside the plugins: a file that is not ELF is
             // no plugin, unless it is a required one (then ElfMachine.Require below says what it is).
             var plugins = files.Where(f => !f.Contains('/') && (required.Contains(f) || ElfMachine.Read(Path.Join(staging, f)) is not null)).ToArray();
@@ -86,6 +86,9 @@ public sealed class InstallCniPluginsStepHandler(Downloader downloader, HostPath
             }
         }
     }
+
+    /// <summary>What the tarball may expand to: eight times its size cap, saturating (a cap near long.MaxValue must not wrap negative).</summary>
+    internal static long ExpansionCap(long maxBytes) => maxBytes > long.MaxValue / 8 ? long.MaxValue : maxBytes * 8;
 
     private static async Task<bool> AllIdenticalAsync(string[] plugins, string staging, string dest, CancellationToken ct)
     {

@@ -7,8 +7,9 @@ namespace Fleet.Agent.Steps;
 /// <summary>
 /// `kubeadm join`: already satisfied when /etc/kubernetes/kubelet.conf exists (the node has joined);
 /// otherwise every input is checked, then kubeadm runs. The token and the certificate key are secrets:
-/// they go to kubeadm's argument vector and nowhere else (not the agent's log, the journal, the step's
-/// log lines or its result), and are scrubbed from kubeadm's own output.
+/// they go to kubeadm in a JoinConfiguration file (0600, in a 0700 folder, removed afterwards) and
+/// nowhere else (not its command line, the agent's log, the journal, the step's log lines or its
+/// result), and are scrubbed from kubeadm's own output.
 /// </summary>
 public sealed class KubeadmJoinStepHandler(StepProcess process, HostPaths paths, AgentOptions options) : IStepHandler
 {
@@ -38,27 +39,25 @@ public sealed class KubeadmJoinStepHandler(StepProcess process, HostPaths paths,
             return Results.AlreadySatisfied(request.Id, $"{KubeletConf} exists: this node has already joined a cluster");
         }
 
-        List<string> arguments = ["join", step.ControlPlaneEndpoint, "--token", step.Token];
-        foreach (var hash in step.CaCertHashes)
+        // The secrets go to kubeadm in a file only it and root can read, in a folder of its own
+        // (0700) under the agent's state folder, removed when kubeadm is done (a crash's leftover is
+        // removed at the agent's next start: LeftoverFiles).
+        var folder = LeftoverFiles.NewKubeadmFolder(paths.StateDir);
+        try
         {
-            arguments.AddRange(["--discovery-token-ca-cert-hash", hash]);
-        }
-
-        if (step.ControlPlane)
-        {
-            arguments.Add("--control-plane");
-            if (step.CertificateKey.Length > 0)
+            var config = Path.Join(folder, "join.yaml");
+            await using (var file = new FileStream(config, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite }))
             {
-                arguments.AddRange(["--certificate-key", step.CertificateKey]);
+                await file.WriteAsync(System.Text.Encoding.UTF8.GetBytes(KubeadmJoinConfig.Render(step)), ct);
+                await file.FlushAsync(ct);
             }
-        }
 
-        if (step.NodeName.Length > 0)
+            await process.RunAsync(new ProgramCommand(options.KubeadmPath, "--kubeadm-path", "kubeadm join", ["join", "--config", config], scrubber), progress, ct);
+        }
+        finally
         {
-            arguments.AddRange(["--node-name", step.NodeName]);
+            Directory.Delete(folder, recursive: true);
         }
-
-        await process.RunAsync(new ProgramCommand(options.KubeadmPath, "--kubeadm-path", "kubeadm join", arguments, scrubber), progress, ct);
 
         // The real kubeadm returns only once the kubelet has finished its TLS bootstrap and written this file.
         if (!File.Exists(paths.Resolve(KubeletConf)))

@@ -6,15 +6,22 @@ namespace Fleet.Agent.Steps;
 /// <summary>
 /// Extracts a .tgz into an empty folder and refuses, before writing anything outside it, entries
 /// with absolute paths, ".." segments, links that leave the folder, device files and FIFOs, and
-/// archives that expand beyond a size cap. Returns the regular files extracted (relative paths).
+/// archives that expand beyond a size cap or hold more entries than a count cap (100,000 tiny
+/// entries cost inodes and time, not bytes). Returns the regular files extracted (relative paths).
 /// </summary>
 public static class SafeTarExtractor
 {
-    public static async Task<IReadOnlyList<string>> ExtractAsync(string archive, string target, long maxExpandedBytes, CancellationToken ct)
+    /// <summary>Entries of every kind an archive may hold; a CNI plugins release has about 30.</summary>
+    public const int DefaultMaxEntries = 4096;
+
+    public static Task<IReadOnlyList<string>> ExtractAsync(string archive, string target, long maxExpandedBytes, CancellationToken ct) =>
+        ExtractAsync(archive, target, maxExpandedBytes, DefaultMaxEntries, ct);
+
+    public static async Task<IReadOnlyList<string>> ExtractAsync(string archive, string target, long maxExpandedBytes, int maxEntries, CancellationToken ct)
     {
         try
         {
-            return await ExtractEntriesAsync(archive, target, maxExpandedBytes, ct);
+            return await ExtractEntriesAsync(archive, target, maxExpandedBytes, maxEntries, ct);
         }
         catch (Exception ex) when (ex is InvalidDataException or FormatException or EndOfStreamException)
         {
@@ -24,8 +31,9 @@ public static class SafeTarExtractor
         }
     }
 
-    private static async Task<IReadOnlyList<string>> ExtractEntriesAsync(string archive, string target, long maxExpandedBytes, CancellationToken ct)
+    private static async Task<IReadOnlyList<string>> ExtractEntriesAsync(string archive, string target, long maxExpandedBytes, int maxEntries, CancellationToken ct)
     {
+        var entries = 0;
         var root = Path.GetFullPath(target);
         Directory.CreateDirectory(root);
         var files = new List<string>();
@@ -36,6 +44,11 @@ public static class SafeTarExtractor
         var entry = await reader.GetNextEntryAsync(copyData: false, ct);
         while (entry is not null)
         {
+            if (++entries > maxEntries)
+            {
+                throw new StepFailedException($"the archive holds more than {maxEntries} entries; refusing it");
+            }
+
             var name = Normalize(entry.Name);
             if (name.Length > 0)
             {

@@ -51,9 +51,13 @@ public sealed class StepJournal
             }
         }
 
+        AfterMiss?.Invoke(id);
         result = null!;
         return false;
     }
+
+    /// <summary>For tests: called after a lookup found nothing, outside the journal's lock.</summary>
+    internal Action<string>? AfterMiss { get; set; }
 
     /// <summary>The most recent finished ids, for Hello.</summary>
     public IReadOnlyList<string> RecentIds(int max)

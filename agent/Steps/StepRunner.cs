@@ -26,24 +26,32 @@ public sealed class StepRunner(IEnumerable<IStepHandler> handlers, StepJournal j
     /// <summary>Starts a step (or answers it from the journal); returns the task that completes with its result.</summary>
     public Task<StepResult> Start(StepRequest request, CancellationToken stopping)
     {
-        if (journal.TryGet(request.Id, out var known))
-        {
-            return ReportAsync(known, stopping);
-        }
-
+        // One check-and-run under one lock: the journal is read under it too. RunAsync records a
+        // result before it removes the id from _running (under this lock), so an id is always seen
+        // either running or journaled; checked outside the lock, a step re-sent as it finished could
+        // miss both and run twice.
+        StepResult? known;
         lock (_gate)
         {
-            if (_running.TryGetValue(request.Id, out var running))
+            if (!journal.TryGet(request.Id, out known))
             {
-                return running.Task; // re-sent while running: its result follows when it finishes
-            }
+                if (_running.TryGetValue(request.Id, out var running))
+                {
+                    return running.Task; // re-sent while running: its result follows when it finishes
+                }
 
-            var cts = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-            var task = Task.Run(() => RunAsync(request, cts), CancellationToken.None);
-            _running[request.Id] = (cts, task);
-            return task;
+                var cts = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+                var task = Task.Run(() => RunAsync(request, cts), CancellationToken.None);
+                _running[request.Id] = (cts, task);
+                return task;
+            }
         }
+
+        return ReportAsync(known, stopping); // outside the lock: it waits for room in the outbox
     }
+
+    /// <summary>For tests: whether this thread holds the runner's lock (the journal is only read under it).</summary>
+    internal bool HoldsLock => _gate.IsHeldByCurrentThread;
 
     public void Cancel(string id)
     {

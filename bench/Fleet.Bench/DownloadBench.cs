@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using Fleet.Agent.Configuration;
+using Fleet.Agent.Hosting;
 using Fleet.Agent.Steps;
 using Fleet.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -28,9 +29,10 @@ internal static class DownloadBench
         var dest = Path.Join(dir.Path, "out");
         Directory.CreateDirectory(dest);
 
-        var options = new AgentOptions { DownloadMaxBytes = long.MaxValue };
-        using var http = new HttpClient(new SocketsHttpHandler()) { Timeout = Timeout.InfiniteTimeSpan };
-        var downloader = new Downloader(http, options, TimeProvider.System, NullLogger<Downloader>.Instance);
+        var options = new AgentOptions { DownloadMaxBytes = long.MaxValue, Root = dir.Path };
+        using var http = Downloader.CreateHttpClient();
+        var leftovers = new LeftoverFiles(new HostPaths(options), NullLogger<LeftoverFiles>.Instance);
+        var downloader = new Downloader(http, options, leftovers, TimeProvider.System, NullLogger<Downloader>.Instance);
         var progress = new StepProgress("bench", new StepSink(), TimeProvider.System);
 
         var fleet = new List<double>();

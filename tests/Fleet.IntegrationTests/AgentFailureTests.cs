@@ -125,7 +125,81 @@ public sealed class AgentFailureTests : IDisposable
         var (code, stderr) = await RunAgentProcessAsync("enroll", "--coordinator", "https://127.0.0.1:7443", "--root", _dir.Path);
 
         Assert.Equal(2, code);
-        Assert.StartsWith("fleet-agent: enroll needs --token and --ca-pin", stderr);
+        Assert.StartsWith("fleet-agent: enroll needs a token (--token-file FILE, --token - for standard input, or FLEET_TOKEN) and --ca-pin", stderr);
+    }
+
+    private const string ArgvWarning = "fleet-agent: warning: a token given with --token on the command line can be read by every local user";
+
+    [Fact]
+    public async Task EnrollCommand_TokenFromStandardInput_EnrollsWithoutAWarning()
+    {
+        await using var coordinator = await TestCoordinator.StartAsync(TestCoordinator.OptionsIn(_dir.Path));
+        var token = await coordinator.CreateTokenAsync(uses: 1);
+
+        var run = await ProcessRun.RunWithInputAsync("dotnet", [AgentDll(), "enroll", "--token", "-", "--ca-pin", coordinator.CaPin, "--coordinator", coordinator.AgentUri.ToString(), "--name", "pi-1", "--root", _dir.Combine("pi-1")], token + "\n", unset: "FLEET_COORDINATOR");
+
+        Assert.True(run.Code == 0, run.Stderr);
+        Assert.DoesNotContain("warning", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain(token[13..], run.Output, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Join(_dir.Combine("pi-1"), "var/lib/fleet-agent", "node.crt")));
+    }
+
+    [Fact]
+    public async Task EnrollCommand_TokenOnTheCommandLine_WarnsFirst()
+    {
+        await using var coordinator = await TestCoordinator.StartAsync(TestCoordinator.OptionsIn(_dir.Path));
+        var token = await coordinator.CreateTokenAsync(uses: 1);
+
+        var (code, stderr, _) = await RunAgentProcessWithOutputAsync([], "enroll", "--token", token, "--ca-pin", coordinator.CaPin, "--coordinator", coordinator.AgentUri.ToString(), "--name", "pi-1", "--root", _dir.Combine("pi-1"));
+
+        Assert.True(code == 0, stderr);
+        Assert.StartsWith(ArgvWarning, stderr, StringComparison.Ordinal);
+        Assert.Contains("use --token-file FILE (mode 0600) or --token - (standard input)", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task EnrollCommand_TokenInAPrivateConfigFile_IsRemovedFromItOnceEnrolled()
+    {
+        await using var coordinator = await TestCoordinator.StartAsync(TestCoordinator.OptionsIn(_dir.Path));
+        var token = await coordinator.CreateTokenAsync(uses: 1);
+        var config = _dir.Combine("agent.json");
+        await File.WriteAllTextAsync(config, $"{{ \"coordinator\": \"{coordinator.AgentUri}\", \"token\": \"{token}\", \"caPin\": \"{coordinator.CaPin}\", \"name\": \"pi-1\" }}");
+        File.SetUnixFileMode(config, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+
+        var (code, stderr, _) = await RunAgentProcessWithOutputAsync([], "enroll", "--config", config, "--root", _dir.Combine("pi-1"));
+
+        Assert.True(code == 0, stderr);
+        Assert.Contains($"fleet-agent: enrolled; removed the join token from {config} (the node no longer needs it)", stderr, StringComparison.Ordinal);
+        var left = await File.ReadAllTextAsync(config);
+        Assert.DoesNotContain(token[13..], left, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"token\"", left, StringComparison.Ordinal);
+        Assert.Contains(coordinator.CaPin, left, StringComparison.Ordinal); // the rest stays
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(config));
+    }
+
+    [Fact]
+    public async Task Agent_ConfigFileWithATokenReadableByOthers_IsRefusedAndNothingIsSent()
+    {
+        var config = _dir.Combine("agent.json");
+        await File.WriteAllTextAsync(config, "{ \"coordinator\": \"https://127.0.0.1:7443\", \"token\": \"0123456789ab.0123456789abcdef0123456789abcdef0123456789abcdef\" }");
+        File.SetUnixFileMode(config, (UnixFileMode)0x1A4);
+
+        var (enroll, enrollStderr) = await RunAgentProcessAsync("enroll", "--config", config, "--ca-pin", "sha256:" + new string('a', 64), "--root", _dir.Path);
+        var (run, runStderr) = await RunAgentProcessAsync("--config", config, "--root", _dir.Path);
+
+        var expected = $"fleet-agent: {config}: holds a join token (\"token\") but may be read by others (mode 0644); chmod 600 {config}, or remove the token (enroll removes it once the node is enrolled)\n";
+        Assert.Equal((2, expected), (enroll, enrollStderr));
+        Assert.Equal((2, expected), (run, runStderr));
+        Assert.False(Directory.Exists(Path.Join(_dir.Path, "var/lib/fleet-agent")));
+    }
+
+    [Fact]
+    public async Task Agent_DuplicateLabelKey_ExitsWithAConfigErrorNotACrash()
+    {
+        var (code, stderr) = await RunAgentProcessAsync("--coordinator", "https://127.0.0.1:7443", "--root", _dir.Path, "--labels", "role=worker,role=control-plane");
+
+        Assert.Equal(2, code);
+        Assert.Equal("fleet-agent: flag --labels: the label key \"role\" is given twice (\"worker\" and \"control-plane\"); give each key once\n", stderr);
     }
 
     /// <summary>Runs the built fleet-agent as its own process, as systemd would.</summary>

@@ -115,6 +115,37 @@ public sealed class ArtifactTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Run_OnANodeHeldByAnUnfinishedRollout_OrWithADotDotDest_IsRefusedBeforeAnythingIsSent()
+    {
+        // fleetctl run asks the rollout preflight's own questions (TargetChecks, NodePath).
+        var agent = await AgentAsync("x86-1");
+        await ApplyCatalogAsync(Fixtures.Catalog(_artifacts.BaseUrl, kubectlOverrides: new() { ["amd64"] = (Fixtures.Kubectl("amd64"), new string('a', 64)) }));
+        var plan = _dir.Combine("held.yaml");
+        await File.WriteAllTextAsync(plan, $"target: {{ names: [x86-1] }}\nsteps:\n  - download: {{ component: kubectl, version: {Fixtures.KubectlVersion}, dest: /usr/local/bin/kubectl }}\n");
+        var applied = await RunAsync("rollout", "apply", "-f", plan);
+        Assert.True(applied.ExitCode == 0, applied.Stderr);
+        var id = System.Text.RegularExpressions.Regex.Match(applied.Stdout, "rollout (\\S+) started").Groups[1].Value;
+        await Eventually.Until(() => RunAsync("rollout", "get", id, "-o", "json"), r => r.Stdout.Contains("PAUSED", StringComparison.Ordinal), "the rollout pauses on its checksum failure");
+        await ApplyCatalogAsync(Fixtures.Catalog(_artifacts.BaseUrl));
+        var requestsBefore = _artifacts.Requests($"/files/{Fixtures.Kubectl("amd64")}");
+
+        var held = await RunAsync("run", "download", "--component", "kubectl", "--version", Fixtures.KubectlVersion, "--dest", "/usr/local/bin/kubectl");
+        var dots = await RunAsync("run", "download", "--component", "kubectl", "--version", Fixtures.KubectlVersion, "--dest", "/usr/local/bin/../../../etc/kubectl");
+        var cniDots = await RunAsync("run", "install-cni", "--version", Fixtures.CniVersion, "--dest-dir", "/opt/cni/../../etc");
+
+        Assert.Equal(1, held.ExitCode);
+        Assert.Contains($"held by rollout {id}, which has not finished: x86-1", held.Stderr);
+        Assert.Contains("nothing was sent", held.Stderr);
+        Assert.Equal(1, dots.ExitCode);
+        Assert.Contains("download.dest: \"/usr/local/bin/../../../etc/kubectl\" must be an absolute path without \"..\"", dots.Stderr);
+        Assert.Equal(1, cniDots.ExitCode);
+        Assert.Contains("install_cni.dest_dir: \"/opt/cni/../../etc\" must be an absolute path without \"..\"", cniDots.Stderr);
+        Assert.Equal(requestsBefore, _artifacts.Requests($"/files/{Fixtures.Kubectl("amd64")}"));
+        Assert.False(File.Exists(Path.Join(agent.Root, "usr/local/bin/kubectl")));
+        Assert.False(File.Exists(Path.Join(agent.Root, "etc/kubectl")));
+    }
+
+    [Fact]
     public async Task CatalogWithoutTheNodesArch_IsRefusedBeforeAnythingIsSent()
     {
         await AgentAsync("x86-1");

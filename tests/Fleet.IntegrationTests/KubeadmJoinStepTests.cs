@@ -12,8 +12,9 @@ namespace Fleet.IntegrationTests;
 
 /// <summary>
 /// A KubeadmJoin step from the real coordinator to a real fleet-agent process (enrolled, mTLS) that
-/// runs the kubeadm double of tests/doubles: the double's environment and the agent's kubeadm path
-/// reach it the way they would under systemd (FLEET_* variables, inherited by the child).
+/// runs the kubeadm double of tests/doubles through its wrapper (the agent passes none of its own
+/// environment on: FLEET_TOKEN, the settings and any other secret stay with it), configured the way
+/// it would be under systemd (FLEET_* variables).
 /// </summary>
 public sealed class KubeadmJoinStepTests : IAsyncLifetime
 {
@@ -25,7 +26,13 @@ public sealed class KubeadmJoinStepTests : IAsyncLifetime
 
     private string Root => _dir.Combine("node-1");
 
-    private string DoubleDir => _dir.Combine("kubeadm-double");
+    private const string AgentSecret = "hunter2-in-the-agents-environment-only";
+
+    private TestDoubles? _doubles;
+
+    private string DoubleDir => Doubles.Dir;
+
+    private TestDoubles Doubles => _doubles ??= new TestDoubles(_dir.Combine("kubeadm-double"), Root);
 
     private string AgentLog => _dir.Combine("agent.log");
 
@@ -48,7 +55,6 @@ public sealed class KubeadmJoinStepTests : IAsyncLifetime
     private async Task<string> StartAgentAsync()
     {
         Directory.CreateDirectory(Root);
-        Directory.CreateDirectory(DoubleDir);
         var enroll = await ProcessRun.RunAsync(
             "dotnet",
             [AgentDll(), "enroll", "--coordinator", _coordinator.AgentUri.ToString(), "--token", await _coordinator.CreateTokenAsync(uses: 1), "--ca-pin", _coordinator.CaPin, "--name", "node-1", "--root", Root],
@@ -63,9 +69,9 @@ public sealed class KubeadmJoinStepTests : IAsyncLifetime
         }
 
         start.Environment["FLEET_TEST_LOG"] = AgentLog;
-        start.Environment["FLEET_KUBEADM_PATH"] = TestDoubles.PathOf("kubeadm");
-        start.Environment["FLEET_DOUBLE_DIR"] = DoubleDir;
-        start.Environment["FLEET_DOUBLE_ROOT"] = Root;
+        start.Environment["FLEET_KUBEADM_PATH"] = Doubles.Kubeadm;
+        start.Environment["FLEET_TOKEN"] = "0123456789ab." + AgentSecret; // as a unit's Environment= could set it
+        start.Environment["SOME_SERVICE_PASSWORD"] = AgentSecret;
         start.Environment.Remove("FLEET_COORDINATOR");
         _agent = Process.Start(start)!;
 
@@ -115,10 +121,13 @@ public sealed class KubeadmJoinStepTests : IAsyncLifetime
 
         Assert.True(result.Outcome == StepOutcome.Succeeded, $"{result}\nagent log:\n{Log()}");
         Assert.Equal("joined the cluster at 10.96.0.1:6443 as a worker", result.Reason);
-        Assert.Equal([$"join 10.96.0.1:6443 --token {Token} --discovery-token-ca-cert-hash sha256:{new string('c', 64)}"], Calls());
+        var call = Assert.Single(Calls());
+        Assert.Matches($"^join --config {System.Text.RegularExpressions.Regex.Escape(Root)}/var/lib/fleet-agent/\\.fleet-kubeadm-[0-9a-f]{{32}}/join\\.yaml$", call);
+        Assert.Contains($"    token: \"{Token}\"\n    caCertHashes:\n    - \"sha256:{new string('c', 64)}\"\n", Doubles.JoinConfig(), StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Join(Root, "etc/kubernetes/kubelet.conf")));
+        Assert.Empty(Directory.GetDirectories(Path.Join(Root, "var/lib/fleet-agent"), ".fleet-kubeadm-*"));
         var lines = updates.SelectMany(u => u.LogLines).ToList();
-        Assert.Contains(lines, l => l.EndsWith($"tests/doubles/kubeadm join 10.96.0.1:6443 --token [redacted] --discovery-token-ca-cert-hash sha256:{new string('c', 64)}", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.EndsWith($"kubeadm {call}", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains("with token \"[redacted]\"", StringComparison.Ordinal)); // the double printed it; the agent scrubbed it
 
         // The same join again (a new step id): the node has joined, kubeadm is not run again.
@@ -128,7 +137,7 @@ public sealed class KubeadmJoinStepTests : IAsyncLifetime
 
         var log = await Eventually.Until(() => Task.FromResult(Log()), l => l.Contains("Step join-2 finished: AlreadySatisfied", StringComparison.Ordinal), "the agent logs the second join");
         Assert.Contains("Step join-1 (KubeadmJoin) started", log, StringComparison.Ordinal);
-        Assert.Contains("--token [redacted] --discovery-token-ca-cert-hash", log, StringComparison.Ordinal);
+        Assert.Contains($"kubeadm {call}", log, StringComparison.Ordinal);
         Assert.Contains("Step join-1 finished: Succeeded joined the cluster at 10.96.0.1:6443 as a worker", log, StringComparison.Ordinal);
         var places = new Dictionary<string, string>
         {
@@ -159,6 +168,42 @@ public sealed class KubeadmJoinStepTests : IAsyncLifetime
         Assert.Single(Calls());
         var log = await Eventually.Until(() => Task.FromResult(Log()), l => l.Contains("Step join-1 finished: Failed", StringComparison.Ordinal), "the agent logs the failure");
         Assert.DoesNotContain(TokenSecret, log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task KubeadmJoin_WhileKubeadmRuns_NoSecretIsInItsCmdlineOrEnviron()
+    {
+        // What a local user can read of the running kubeadm (/proc/PID/cmdline), and what it inherited
+        // (/proc/PID/environ): neither the join token nor anything of the agent's own environment.
+        var nodeId = await StartAgentAsync();
+        Doubles.Sleep("kubeadm", 60);
+        var running = RunAsync(nodeId, Join("join-1"));
+        var pid = await Eventually.Until(() => Task.FromResult(Doubles.Pid("kubeadm")), p => p is not null, "kubeadm runs");
+        var cmdline = (await File.ReadAllTextAsync($"/proc/{pid}/cmdline")).Split('\0', StringSplitOptions.RemoveEmptyEntries);
+        var environ = (await File.ReadAllTextAsync($"/proc/{pid}/environ")).Split('\0', StringSplitOptions.RemoveEmptyEntries);
+        var config = cmdline[^1];
+        var configMode = File.GetUnixFileMode(config);
+        var folderMode = File.GetUnixFileMode(Path.GetDirectoryName(config)!);
+        using (var kubeadm = Process.GetProcessById(pid!.Value))
+        {
+            kubeadm.Kill(entireProcessTree: true); // the double, started for this test by its agent
+        }
+
+        var (result, _) = await running;
+
+        Assert.Equal(["join", "--config"], cmdline[^3..^1]);
+        foreach (var secret in new[] { Token, TokenSecret, AgentSecret })
+        {
+            Assert.DoesNotContain(cmdline, a => a.Contains(secret, StringComparison.Ordinal));
+            Assert.DoesNotContain(environ, v => v.Contains(secret, StringComparison.Ordinal));
+        }
+
+        Assert.DoesNotContain(environ, v => v.StartsWith("FLEET_TOKEN=", StringComparison.Ordinal) || v.StartsWith("FLEET_KUBEADM_PATH=", StringComparison.Ordinal));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, configMode);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, folderMode);
+        Assert.Equal(StepOutcome.Failed, result.Outcome);
+        Assert.StartsWith("kubeadm join exited with code ", result.Reason, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.GetDirectoryName(config)), "the configuration goes with the run that needed it");
     }
 
     /// <summary>fleet-agent.dll in the agent's own build output (see AgentFailureTests).</summary>

@@ -15,6 +15,11 @@ namespace Fleet.Testing;
 ///   /stall/PATH            the first half of the file, then nothing until the client gives up
 ///   /status/CODE           that status code
 ///   /hang                  no response at all until the client gives up
+/// and, as a rogue server (issue 12's hostile artifact server):
+///   /endless               200 without Content-Length and a body that never ends
+///   /short/PATH            Content-Length 1000 bytes more than the file, the file, then the end (a lie)
+///   /redirect?to=URL       302 to URL (another host or port, file://, anything)
+///   /redirect-loop/N/PATH  N redirects on this server, then the file
 /// Every request is counted by path.
 /// </summary>
 public sealed class ArtifactServer : IAsyncDisposable
@@ -64,6 +69,35 @@ public sealed class ArtifactServer : IAsyncDisposable
             return Results.Empty;
         });
         app.MapGet("/status/{code:int}", (int code) => Results.StatusCode(code));
+        app.MapGet("/endless", async (HttpContext c) =>
+        {
+            var chunk = new byte[64 * 1024];
+            try
+            {
+                while (!c.RequestAborted.IsCancellationRequested)
+                {
+                    await c.Response.Body.WriteAsync(chunk, c.RequestAborted);
+                }
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or IOException)
+            {
+                // The client hung up: that is the only way this body ends.
+            }
+
+            return Results.Empty;
+        });
+        app.MapGet("/short/{**path}", async (string path, HttpContext c) =>
+        {
+            var bytes = await File.ReadAllBytesAsync(server.PathOf(path));
+            c.Response.ContentLength = bytes.Length + 1000;
+            await c.Response.Body.WriteAsync(bytes);
+            await c.Response.Body.FlushAsync();
+            return Results.Empty; // the promised rest never comes: Kestrel ends the connection
+
+        });
+        app.MapGet("/redirect", (string to) => Results.Redirect(to));
+        app.MapGet("/redirect-loop/{n:int}/{**path}", (int n, string path) =>
+            Results.Redirect(n > 0 ? $"/redirect-loop/{n - 1}/{path}" : $"/files/{path}"));
         app.MapGet("/hang", async (HttpContext c) =>
         {
             await Task.Delay(Timeout.Infinite, c.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);

@@ -11,11 +11,18 @@ public sealed record ProcessOutput(int Code, string Stdout, string Stderr)
 public static class ProcessRun
 {
     public static Task<ProcessOutput> RunAsync(string file, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, params string[] unset) =>
-        RunAsync(file, args, Eventually.Timeout, environment, unset);
+        RunWithInputAsync(file, args, null, Eventually.Timeout, environment, unset);
 
-    public static async Task<ProcessOutput> RunAsync(string file, IEnumerable<string> args, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null, params string[] unset)
+    public static Task<ProcessOutput> RunAsync(string file, IEnumerable<string> args, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null, params string[] unset) =>
+        RunWithInputAsync(file, args, null, timeout, environment, unset);
+
+    /// <summary>The same, with <paramref name="stdin"/> written to its standard input (then closed); null: no input.</summary>
+    public static Task<ProcessOutput> RunWithInputAsync(string file, IEnumerable<string> args, string? stdin, IReadOnlyDictionary<string, string>? environment = null, params string[] unset) =>
+        RunWithInputAsync(file, args, stdin, Eventually.Timeout, environment, unset);
+
+    public static async Task<ProcessOutput> RunWithInputAsync(string file, IEnumerable<string> args, string? stdin, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null, params string[] unset)
     {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = stdin is not null };
         foreach (var a in args)
         {
             start.ArgumentList.Add(a);
@@ -32,6 +39,12 @@ public static class ProcessRun
         }
 
         using var process = Process.Start(start)!;
+        if (stdin is not null)
+        {
+            await process.StandardInput.WriteAsync(stdin);
+            process.StandardInput.Close();
+        }
+
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         try

@@ -34,6 +34,9 @@ public sealed class TestDoubles
     /// <summary>The argument lines the double recorded, one per run; empty when it never ran.</summary>
     public string[] Calls(string name) => File.Exists(FileOf(name, "calls")) ? File.ReadAllLines(FileOf(name, "calls")) : [];
 
+    /// <summary>The JoinConfiguration the latest `kubeadm join --config FILE` was given (the double keeps a copy); null when none ran.</summary>
+    public string? JoinConfig() => File.Exists(FileOf("kubeadm", "join-config")) ? File.ReadAllText(FileOf("kubeadm", "join-config")) : null;
+
     /// <summary>Makes the double print <paramref name="stderr"/> and exit with <paramref name="exit"/> from now on.</summary>
     public void Fail(string name, int exit, string? stderr = null)
     {

@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Fleet.Coordinator.Agents;
 using Fleet.Coordinator.Catalog;
 using Fleet.Coordinator.Nodes;
+using Fleet.Coordinator.Rollouts;
 using Fleet.Coordinator.Steps;
 using Fleet.V1;
 using Grpc.Core;
@@ -9,10 +10,11 @@ using Grpc.Core;
 namespace Fleet.Coordinator.Control;
 
 /// <summary>
-/// `fleetctl run`: preflight (selector, catalog, architectures, connections) refuses before any node
+/// `fleetctl run`: preflight (paths and modes, selector, catalog, architectures, and the rollout
+/// preflight's <see cref="TargetChecks"/>: connected, approved, not held by a rollout) refuses before any node
 /// is touched; then one resolved step per node, run in parallel, streamed back as plan, updates, results.
 /// </summary>
-public sealed class RunStepApi(INodeStore nodes, ICatalogStore catalogs, AgentRegistry registry, StepDispatcher dispatcher)
+public sealed class RunStepApi(INodeStore nodes, ICatalogStore catalogs, TargetChecks targetChecks, StepDispatcher dispatcher)
 {
     private static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(10);
     private static readonly TimeSpan Grace = TimeSpan.FromSeconds(30);
@@ -31,17 +33,7 @@ public sealed class RunStepApi(INodeStore nodes, ICatalogStore catalogs, AgentRe
         var timeout = request.Timeout?.ToTimeSpan() is { } t && t > TimeSpan.Zero ? t : DefaultTimeout;
         var runId = Guid.NewGuid().ToString("N")[..12];
         var (planned, problems) = StepPlanner.Plan(request, targets, catalog.Document, runId, timeout);
-        var disconnected = targets.Where(n => !registry.IsConnected(n.Id)).Select(n => n.Name).ToList();
-        if (disconnected.Count > 0)
-        {
-            problems.Add($"not connected: {string.Join(", ", disconnected)}");
-        }
-
-        var unapproved = targets.Where(n => registry.Find(n.Id) is { Approved: false }).Select(n => n.Name).ToList();
-        if (unapproved.Count > 0)
-        {
-            problems.Add($"awaiting approval (fleetctl nodes approve NAME): {string.Join(", ", unapproved)}");
-        }
+        problems.AddRange(await targetChecks.ProblemsAsync(targets, ct)); // the rollout preflight's own rule
 
         if (problems.Count > 0)
         {
@@ -88,7 +80,9 @@ public sealed class RunStepApi(INodeStore nodes, ICatalogStore catalogs, AgentRe
             RunStepRequest.ActionOneofCase.InstallCni when request.InstallCni.Version.Length == 0 => "install_cni.version: missing",
             RunStepRequest.ActionOneofCase.Download when request.Download.Component.Length == 0 => "download.component: missing",
             RunStepRequest.ActionOneofCase.Download when request.Download.Version.Length == 0 => "download.version: missing",
-            RunStepRequest.ActionOneofCase.Download when !request.Download.Dest.StartsWith('/') => "download.dest: not an absolute path",
+            RunStepRequest.ActionOneofCase.Download when NodePath.Problem(request.Download.Dest) is { } path => $"download.dest: {path}",
+            RunStepRequest.ActionOneofCase.Download when DownloadMode.Problem(request.Download.Mode) is { } mode => $"download.mode: {mode}",
+            RunStepRequest.ActionOneofCase.InstallCni when request.InstallCni.DestDir.Length > 0 && NodePath.Problem(request.InstallCni.DestDir) is { } path => $"install_cni.dest_dir: {path}",
             _ when request.Selector is { Arch: not Arch.Unspecified } s && !s.Arch.IsKnown() => $"selector.arch: unknown value {(int)request.Selector.Arch}",
             _ => null,
         };

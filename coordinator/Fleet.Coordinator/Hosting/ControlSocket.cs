@@ -12,13 +12,23 @@ public static partial class ControlSocket
     public const UnixFileMode Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite;
     public const string GroupName = "fleet";
 
-    /// <summary>Creates the folder and removes a socket file no process listens on; refuses one that is in use.</summary>
+    /// <summary>
+    /// Creates the folder and removes a socket file no process listens on; refuses one that is in use,
+    /// and anything at that path that is not a socket (a regular file, a folder, a link): a wrong
+    /// --socket must never cost a file (--socket /etc/passwd).
+    /// </summary>
     public static void Prepare(string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        if (!File.Exists(path))
+        var type = UnixFileType.Of(path);
+        if (type == UnixFileType.None)
         {
             return;
+        }
+
+        if (type != UnixFileType.Socket)
+        {
+            throw new InvalidOperationException($"--socket {path}: there is a {UnixFileType.Describe(type)} at that path, not a socket; refusing to remove it (choose another path, or remove it yourself)");
         }
 
         using (var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))

@@ -354,7 +354,7 @@ public static partial class PlanParser
             return Problem(problems, $"{at}: missing", "");
         }
 
-        return value.StartsWith('/') && !value.Split('/').Contains("..") ? value : Problem(problems, $"{at}: \"{value}\" must be an absolute path without \"..\"", value);
+        return NodePath.Problem(value) is { } problem ? Problem(problems, $"{at}: {problem}", value) : value;
     }
 
     private static string Endpoint(string at, string? value, List<string> problems)
@@ -377,7 +377,7 @@ public static partial class PlanParser
         try
         {
             var mode = Convert.ToUInt32(text, 8);
-            return mode <= 0x1FF ? mode : Problem(problems, $"{at}: \"{text}\" is not a file mode (0000 to 0777)", 0u);
+            return DownloadMode.Problem(mode) is { } problem ? Problem(problems, $"{at}: {problem}", 0u) : mode;
         }
         catch (Exception ex) when (ex is FormatException or OverflowException or ArgumentException)
         {

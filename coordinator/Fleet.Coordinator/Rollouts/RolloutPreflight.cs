@@ -15,7 +15,7 @@ public sealed record PreparedRollout(RolloutPlan Plan, IReadOnlyList<NodePlan> N
 /// connections, approvals and other rollouts holding them, the catalog for every arch and version the plan
 /// needs, the Kubernetes API when the plan needs it, and the version-skew policy.
 /// </summary>
-public sealed class RolloutPreflight(INodeStore nodes, ICatalogStore catalogs, AgentRegistry registry, RolloutStore rollouts, IKubernetesClusterProvider kubernetes, KubeNodeMap kubeNodeMap)
+public sealed class RolloutPreflight(INodeStore nodes, ICatalogStore catalogs, TargetChecks targetChecks, IKubernetesClusterProvider kubernetes, KubeNodeMap kubeNodeMap)
 {
     public async Task<(PreparedRollout? Rollout, List<string> Problems)> PrepareAsync(RolloutPlan plan, CancellationToken ct)
     {
@@ -33,13 +33,7 @@ public sealed class RolloutPreflight(INodeStore nodes, ICatalogStore catalogs, A
             problems.Add($"the target selects no node ({NodeSelection.Describe(plan.Target)})");
         }
 
-        Group(problems, "not connected", targets.Where(n => !registry.IsConnected(n.Id)));
-        Group(problems, "awaiting approval (fleetctl nodes approve NAME)", targets.Where(n => registry.Find(n.Id) is { Approved: false }));
-        var holds = await rollouts.HoldsAsync(ct);
-        foreach (var held in targets.Where(n => holds.ContainsKey(n.Name)).GroupBy(n => holds[n.Name]))
-        {
-            problems.Add($"held by rollout {held.Key}, which has not finished: {string.Join(", ", held.Select(n => n.Name))}");
-        }
+        problems.AddRange(await targetChecks.ProblemsAsync(targets, ct));
 
         var cluster = ClusterView.None;
         if (plan.Recipe.NeedsKubernetes)
@@ -56,7 +50,7 @@ public sealed class RolloutPreflight(INodeStore nodes, ICatalogStore catalogs, A
         var kubeNodes = await kubeNodeMap.ResolveAsync(all, ct);
         if (plan.Recipe.NeedsKubernetes)
         {
-            Group(problems, "no Kubernetes node", targets.Where(n => !kubeNodes[n.Name].Mapped), n => kubeNodes[n.Name].Describe());
+            TargetChecks.Group(problems, "no Kubernetes node", targets.Where(n => !kubeNodes[n.Name].Mapped), n => kubeNodes[n.Name].Describe());
         }
 
         var catalog = await catalogs.CurrentAsync(ct);
@@ -94,15 +88,6 @@ public sealed class RolloutPreflight(INodeStore nodes, ICatalogStore catalogs, A
         {
             problems.Add($"the Kubernetes API server cannot be reached: {ex.Message}");
             return ClusterView.None;
-        }
-    }
-
-    private static void Group(List<string> problems, string what, IEnumerable<NodeRecord> nodes, Func<NodeRecord, string>? describe = null)
-    {
-        var names = nodes.Select(describe ?? (n => n.Name)).ToList();
-        if (names.Count > 0)
-        {
-            problems.Add($"{what}: {string.Join(", ", names)}");
         }
     }
 }

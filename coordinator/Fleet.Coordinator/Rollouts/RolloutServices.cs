@@ -8,6 +8,7 @@ public static class RolloutServices
     public static IServiceCollection AddFleetRollouts(this IServiceCollection services)
     {
         services.AddSingleton<RolloutStore>();
+        services.AddSingleton<TargetChecks>();
         services.AddSingleton<RolloutPreflight>();
         services.AddSingleton<StepExecutor>();
         services.AddSingleton<RolloutDriver>();

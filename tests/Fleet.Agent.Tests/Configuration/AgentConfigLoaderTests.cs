@@ -412,11 +412,100 @@ public sealed class AgentConfigLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Load_DuplicateLabelKey_IsAConfigErrorNamingTheKey()
+    {
+        var file = WriteConfig(new() { ["coordinator"] = "https://a:1", ["labels"] = "role=worker,zone=a,role=control-plane" });
+
+        var fromFile = Assert.Throws<ConfigException>(() => AgentConfigLoader.Load(file, true, NoEnvironment, NoFlags));
+        var fromEnv = Assert.Throws<ConfigException>(() => AgentConfigLoader.Load(_dir.Resolve("/absent.json"), false, Env(("FLEET_COORDINATOR", "https://a:1"), ("FLEET_LABELS", "a=1,a=1")), NoFlags));
+        var fromFlag = Assert.Throws<ConfigException>(() => AgentConfigLoader.Load(_dir.Resolve("/absent.json"), false, NoEnvironment, Flags(("--coordinator", "https://a:1"), ("--labels", "x=,x=2"))));
+
+        Assert.Equal($"{file}: \"labels\": the label key \"role\" is given twice (\"worker\" and \"control-plane\"); give each key once", fromFile.Message);
+        Assert.Equal("environment variable FLEET_LABELS: the label key \"a\" is given twice (\"1\" and \"1\"); give each key once", fromEnv.Message);
+        Assert.Equal("flag --labels: the label key \"x\" is given twice (\"\" and \"2\"); give each key once", fromFlag.Message);
+    }
+
+    [Theory]
+    [InlineData(0x1A4, "0644")]
+    [InlineData(0x1A0, "0640")]
+    [InlineData(0x184, "0604")]
+    [InlineData(0x1B6, "0666")]
+    public void Load_FileWithATokenReadableByOthers_IsRefusedNamingTheMode(int mode, string octal)
+    {
+        var file = WriteConfig(new() { ["coordinator"] = "https://a:1", ["token"] = "0123456789ab.secret" });
+        File.SetUnixFileMode(file, (UnixFileMode)mode);
+
+        var ex = Assert.Throws<ConfigException>(() => AgentConfigLoader.Load(file, true, NoEnvironment, NoFlags));
+
+        Assert.Equal($"{file}: holds a join token (\"token\") but may be read by others (mode {octal}); chmod 600 {file}, or remove the token (enroll removes it once the node is enrolled)", ex.Message);
+        Assert.DoesNotContain("secret", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_FileWithATokenOwnerOnly_IsReadAndRemembered()
+    {
+        var file = WriteConfig(new() { ["coordinator"] = "https://a:1", ["token"] = "0123456789ab.secret" });
+        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+
+        var options = AgentConfigLoader.Load(file, true, NoEnvironment, NoFlags);
+
+        Assert.Equal(("0123456789ab.secret", file), (options.Token, options.TokenInConfigFile));
+    }
+
+    [Fact]
+    public void Load_FileWithoutAToken_MayBeReadableByOthers()
+    {
+        var file = WriteConfig(new() { ["coordinator"] = "https://a:1" });
+        File.SetUnixFileMode(file, (UnixFileMode)0x1A4);
+
+        var options = AgentConfigLoader.Load(file, true, NoEnvironment, NoFlags);
+
+        Assert.Null(options.TokenInConfigFile);
+    }
+
+    [Fact]
+    public void Load_TokenFile_IsReadWhenOwnerOnly_AndRefusedOtherwise()
+    {
+        var tokenFile = _dir.Write("/token", "0123456789ab.secret\n");
+        File.SetUnixFileMode(tokenFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var open = _dir.Write("/open-token", "0123456789ab.secret\n");
+        var empty = _dir.Write("/empty-token", "\n");
+        File.SetUnixFileMode(empty, UnixFileMode.UserRead);
+
+        var options = AgentConfigLoader.Load(_dir.Resolve("/absent.json"), false, NoEnvironment, Flags(("--coordinator", "https://a:1"), ("--token-file", tokenFile)));
+        var readable = Assert.Throws<ConfigException>(() => AgentConfigLoader.Load(_dir.Resolve("/absent.json"), false, NoEnvironment, Flags(("--coordinator", "https://a:1"), ("--token-file", open))));
+        var none = Assert.Throws<ConfigException>(() => AgentConfigLoader.Load(_dir.Resolve("/absent.json"), false, NoEnvironment, Flags(("--coordinator", "https://a:1"), ("--token-file", empty))));
+        var missing = Assert.Throws<ConfigException>(() => AgentConfigLoader.Load(_dir.Resolve("/absent.json"), false, Env(("FLEET_COORDINATOR", "https://a:1"), ("FLEET_TOKEN_FILE", _dir.Resolve("/nope"))), NoFlags));
+
+        Assert.Equal("0123456789ab.secret", options.Token);
+        Assert.Equal($"flag --token-file: {open} holds a join token but may be read by others (mode 0644); chmod 600 {open}", readable.Message);
+        Assert.Equal($"flag --token-file: no token in {empty} (expected ID.SECRET on its first line)", none.Message);
+        Assert.Equal($"environment variable FLEET_TOKEN_FILE: {_dir.Resolve("/nope")}: no such file", missing.Message);
+    }
+
+    [Fact]
+    public void ConfigFileToken_Remove_KeepsEveryOtherSettingAndTheMode()
+    {
+        var file = _dir.Write("/agent.json", "{\n  // where to connect\n  \"coordinator\": \"https://a:1\",\n  \"token\": \"0123456789ab.secret\",\n  \"labels\": \"role=worker\",\n}\n");
+        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+
+        Assert.True(ConfigFileToken.Remove(file));
+        Assert.False(ConfigFileToken.Remove(file));
+
+        var text = File.ReadAllText(file);
+        Assert.DoesNotContain("secret", text, StringComparison.Ordinal);
+        var options = AgentConfigLoader.Load(file, true, NoEnvironment, NoFlags);
+        Assert.Equal(("https://a:1", "worker", null), (options.Coordinator!.OriginalString, options.Labels["role"], options.Token));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+        Assert.Equal(["agent.json"], Directory.GetFiles(Path.GetDirectoryName(file)!).Select(Path.GetFileName).Where(n => n!.Contains("agent", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public void Flags_ListEverySettingsFlag()
     {
         Assert.Equal(
             ["--coordinator", "--name", "--root", "--state-dir", "--labels", "--heartbeat-interval", "--reconnect-cap", "--required-cni-plugins", "--systemctl-path", "--kubeadm-path", "--kubelet-healthz-url",
-             "--download-retries", "--download-stall-timeout", "--download-max-bytes", "--binary-dirs", "--token", "--ca-pin"],
+             "--download-retries", "--download-stall-timeout", "--download-max-bytes", "--binary-dirs", "--token", "--token-file", "--ca-pin"],
             AgentConfigLoader.Flags);
         Assert.All(AgentConfigLoader.FlagHelp, f => Assert.False(string.IsNullOrWhiteSpace(f.Description)));
     }

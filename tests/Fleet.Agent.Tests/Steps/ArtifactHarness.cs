@@ -32,8 +32,8 @@ internal sealed class ArtifactHarness : IAsyncDisposable
 
     public ArtifactServer Server { get; }
 
-    /// <summary>As the agent's: no overall timeout (the Downloader detects stalls), no decompression.</summary>
-    public HttpClient Http { get; } = new(new SocketsHttpHandler { AutomaticDecompression = System.Net.DecompressionMethods.None }) { Timeout = Timeout.InfiniteTimeSpan };
+    /// <summary>The agent's own: no overall timeout (the Downloader detects stalls), no decompression, no redirect followed on its own.</summary>
+    public HttpClient Http { get; } = Fleet.Agent.Steps.Downloader.CreateHttpClient();
 
     public AgentOptions Options { get; }
 
@@ -58,7 +58,10 @@ internal sealed class ArtifactHarness : IAsyncDisposable
 
     public static string Sha256(byte[] content) => Convert.ToHexStringLower(SHA256.HashData(content));
 
-    public Downloader Downloader() => new(Http, Options, TimeProvider.System, NullLogger<Downloader>.Instance);
+    public Downloader Downloader() => new(Http, Options, Leftovers(), TimeProvider.System, NullLogger<Downloader>.Instance);
+
+    /// <summary>The agent's record of its temporary files, in this node's state folder.</summary>
+    public LeftoverFiles Leftovers() => new(Root.Paths(Options), NullLogger<LeftoverFiles>.Instance);
 
     /// <summary>NodeArch as uname(2) would give it on a machine of that name (x86_64, aarch64).</summary>
     public static NodeArch Arch(string machine) => new(new FakeUname("node-1", "6.8.0", machine));

@@ -50,15 +50,39 @@ public sealed class DownloadStepHandlerTests : IAsyncLifetime
         Assert.Equal(Tgz.Rw_r__r__, File.GetUnixFileMode(RealDest));
     }
 
-    [Fact]
-    public async Task Run_SetuidMode_IsStripped()
+    [Theory]
+    [InlineData(0xDED, "6755")] // set-uid and set-gid
+    [InlineData(0x9ED, "4755")] // set-uid
+    [InlineData(0x5ED, "2755")] // set-gid
+    [InlineData(0x3ED, "1755")] // sticky
+    [InlineData(0x1FF, "0777")] // world-writable
+    [InlineData(0x1FD, "0775")] // group-writable
+    [InlineData(0x1B6, "0666")]
+    [InlineData(0xFFFFFFFF, "37777777777")]
+    public async Task Run_ModeBeyond0755_IsRefusedBeforeAnyRequest(uint mode, string octal)
     {
         var step = Step();
-        step.Download.Mode = 0xDED; // 06755
+        step.Download.Mode = mode;
+
+        var ex = await Assert.ThrowsAsync<StepFailedException>(() => Run(step));
+
+        Assert.Equal($"mode {octal} is not allowed: at most 0755 (no write for group or others, no set-uid, set-gid or sticky bit)", ex.Message);
+        Assert.False(File.Exists(RealDest));
+        Assert.Equal(0, _h.Server.Requests("/files/v1.31.0/amd64/kubectl"));
+    }
+
+    [Theory]
+    [InlineData(0x1ED)] // 0755
+    [InlineData(0x124)] // 0444
+    [InlineData(0x140)] // 0500
+    public async Task Run_ModeUpTo0755_IsSetAsGiven(uint mode)
+    {
+        var step = Step();
+        step.Download.Mode = mode;
 
         await Run(step);
 
-        Assert.Equal(Tgz.Rwxr_xr_x, File.GetUnixFileMode(RealDest));
+        Assert.Equal((UnixFileMode)mode, File.GetUnixFileMode(RealDest));
     }
 
     [Fact]

@@ -195,7 +195,8 @@ public sealed class InstallCniPluginsStepHandlerTests : IAsyncLifetime
         Assert.Equal("archive entry \"../escaped\" climbs out with \"..\"; refusing it", ex.Message);
         Assert.Equal("the old loopback", await File.ReadAllTextAsync(Path.Join(BinDir, "loopback")));
         Assert.Equal(["bin", "bin/loopback"], Listing.Of(CniDir));
-        Assert.Equal(["opt"], Listing.Of(_h.Root.Root).Where(p => !p.StartsWith("opt/", StringComparison.Ordinal)));
+        Assert.Equal(["opt"], Listing.Of(_h.Root.Root).Where(p => !p.StartsWith("opt/", StringComparison.Ordinal) && !p.StartsWith("var", StringComparison.Ordinal)));
+        Assert.Equal(["var/lib/fleet-agent/temp-dirs"], Listing.Of(_h.Root.Root).Where(p => p.StartsWith("var/lib/fleet-agent/", StringComparison.Ordinal))); // the agent's record of where it writes temporary files
     }
 
     [Fact]
@@ -286,6 +287,24 @@ public sealed class InstallCniPluginsStepHandlerTests : IAsyncLifetime
         return tgz;
     }
 
+    [Theory]
+    [InlineData(1000L, 8000L)]
+    [InlineData(long.MaxValue / 8, long.MaxValue / 8 * 8)]
+    [InlineData(long.MaxValue / 8 + 1, long.MaxValue)] // * 8 would wrap negative and refuse every archive
+    [InlineData(long.MaxValue, long.MaxValue)]
+    public void ExpansionCap_IsEightTimesTheSizeCap_Saturating(long maxBytes, long cap) =>
+        Assert.Equal(cap, InstallCniPluginsStepHandler.ExpansionCap(maxBytes));
+
+    [Fact]
+    public async Task Run_SizeCapNearLongMax_StillInstalls()
+    {
+        _h.Options.DownloadMaxBytes = long.MaxValue;
+
+        var result = await Run(Step(Serve(PluginsTgz())));
+
+        Assert.Equal(StepOutcome.Succeeded, result.Outcome);
+    }
+
     /// <summary>Serves the tarball at /files/cni/plugins.tgz; returns its sha256.</summary>
     private string Serve(Tgz tgz) => _h.Serve("cni/plugins.tgz", tgz.ToBytes());
 
@@ -297,7 +316,7 @@ public sealed class InstallCniPluginsStepHandlerTests : IAsyncLifetime
 
     private async Task<StepResult> Run(StepRequest request)
     {
-        var handler = new InstallCniPluginsStepHandler(_h.Downloader(), _h.Root.Paths(_h.Options), ArtifactHarness.Arch("x86_64"), _h.Options);
+        var handler = new InstallCniPluginsStepHandler(_h.Downloader(), _h.Leftovers(), _h.Root.Paths(_h.Options), ArtifactHarness.Arch("x86_64"), _h.Options);
         Assert.Equal(StepRequest.StepOneofCase.InstallCniPlugins, handler.Kind);
         try
         {

@@ -28,19 +28,33 @@ public sealed class KubeadmJoinStepHandlerTests : IDisposable
 
     private Task<StepResult> Run(StepRequest request) => Handler().RunAsync(request, _h.Progress(request.Id), CancellationToken.None).DefaultTimeout();
 
+    /// <summary>The one call kubeadm got: `join --config FILE`, FILE in a private folder of the state folder, gone afterwards.</summary>
+    private string SingleConfigCall()
+    {
+        var call = Assert.Single(_h.Calls("kubeadm"));
+        var match = System.Text.RegularExpressions.Regex.Match(call, @"^join --config (?<file>\S+/\.fleet-kubeadm-[0-9a-f]{32}/join\.yaml)$");
+        Assert.True(match.Success, call);
+        Assert.StartsWith(_h.Root.Paths(_h.Options).StateDir + "/", match.Groups["file"].Value, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.GetDirectoryName(match.Groups["file"].Value)), "the folder of kubeadm's configuration is removed once kubeadm is done");
+        return call;
+    }
+
     [Fact]
-    public async Task Run_Worker_RunsKubeadmJoinWithExactlyTheseArgumentsAndLeavesKubeletConf()
+    public async Task Run_Worker_RunsKubeadmJoinWithAJoinConfigurationAndLeavesKubeletConf()
     {
         var result = await Run(Join());
 
         Assert.Equal(StepOutcome.Succeeded, result.Outcome);
         Assert.Equal("joined the cluster at 10.0.0.1:6443 as a worker", result.Reason);
-        Assert.Equal([$"join 10.0.0.1:6443 --token {Token} --discovery-token-ca-cert-hash {Hash}"], _h.Calls("kubeadm"));
+        Assert.DoesNotContain(TokenSecret, SingleConfigCall(), StringComparison.Ordinal);
+        Assert.Equal(
+            $"apiVersion: kubeadm.k8s.io/v1beta3\nkind: JoinConfiguration\ndiscovery:\n  bootstrapToken:\n    apiServerEndpoint: \"10.0.0.1:6443\"\n    token: \"{Token}\"\n    caCertHashes:\n    - \"{Hash}\"\n",
+            _h.Doubles.JoinConfig());
         Assert.True(File.Exists(_h.Root.Resolve("/etc/kubernetes/kubelet.conf")));
     }
 
     [Fact]
-    public async Task Run_ControlPlane_PassesEveryHashTheKeyAndTheNodeNameInOrder()
+    public async Task Run_ControlPlane_ConfigHasEveryHashTheKeyAndTheNodeName()
     {
         var result = await Run(Join(s =>
         {
@@ -53,9 +67,11 @@ public sealed class KubeadmJoinStepHandlerTests : IDisposable
 
         Assert.Equal(StepOutcome.Succeeded, result.Outcome);
         Assert.Equal("joined the cluster at cp.fleet.lan:6443 as a control-plane node", result.Reason);
+        SingleConfigCall();
         Assert.Equal(
-            [$"join cp.fleet.lan:6443 --token {Token} --discovery-token-ca-cert-hash {Hash} --discovery-token-ca-cert-hash {OtherHash} --control-plane --certificate-key {CertificateKey} --node-name cp-2"],
-            _h.Calls("kubeadm"));
+            $"apiVersion: kubeadm.k8s.io/v1beta3\nkind: JoinConfiguration\ndiscovery:\n  bootstrapToken:\n    apiServerEndpoint: \"cp.fleet.lan:6443\"\n    token: \"{Token}\"\n    caCertHashes:\n    - \"{Hash}\"\n    - \"{OtherHash}\"\n" +
+            $"nodeRegistration:\n  name: \"cp-2\"\ncontrolPlane:\n  certificateKey: \"{CertificateKey}\"\n",
+            _h.Doubles.JoinConfig());
     }
 
     [Fact]
@@ -63,7 +79,49 @@ public sealed class KubeadmJoinStepHandlerTests : IDisposable
     {
         await Run(Join(s => s.ControlPlaneEndpoint = "[fd00::1]:6443"));
 
-        Assert.StartsWith("join [fd00::1]:6443 --token ", Assert.Single(_h.Calls("kubeadm")), StringComparison.Ordinal);
+        SingleConfigCall();
+        Assert.Contains("    apiServerEndpoint: \"[fd00::1]:6443\"\n", _h.Doubles.JoinConfig(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_WhileKubeadmRuns_NoSecretIsInItsCommandLineOrEnvironment_AndItsConfigIsPrivate()
+    {
+        // What any local user can read of a running kubeadm: /proc/PID/cmdline (world-readable).
+        // /proc/PID/environ is root's only, but what is not there cannot leak through a child either.
+        var agentSecretName = $"FLEET_TEST_SECRET_{Guid.NewGuid():N}";
+        Environment.SetEnvironmentVariable(agentSecretName, "hunter2-agent-only");
+        try
+        {
+            _h.Sleep("kubeadm", 30);
+            using var cts = new CancellationTokenSource();
+            var running = Handler().RunAsync(Join(s => (s.ControlPlane, s.CertificateKey) = (true, CertificateKey)), _h.Progress(), cts.Token);
+            var pid = await Eventually.Until(() => Task.FromResult(_h.Pid("kubeadm")), p => p is not null, "the kubeadm double starts");
+            var cmdline = (await File.ReadAllTextAsync($"/proc/{pid}/cmdline")).Split('\0', StringSplitOptions.RemoveEmptyEntries);
+            var environ = (await File.ReadAllTextAsync($"/proc/{pid}/environ")).Split('\0', StringSplitOptions.RemoveEmptyEntries);
+            var config = cmdline[^1];
+            var configMode = File.GetUnixFileMode(config);
+            var folderMode = File.GetUnixFileMode(Path.GetDirectoryName(config)!);
+
+            await cts.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running.DefaultTimeout());
+
+            Assert.Equal(["join", "--config"], cmdline[^3..^1]);
+            foreach (var secret in new[] { Token, TokenSecret, CertificateKey })
+            {
+                Assert.DoesNotContain(cmdline, a => a.Contains(secret, StringComparison.Ordinal));
+                Assert.DoesNotContain(environ, v => v.Contains(secret, StringComparison.Ordinal));
+            }
+
+            Assert.DoesNotContain(environ, v => v.StartsWith(agentSecretName, StringComparison.Ordinal)); // the agent's environment is not passed on
+            Assert.Contains(environ, v => v.StartsWith("PATH=", StringComparison.Ordinal)); // what a program needs is
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, configMode);
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, folderMode);
+            Assert.False(Directory.Exists(Path.GetDirectoryName(config)), "a cancelled join removes its configuration too");
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(agentSecretName, null);
+        }
     }
 
     [Fact]
@@ -113,7 +171,7 @@ public sealed class KubeadmJoinStepHandlerTests : IDisposable
     }
 
     [Fact]
-    public async Task Run_TheSecrets_AppearNowhereButInKubeadmsArguments()
+    public async Task Run_TheSecrets_AppearNowhereButInKubeadmsConfiguration()
     {
         // The whole agent path: the runner, its journal on disk, the outbox, the agent's log.
         var request = Join(s =>
@@ -125,7 +183,7 @@ public sealed class KubeadmJoinStepHandlerTests : IDisposable
         var result = await _h.Runner(Handler()).Start(request, CancellationToken.None).DefaultTimeout();
 
         Assert.Equal(StepOutcome.Succeeded, result.Outcome);
-        Assert.Contains($"--token {Token} ", Assert.Single(_h.Calls("kubeadm")), StringComparison.Ordinal); // kubeadm got it
+        Assert.Contains($"token: \"{Token}\"", _h.Doubles.JoinConfig(), StringComparison.Ordinal); // kubeadm got it, in its configuration
         var messages = string.Join('\n', _h.Messages().Select(m => m.ToString()));
         var places = new Dictionary<string, string>
         {
@@ -145,7 +203,7 @@ public sealed class KubeadmJoinStepHandlerTests : IDisposable
         // kubeadm's own lines that held the secrets were forwarded, scrubbed.
         Assert.Contains("with token \\\"[redacted]\\\"", messages, StringComparison.Ordinal);
         Assert.Contains("with key [redacted]", messages, StringComparison.Ordinal);
-        Assert.Contains("--token [redacted] --discovery-token-ca-cert-hash", _h.AgentLogText(), StringComparison.Ordinal);
+        Assert.Contains("kubeadm join --config ", _h.AgentLogText(), StringComparison.Ordinal);
         Assert.Contains("This node has joined the cluster:", messages, StringComparison.Ordinal);
     }
 

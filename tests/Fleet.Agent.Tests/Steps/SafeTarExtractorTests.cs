@@ -281,6 +281,32 @@ public sealed class SafeTarExtractorTests : IDisposable
         AssertOutsideUntouched();
     }
 
+    [Fact]
+    public async Task Extract_MoreEntriesThanTheCap_IsRefused()
+    {
+        var archive = new Tgz();
+        for (var i = 0; i < 11; i++)
+        {
+            archive.File($"f{i}", "");
+        }
+
+        var ex = await Assert.ThrowsAsync<StepFailedException>(() => SafeTarExtractor.ExtractAsync(Write(archive), Target, Cap, maxEntries: 10, CancellationToken.None));
+
+        Assert.Equal("the archive holds more than 10 entries; refusing it", ex.Message);
+    }
+
+    [Fact]
+    public async Task Extract_ExactlyTheCapOfEntries_IsExtracted()
+    {
+        var archive = new Tgz().Directory("d");
+        for (var i = 0; i < 9; i++)
+        {
+            archive.File($"d/f{i}", "");
+        }
+
+        Assert.Equal(9, (await SafeTarExtractor.ExtractAsync(Write(archive), Target, Cap, maxEntries: 10, CancellationToken.None)).Count);
+    }
+
     private Task<IReadOnlyList<string>> Extract(Tgz archive) => SafeTarExtractor.ExtractAsync(Write(archive), Target, Cap, CancellationToken.None);
 
     private async Task<StepFailedException> Refused(Tgz archive)

@@ -95,6 +95,50 @@ public sealed class StepRunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task Start_ResentBetweenTheJournalLookupAndTheRun_RunsOnce()
+    {
+        // The race of issue 12 (finding 10): a re-send looks into the journal (not there yet), the
+        // first run then finishes completely (journaled, no longer running), and the re-send goes on
+        // to start the step a second time. The journal's lookup hook opens exactly that window: it
+        // releases the blocked handler and waits until the first run is journaled and, when the
+        // lookup is not under the runner's lock (the bug), until the first run is over.
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handler = new FakeHandler(async (r, _, _) =>
+        {
+            entered.TrySetResult();
+            await gate.Task;
+            return Ok(r);
+        });
+        var journal = Journal();
+        var runner = new StepRunner([handler], journal, _sink, _systemd, TimeProvider.System, NullLogger<StepRunner>.Instance);
+        var first = runner.Start(Download("step-1"), CancellationToken.None);
+        await entered.Task.DefaultTimeout();
+        var lookupsUnderLock = new List<bool>();
+        journal.AfterMiss = id =>
+        {
+            journal.AfterMiss = null;
+            lookupsUnderLock.Add(runner.HoldsLock);
+            gate.SetResult();
+            SpinWait.SpinUntil(() => journal.RecentIds(10).Contains(id));
+            if (!runner.HoldsLock)
+            {
+                first.Wait();
+            }
+        };
+
+        var resent = runner.Start(Download("step-1"), CancellationToken.None);
+
+        Assert.Equal(StepOutcome.Succeeded, (await first.DefaultTimeout()).Outcome);
+        Assert.Equal(StepOutcome.Succeeded, (await resent.DefaultTimeout()).Outcome);
+        Assert.Equal(1, handler.Calls);
+        var again = await runner.Start(Download("step-1"), CancellationToken.None).DefaultTimeout();
+        Assert.True(again.FromJournal);
+        Assert.Equal(1, handler.Calls);
+        Assert.Equal([true], lookupsUnderLock);
+    }
+
+    [Fact]
     public async Task Start_HandlerOverItsTimeout_FailsTimedOut()
     {
         var handler = new FakeHandler(async (r, _, ct) =>

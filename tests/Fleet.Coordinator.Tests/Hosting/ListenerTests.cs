@@ -114,4 +114,17 @@ public sealed class ListenerTests : CoordinatorTest
         Assert.Contains("is in use", ex.Message);
         Assert.Contains(Coordinator.Socket, ex.Message);
     }
+
+    [Fact]
+    public async Task Coordinator_SocketPathIsARegularFile_RefusesToStartAndKeepsTheFile()
+    {
+        var options = TestCoordinator.OptionsIn(Dir.Combine("third"));
+        Directory.CreateDirectory(Path.GetDirectoryName(options.Socket)!);
+        await File.WriteAllTextAsync(options.Socket, "an operator's file\n");
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => TestCoordinator.StartAsync(options));
+
+        Assert.Equal($"--socket {options.Socket}: there is a regular file at that path, not a socket; refusing to remove it (choose another path, or remove it yourself)", ex.Message);
+        Assert.Equal("an operator's file\n", await File.ReadAllTextAsync(options.Socket));
+    }
 }

@@ -126,6 +126,10 @@ public class PlanParserTests
     [InlineData("target: [\n", "line ")]
     [InlineData("", "the plan is empty")]
     [InlineData("target: {}\nrecipe: { install-cni: { version: v1.1.1 } }\nsurprise: 1", "surprise: unknown key (line 3)")]
+    [InlineData("target: {}\nsteps:\n  - download: { component: k, version: v1.1.1, dest: /usr/bin/k, mode: \"4755\" }", "steps[0].download.mode: mode 4755 is not allowed: at most 0755")]
+    [InlineData("target: {}\nsteps:\n  - download: { component: k, version: v1.1.1, dest: /usr/bin/k, mode: \"0777\" }", "steps[0].download.mode: mode 0777 is not allowed: at most 0755")]
+    [InlineData("target: {}\nsteps:\n  - download: { component: k, version: v1.1.1, dest: /usr/bin/k, mode: \"2755\" }", "steps[0].download.mode: mode 2755 is not allowed")]
+    [InlineData("target: {}\nsteps:\n  - download: { component: k, version: v1.1.1, dest: /usr/bin/../etc/k }", "steps[0].download.dest: \"/usr/bin/../etc/k\" must be an absolute path without \"..\"")]
     public void Parse_RefusesWithTheProblem(string yaml, string problem)
     {
         var (plan, problems) = PlanParser.Parse(yaml);

@@ -67,11 +67,13 @@ public sealed class KubernetesRolloutTests : IAsyncLifetime
 
         Assert.True(applied.ExitCode == 0, applied.Stdout + applied.Stderr);
         var join = Assert.Single(doubles.Calls("kubeadm"), c => c.StartsWith("join", StringComparison.Ordinal));
-        var token = System.Text.RegularExpressions.Regex.Match(join, "--token ([a-z0-9]{6})\\.([a-z0-9]{16})");
-        Assert.True(token.Success, join);
-        Assert.Contains($"--discovery-token-ca-cert-hash {CaHash()}", join);
-        Assert.StartsWith("join 10.0.0.10:6443 ", join);
-        Assert.Contains("--node-name pi1", join);
+        Assert.StartsWith("join --config ", join); // the token is not on kubeadm's command line
+        var config = doubles.JoinConfig()!;
+        var token = System.Text.RegularExpressions.Regex.Match(config, "token: \"([a-z0-9]{6})\\.([a-z0-9]{16})\"");
+        Assert.True(token.Success, config);
+        Assert.Contains($"    - \"{CaHash()}\"\n", config);
+        Assert.Contains("apiServerEndpoint: \"10.0.0.10:6443\"", config);
+        Assert.Contains("nodeRegistration:\n  name: \"pi1\"\n", config);
         Assert.Equal(["daemon-reload", "enable kubelet.service"], doubles.Calls("systemctl").Where(c => !c.StartsWith("show", StringComparison.Ordinal)));
         Assert.Null(_kube.Secret("kube-system", $"bootstrap-token-{token.Groups[1].Value}")); // deleted after the join
         Assert.Contains($"secrets kube-system/bootstrap-token-{token.Groups[1].Value}", string.Join("\n", _kube.Deletions));
