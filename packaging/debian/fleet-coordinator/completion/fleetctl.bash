@@ -41,10 +41,12 @@ _fleetctl_subs() {
     "admin-cert") echo "create revoke" ;;
     "admin-cert create") echo "" ;;
     "admin-cert revoke") echo "" ;;
-    "cluster") echo "set status audit" ;;
+    "cluster") echo "set status audit map unmap" ;;
     "cluster set") echo "" ;;
     "cluster status") echo "" ;;
     "cluster audit") echo "" ;;
+    "cluster map") echo "" ;;
+    "cluster unmap") echo "" ;;
     "completion") echo "" ;;
     "man") echo "" ;;
   esac
@@ -84,6 +86,8 @@ _fleetctl_opts() {
     "cluster set") echo "--kubeconfig --socket --server --cert --key --ca" ;;
     "cluster status") echo "--output -o --socket --server --cert --key --ca" ;;
     "cluster audit") echo "--output -o --socket --server --cert --key --ca" ;;
+    "cluster map") echo "--socket --server --cert --key --ca" ;;
+    "cluster unmap") echo "--socket --server --cert --key --ca" ;;
     "completion") echo "--socket --server --cert --key --ca" ;;
     "man") echo "--socket --server --cert --key --ca" ;;
   esac
