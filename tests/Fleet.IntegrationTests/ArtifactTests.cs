@@ -125,7 +125,7 @@ public sealed class ArtifactTests : IAsyncLifetime
         var applied = await RunAsync("rollout", "apply", "-f", plan);
         Assert.True(applied.ExitCode == 0, applied.Stderr);
         var id = System.Text.RegularExpressions.Regex.Match(applied.Stdout, "rollout (\\S+) started").Groups[1].Value;
-        await Eventually.Until(() => RunAsync("rollout", "get", id, "-o", "json"), r => r.Stdout.Contains("PAUSED", StringComparison.Ordinal), "the rollout pauses on its checksum failure");
+        await Eventually.Until(() => RunAsync("rollout", "get", id, "-o", "json"), r => r.Stdout.Contains("\"state\": \"paused\"", StringComparison.Ordinal), "the rollout pauses on its checksum failure");
         await ApplyCatalogAsync(Fixtures.Catalog(_artifacts.BaseUrl));
         var requestsBefore = _artifacts.Requests($"/files/{Fixtures.Kubectl("amd64")}");
 

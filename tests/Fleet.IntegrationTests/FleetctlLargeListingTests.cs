@@ -43,6 +43,6 @@ public sealed class FleetctlLargeListingTests : IAsyncLifetime
 
         Assert.True(logs.ExitCode == 0, logs.Stderr);
         var lines = logs.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(Enumerable.Range(0, 5000).Select(i => $"00:00:00 info  pi-1: {i:0000} " + new string('l', 995)), lines);
+        Assert.Equal(Enumerable.Range(0, 5000).Select(i => $"1970-01-01T00:00:00Z info  pi-1: {i:0000} " + new string('l', 995)), lines);
     }
 }
