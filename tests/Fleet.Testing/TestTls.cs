@@ -9,14 +9,14 @@ namespace Fleet.Testing;
 /// <summary>TLS for hand-driven clients in tests: trust one CA, present one client certificate, enroll by hand.</summary>
 public static class TestTls
 {
-    public static SocketsHttpHandler Handler(X509Certificate2 ca, X509Certificate2? clientCertificate) => new()
+    public static SocketsHttpHandler Handler(X509Certificate2 ca, X509Certificate2? clientCertificate)
     {
-        SslOptions =
-        {
-            RemoteCertificateValidationCallback = FleetCaTrust.TrustOnly(() => ca),
-            ClientCertificates = clientCertificate is null ? null : new X509CertificateCollection { clientCertificate },
-        },
-    };
+        var handler = new SocketsHttpHandler();
+        FleetCaTrust.TrustOnly(handler.SslOptions, ca);
+        // Presented whatever the server asks for: hostile tests present certificates the server will refuse.
+        handler.SslOptions.LocalCertificateSelectionCallback = clientCertificate is null ? null : (_, _, _, _, _) => clientCertificate;
+        return handler;
+    }
 
     public static GrpcChannel Channel(Uri address, X509Certificate2 ca, X509Certificate2? clientCertificate = null) =>
         GrpcChannel.ForAddress(address, new GrpcChannelOptions { HttpHandler = Handler(ca, clientCertificate) });

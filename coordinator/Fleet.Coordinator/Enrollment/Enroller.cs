@@ -17,6 +17,7 @@ namespace Fleet.Coordinator.Enrollment;
 /// </summary>
 public sealed class Enroller(
     CertificateAuthority ca,
+    CoordinatorTlsNames tlsNames,
     IJoinTokenStore tokens,
     IEnrollmentStore enrollments,
     CoordinatorOptions options,
@@ -31,6 +32,11 @@ public sealed class Enroller(
         }
 
         var (publicKey, name) = ReadCsr(request.Csr);
+        if (tlsNames.Problem(name) is { } reserved)
+        {
+            throw Refuse(StatusCode.InvalidArgument, token.Id, peer, $"csr: subject CN: {reserved}");
+        }
+
         if (await enrollments.FindEnrollmentByNameAsync(name, ct) is not null)
         {
             throw Refuse(StatusCode.AlreadyExists, token.Id, peer, $"node \"{name}\" is enrolled already; `fleetctl nodes remove {name}` first to enroll it again");
@@ -80,8 +86,14 @@ public sealed class Enroller(
             throw Refuse(StatusCode.PermissionDenied, "-", peer, $"node \"{node.Name}\" asked for a certificate for \"{name}\"");
         }
 
-        using var certificate = ca.IssueClientCertificate(publicKey, ClientSubject.ForNode(node.Name, node.NodeId), time.GetUtcNow(), options.NodeCertificateLifetime);
-        await enrollments.AddCertificateAsync(IssuedCertificate.Of(certificate, ClientSubject.NodeKind, node.Name, node.NodeId), ct);
+        var now = time.GetUtcNow();
+        using var certificate = ca.IssueClientCertificate(publicKey, ClientSubject.ForNode(node.Name, node.NodeId), now, options.NodeCertificateLifetime);
+        // The certificate renewed away is revoked with it: a copy of the node's key and certificate
+        // (stolen, or a cloned disk) stops working when the real node renews, and only one holder can renew.
+        if (!await enrollments.ReplaceCertificateAsync(node.CertificateSerial, IssuedCertificate.Of(certificate, ClientSubject.NodeKind, node.Name, node.NodeId), now, ct))
+        {
+            throw Refuse(StatusCode.PermissionDenied, "-", peer, $"node \"{node.Name}\": the certificate presented was revoked meanwhile (renewed by another holder of it, or the node was removed)");
+        }
         CoordinatorLog.CertificateRenewed(logger, node.Name, certificate.NotAfter.ToUniversalTime());
         return new RenewCertificateResponse { Certificate = ByteString.CopyFrom(certificate.RawData) };
     }
