@@ -27,7 +27,8 @@ public static class CoordinatorTls
         FleetCaTrust.TrustOnly(handler.SslOptions, ca, (host, reason) => CredentialsLog.CoordinatorRefused(logger, host, reason));
         if (clientCertificate is not null)
         {
-            handler.SslOptions.LocalCertificateSelectionCallback = (_, _, _, _, _) => clientCertificate;
+            // Offline: the agent's own chain is its certificate and the CA, nothing to fetch.
+            handler.SslOptions.ClientCertificateContext = SslStreamCertificateContext.Create(clientCertificate, additionalCertificates: null, offline: true);
         }
 
         return handler;

@@ -1,3 +1,4 @@
+using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Fleet.Security;
 using Fleet.V1;
@@ -13,8 +14,9 @@ public static class TestTls
     {
         var handler = new SocketsHttpHandler();
         FleetCaTrust.TrustOnly(handler.SslOptions, ca);
-        // Presented whatever the server asks for: hostile tests present certificates the server will refuse.
-        handler.SslOptions.LocalCertificateSelectionCallback = clientCertificate is null ? null : (_, _, _, _, _) => clientCertificate;
+        // Presented as it is, whatever the server asks for (hostile tests present certificates the server
+        // will refuse), and without fetching anything it names: what the server does is under test.
+        handler.SslOptions.ClientCertificateContext = clientCertificate is null ? null : SslStreamCertificateContext.Create(clientCertificate, additionalCertificates: null, offline: true);
         return handler;
     }
 
