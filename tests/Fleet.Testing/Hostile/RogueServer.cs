@@ -51,7 +51,17 @@ public sealed class RogueServer : IAsyncDisposable
                 Interlocked.Increment(ref state.Connections);
                 return next(context);
             });
-            l.UseHttps(new HttpsConnectionAdapterOptions { ServerCertificate = certificate, ClientCertificateMode = ClientCertificateMode.AllowCertificate, ClientCertificateValidation = (_, _, _) => true });
+            // Its own chain is built offline: an AIA URL in the certificate is for its victims to fetch, or not.
+            var context = System.Net.Security.SslStreamCertificateContext.Create(certificate, additionalCertificates: null, offline: true);
+            l.UseHttps(new TlsHandshakeCallbackOptions
+            {
+                OnConnection = _ => ValueTask.FromResult(new System.Net.Security.SslServerAuthenticationOptions
+                {
+                    ServerCertificateContext = context,
+                    ApplicationProtocols = [System.Net.Security.SslApplicationProtocol.Http2],
+                    ClientCertificateRequired = false,
+                }),
+            });
         }));
         builder.Services.AddSingleton(state);
         builder.Services.AddGrpc();
