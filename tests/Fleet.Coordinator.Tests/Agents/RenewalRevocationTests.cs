@@ -22,6 +22,22 @@ public sealed class RenewalRevocationTests : CoordinatorTest
             .RenewCertificateAsync(new RenewCertificateRequest { Csr = ByteString.CopyFrom(request.Der) }).ResponseAsync.DefaultTimeout();
     }
 
+    /// <summary>A session with <paramref name="certificate"/>: the refusal may come while Hello is being written, or after.</summary>
+    private async Task<RpcException> SessionRefusedAsync(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate)
+    {
+        using var agent = new RawAgent(Coordinator, certificate);
+        try
+        {
+            await agent.SendAsync(RawAgent.Hello("pi-1"));
+        }
+        catch (RpcException ex)
+        {
+            return ex;
+        }
+
+        return await agent.ReadUntilFailureAsync().DefaultTimeout();
+    }
+
     private Task<IssuedCertificate?> IssuedAsync(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate) =>
         Coordinator.Service<IEnrollmentStore>().FindCertificateAsync(IssuedCertificate.SerialOf(certificate), CancellationToken.None);
 
@@ -37,13 +53,9 @@ public sealed class RenewalRevocationTests : CoordinatorTest
         using var renewed = request.Join((await RenewAsync(nodeCopy, request)).Certificate.ToByteArray());
 
         // The thief's copy: no session, no renewal.
-        using (var agent = new RawAgent(Coordinator, thiefCopy))
-        {
-            await agent.SendAsync(RawAgent.Hello("pi-1"));
-            var refused = await agent.ReadUntilFailureAsync().DefaultTimeout();
-            Assert.Equal(StatusCode.PermissionDenied, refused.StatusCode);
-            Assert.Contains("revoked", refused.Status.Detail);
-        }
+        var refused = await SessionRefusedAsync(thiefCopy);
+        Assert.Equal(StatusCode.PermissionDenied, refused.StatusCode);
+        Assert.Contains("revoked", refused.Status.Detail);
 
         using var thiefRequest = SigningRequest.Create("pi-1");
         var ex = await Assert.ThrowsAsync<RpcException>(() => RenewAsync(thiefCopy, thiefRequest));
