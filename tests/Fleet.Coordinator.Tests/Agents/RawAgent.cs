@@ -23,9 +23,26 @@ internal sealed class RawAgent : IDisposable
     public static Hello Hello(string name, Arch arch = Arch.Amd64) =>
         new() { Facts = new NodeFacts { NodeName = name, Arch = arch, RawMachine = "x86_64", AgentVersion = "0.1.0-test" } };
 
-    public Task SendAsync(Hello hello) => Call.RequestStream.WriteAsync(new AgentMessage { Hello = hello });
+    public Task SendAsync(Hello hello) => WriteAsync(new AgentMessage { Hello = hello });
 
-    public Task SendAsync(Heartbeat beat) => Call.RequestStream.WriteAsync(new AgentMessage { Heartbeat = beat });
+    public Task SendAsync(Heartbeat beat) => WriteAsync(new AgentMessage { Heartbeat = beat });
+
+    /// <summary>
+    /// Writes a message. The coordinator may have ended the call already (it refuses an identity
+    /// before reading anything): then the write fails with no status of its own, and the call's real
+    /// status is what the next read (<see cref="ReadAsync"/>, <see cref="ReadUntilFailureAsync"/>) returns.
+    /// </summary>
+    private async Task WriteAsync(AgentMessage message)
+    {
+        try
+        {
+            await Call.RequestStream.WriteAsync(message);
+        }
+        catch (RpcException)
+        {
+            // The call is over; reading says how it ended.
+        }
+    }
 
     /// <summary>The next message from the coordinator, or the status the stream ended with.</summary>
     public async Task<CoordinatorMessage> ReadAsync()
