@@ -10,8 +10,9 @@ namespace Fleet.Agent.Enrollment;
 
 /// <summary>
 /// Renews the node certificate at two thirds of its lifetime: a new key made here, a CSR sent over
-/// the authenticated channel (RenewCertificate needs the current certificate), the new key and
-/// certificate stored. A failure is retried every <see cref="RetryDelay"/> until it works or the
+/// the authenticated channel (RenewCertificate needs the current certificate; the coordinator revokes
+/// it as it issues the new one), the new key and certificate used at once and stored as one set
+/// (a disk that refuses them is retried every <see cref="RetryDelay"/> while they stay in use). A failure is retried every <see cref="RetryDelay"/> until it works or the
 /// certificate expires (then `fleet-agent enroll` again).
 /// </summary>
 public sealed class CertificateRenewer(
@@ -37,6 +38,12 @@ public sealed class CertificateRenewer(
         {
             while (!stoppingToken.IsCancellationRequested)
             {
+                if (credentials.SavePending && !TryPersist())
+                {
+                    await Task.Delay(RetryDelay, time, stoppingToken);
+                    continue;
+                }
+
                 var wait = DueAt(credentials.Certificate) - time.GetUtcNow();
                 if (wait > TimeSpan.Zero)
                 {
@@ -72,12 +79,35 @@ public sealed class CertificateRenewer(
             cancellationToken: ct);
         var ca = credentials.Ca;
         using var certificate = request.Join(response.Certificate.ToByteArray());
-        if (certificate.GetNameInfo(X509NameType.SimpleName, false) != name || !FleetCaTrust.IssuedBy(certificate, ca, time.GetUtcNow()))
+        if (certificate.GetNameInfo(X509NameType.SimpleName, false) != name || !FleetCaTrust.IsValid(certificate, ca, CertificateRole.Client, time.GetUtcNow()))
         {
             throw new System.Security.Cryptography.CryptographicException("the coordinator returned a certificate that is not this node's or not from its CA");
         }
 
-        credentials.Save(request.Key, certificate, ca);
+        try
+        {
+            credentials.Save(request.Key, certificate, ca);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException && credentials.SavePending)
+        {
+            // In use already (the coordinator revoked the previous certificate); the loop stores it.
+        }
+
         AgentLog.CertificateRenewed(logger, certificate.NotAfter.ToUniversalTime());
+    }
+
+    /// <summary>Stores credentials that are in use but that the disk refused before (full, read-only).</summary>
+    private bool TryPersist()
+    {
+        try
+        {
+            credentials.Persist();
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            CredentialsLog.SaveFailed(logger, ex.Message, RetryDelay.TotalMinutes);
+            return false;
+        }
     }
 }

@@ -1,26 +1,36 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Fleet.Security;
+using Microsoft.Extensions.Logging;
 
 namespace Fleet.Agent.Enrollment;
 
-/// <summary>How the agent trusts the coordinator: only a certificate for the host it dialled, issued by the pinned Fleet CA.</summary>
+/// <summary>
+/// How the agent trusts the coordinator: only the coordinator's certificate (serverAuth, never a node's
+/// clientAuth certificate, whatever its name), naming the host it dialled among its SANs, issued by the
+/// pinned Fleet CA. A refusal is logged with its reason, and nothing is sent.
+/// </summary>
 public static class CoordinatorTls
 {
     /// <summary>An HTTP/2 handler for the coordinator: TLS trusting only the CA, presenting the client certificate if there is one.</summary>
-    public static SocketsHttpHandler Handler(Func<X509Certificate2> ca, Func<X509Certificate2?> clientCertificate) => new()
+    public static SocketsHttpHandler Handler(X509Certificate2 ca, X509Certificate2? clientCertificate, ILogger logger)
     {
-        ConnectTimeout = TimeSpan.FromSeconds(10),
-        KeepAlivePingDelay = TimeSpan.FromSeconds(20),
-        KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
-        KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
-        PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
-        // A renewed certificate is presented by new connections; this bounds how long an old one is reused.
-        PooledConnectionLifetime = TimeSpan.FromHours(1),
-        SslOptions = new SslClientAuthenticationOptions
+        var handler = new SocketsHttpHandler
         {
-            RemoteCertificateValidationCallback = FleetCaTrust.TrustOnly(ca),
-            LocalCertificateSelectionCallback = (_, _, _, _, _) => clientCertificate()!,
-        },
-    };
+            ConnectTimeout = TimeSpan.FromSeconds(10),
+            KeepAlivePingDelay = TimeSpan.FromSeconds(20),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
+            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
+            PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+            PooledConnectionLifetime = TimeSpan.FromHours(1),
+        };
+        FleetCaTrust.TrustOnly(handler.SslOptions, ca, (host, reason) => CredentialsLog.CoordinatorRefused(logger, host, reason));
+        if (clientCertificate is not null)
+        {
+            // Offline: the agent's own chain is its certificate and the CA, nothing to fetch.
+            handler.SslOptions.ClientCertificateContext = SslStreamCertificateContext.Create(clientCertificate, additionalCertificates: null, offline: true);
+        }
+
+        return handler;
+    }
 }

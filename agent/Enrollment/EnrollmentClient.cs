@@ -42,7 +42,7 @@ public sealed class EnrollmentClient(NodeCredentials credentials, TimeProvider t
         var giveUpAt = time.GetUtcNow() + ConnectDeadline;
         var ca = await UntilConnectedAsync(coordinator, giveUpAt, () => FetchPinnedCaAsync(coordinator, pin, ct), ct);
         using var request = SigningRequest.Create(nodeName);
-        using var handler = CoordinatorTls.Handler(() => ca, () => null);
+        using var handler = CoordinatorTls.Handler(ca, null, logger);
         using var channel = GrpcChannel.ForAddress(coordinator, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = false });
         EnrollResponse response;
         try
@@ -62,7 +62,7 @@ public sealed class EnrollmentClient(NodeCredentials credentials, TimeProvider t
         }
 
         using var certificate = request.Join(response.Certificate.ToByteArray());
-        if (certificate.GetNameInfo(X509NameType.SimpleName, false) != nodeName || !FleetCaTrust.IssuedBy(certificate, ca, time.GetUtcNow()))
+        if (certificate.GetNameInfo(X509NameType.SimpleName, false) != nodeName || !FleetCaTrust.IsValid(certificate, ca, CertificateRole.Client, time.GetUtcNow()))
         {
             throw new EnrollmentException("the coordinator returned a certificate that is not this node's or not from its CA");
         }
@@ -114,6 +114,8 @@ public sealed class EnrollmentClient(NodeCredentials credentials, TimeProvider t
             ConnectTimeout = TimeSpan.FromSeconds(10),
             SslOptions =
             {
+                // Whatever the server presents, nothing it names (an AIA URL) is fetched.
+                CertificateChainPolicy = new X509ChainPolicy { DisableCertificateDownloads = true, RevocationMode = X509RevocationMode.NoCheck },
                 RemoteCertificateValidationCallback = (_, certificate, _, _) =>
                 {
                     presented = certificate is null ? null : X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
@@ -147,9 +149,10 @@ public sealed class EnrollmentClient(NodeCredentials credentials, TimeProvider t
             throw new EnrollmentException($"the coordinator's CA is {CaPin.Of(ca)}, not the pinned {pin}: refusing to send the token (wrong coordinator, or someone in between)");
         }
 
-        if (presented is null || !FleetCaTrust.IssuedBy(presented, ca))
+        var problem = presented is null ? "it presented none" : FleetCaTrust.ServerProblem(presented, ca, coordinator.IdnHost);
+        if (problem is not null)
         {
-            throw new EnrollmentException($"the coordinator at {coordinator} presents a TLS certificate its own CA did not issue: refusing to send the token");
+            throw new EnrollmentException($"the coordinator at {coordinator} presents a TLS certificate that is not its own ({problem}): refusing to send the token");
         }
 
         return ca;

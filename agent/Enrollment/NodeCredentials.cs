@@ -1,57 +1,66 @@
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Fleet.Agent.Hosting;
-using Fleet.Security;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Fleet.Agent.Enrollment;
 
 /// <summary>
-/// The node's credentials in its state folder: node.key (0600, made on this node, never sent),
-/// node.crt (CN = node name, SERIALNUMBER = node id) and ca.crt (the coordinator's CA, pinned at
-/// enrollment). Renewal replaces key and certificate; new connections use the new ones.
+/// The node's credentials: node.key (0600, made on this node, never sent), node.crt (CN = node name,
+/// SERIALNUMBER = node id) and ca.crt (the coordinator's CA, pinned at enrollment), stored as one set
+/// (<see cref="CredentialFiles"/>). Renewal replaces the set; new connections use the new one.
 /// </summary>
 public sealed class NodeCredentials
 {
-    public const string KeyFile = "node.key";
-    public const string CertificateFile = "node.crt";
-    public const string CaFile = "ca.crt";
+    public const string KeyFile = CredentialFiles.KeyFile;
+    public const string CertificateFile = CredentialFiles.CertificateFile;
+    public const string CaFile = CredentialFiles.CaFile;
 
     private readonly Lock _gate = new();
-    private readonly string _stateDir;
-    private X509Certificate2? _certificate;
-    private X509Certificate2? _ca;
+    private readonly CredentialFiles _files;
+    private readonly ILogger _logger;
+    private Snapshot? _current;
 
-    public NodeCredentials(HostPaths paths) => _stateDir = paths.StateDir;
+    public NodeCredentials(HostPaths paths)
+        : this(new CredentialFiles(paths.StateDir), NullLogger.Instance)
+    {
+    }
 
-    public string KeyPath => Path.Join(_stateDir, KeyFile);
+    public NodeCredentials(HostPaths paths, ILogger<NodeCredentials> logger)
+        : this(new CredentialFiles(paths.StateDir), logger)
+    {
+    }
 
-    public string CertificatePath => Path.Join(_stateDir, CertificateFile);
+    public NodeCredentials(CredentialFiles files, ILogger logger)
+    {
+        _files = files;
+        _logger = logger;
+    }
 
-    public string CaPath => Path.Join(_stateDir, CaFile);
+    /// <summary>The credentials in use, with a number that changes whenever they are replaced.</summary>
+    public sealed record Snapshot(X509Certificate2 Certificate, X509Certificate2 Ca, int Generation);
 
-    public bool Exist => File.Exists(KeyPath) && File.Exists(CertificatePath) && File.Exists(CaPath);
+    public bool Exist => _files.Exist;
+
+    /// <summary>True when the credentials in use could not be written to disk yet (see <see cref="Persist"/>).</summary>
+    public bool SavePending { get; private set; }
+
+    public Snapshot Current
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _current ?? throw NotLoaded();
+            }
+        }
+    }
 
     /// <summary>The client certificate with its key.</summary>
-    public X509Certificate2 Certificate
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _certificate ?? throw NotLoaded();
-            }
-        }
-    }
+    public X509Certificate2 Certificate => Current.Certificate;
 
-    public X509Certificate2 Ca
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _ca ?? throw NotLoaded();
-            }
-        }
-    }
+    public X509Certificate2 Ca => Current.Ca;
 
     /// <summary>The node id the coordinator gave this node (the certificate's SERIALNUMBER).</summary>
     public string NodeId => Certificate.SubjectName.EnumerateRelativeDistinguishedNames()
@@ -59,54 +68,59 @@ public sealed class NodeCredentials
         .Select(r => r.GetSingleElementValue() ?? "")
         .FirstOrDefault() ?? "";
 
-    /// <summary>Reads the files; throws <see cref="NotEnrolledException"/> naming what is missing or wrong.</summary>
+    /// <summary>Reads the newest set that holds together; throws <see cref="NotEnrolledException"/> naming what is missing or wrong.</summary>
     public void Load()
     {
         if (!Exist)
         {
-            throw new NotEnrolledException($"this node is not enrolled ({CertificatePath} is missing): run `fleet-agent enroll --coordinator https://HOST:7443 --token ID.SECRET --ca-pin sha256:HEX` first");
+            throw new NotEnrolledException($"this node is not enrolled ({Path.Join(_files.StateDir, CertificateFile)} is missing): run `fleet-agent enroll --coordinator https://HOST:7443 --token ID.SECRET --ca-pin sha256:HEX` first");
         }
 
-        if (PemFiles.IsLooserThanPrivate(KeyPath))
+        var loaded = _files.Load();
+        if (loaded.PassedOver is { } passedOver)
         {
-            throw new NotEnrolledException($"{KeyPath} may be read by others; it must be 0600: chmod 600 {KeyPath}");
+            CredentialsLog.PassedOver(_logger, passedOver, loaded.From);
         }
 
-        try
-        {
-            using var key = PemFiles.ReadKey(KeyPath);
-            using var certificate = PemFiles.ReadCertificate(CertificatePath);
-            var ca = PemFiles.ReadCertificate(CaPath);
-            lock (_gate)
-            {
-                _certificate = certificate.CopyWithPrivateKey(key);
-                _ca = ca;
-            }
-        }
-        catch (Exception ex) when (ex is System.Security.Cryptography.CryptographicException or IOException or ArgumentException)
-        {
-            throw new NotEnrolledException($"cannot read the node's credentials in {_stateDir}: {ex.Message}; enroll the node again");
-        }
+        Adopt(loaded.Certificate, loaded.Ca);
     }
 
     /// <summary>
-    /// Stores new credentials (key first, then certificate, then CA) and uses them from now on. Keeps
-    /// copies of its own: the caller may dispose what it passed. The replaced certificate is not
-    /// disposed, as a connection made with it may still be open.
+    /// Uses new credentials from now on, then stores them as one set. They are used even when the disk
+    /// refuses them (the exception is rethrown and <see cref="SavePending"/> stays true until <see cref="Persist"/>
+    /// succeeds): after a renewal the coordinator accepts only the new certificate. Keeps copies of its
+    /// own: the caller may dispose what it passed. The replaced certificate is not disposed, as a
+    /// connection made with it may still be open.
     /// </summary>
-    public void Save(System.Security.Cryptography.ECDsa key, X509Certificate2 certificate, X509Certificate2 ca)
+    public void Save(ECDsa key, X509Certificate2 certificate, X509Certificate2 ca)
     {
-        Directory.CreateDirectory(_stateDir);
-        PemFiles.WriteKey(KeyPath, key);
-        PemFiles.WriteCertificate(CertificatePath, certificate);
-        PemFiles.WriteCertificate(CaPath, ca);
         using var publicOnly = X509CertificateLoader.LoadCertificate(certificate.RawData);
-        var withKey = publicOnly.CopyWithPrivateKey(key);
-        var caCopy = X509CertificateLoader.LoadCertificate(ca.RawData);
+        Adopt(publicOnly.CopyWithPrivateKey(key), X509CertificateLoader.LoadCertificate(ca.RawData));
+        Persist();
+    }
+
+    /// <summary>Writes the credentials in use to disk (again).</summary>
+    public void Persist()
+    {
+        var current = Current;
+        using var key = current.Certificate.GetECDsaPrivateKey() ?? throw new CryptographicException("the node certificate in use has no ECDSA key");
+        try
+        {
+            _files.Save(key, current.Certificate, current.Ca);
+            SavePending = false;
+        }
+        catch
+        {
+            SavePending = true;
+            throw;
+        }
+    }
+
+    private void Adopt(X509Certificate2 certificate, X509Certificate2 ca)
+    {
         lock (_gate)
         {
-            _certificate = withKey;
-            _ca = caCopy;
+            _current = new Snapshot(certificate, ca, (_current?.Generation ?? 0) + 1);
         }
     }
 

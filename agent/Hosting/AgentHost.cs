@@ -96,7 +96,7 @@ public static class AgentHost
         services.AddSingleton<NodeCredentials>();
         services.AddSingleton(new HeartbeatInterval(options.HeartbeatInterval));
         services.AddSingleton(new Backoff(TimeSpan.FromSeconds(1), options.ReconnectCap, Random.Shared));
-        services.AddSingleton(sp => CreateChannel(options.Coordinator!, sp.GetRequiredService<NodeCredentials>()));
+        services.AddSingleton(sp => CreateChannel(options.Coordinator!, sp.GetRequiredService<NodeCredentials>(), sp.GetRequiredService<ILogger<CredentialsHandler>>()));
         services.AddSingleton(sp => new AgentService.AgentServiceClient(sp.GetRequiredService<GrpcChannel>()));
         services.AddSingleton<AgentSession>();
         services.AddHostedService<LeftoverCleanup>(); // first: before the session can start a step
@@ -117,11 +117,12 @@ public static class AgentHost
     }
 
     /// <summary>
-    /// One channel for the agent's lifetime: its HTTP/2 connection is re-established underneath, so
-    /// reconnecting allocates nothing that accumulates. Keep-alive pings find half-open connections.
+    /// One channel for the agent's lifetime: its HTTP/2 connection is re-established underneath (with a
+    /// new pool when the credentials are renewed: <see cref="CredentialsHandler"/>), so reconnecting
+    /// allocates nothing that accumulates. Keep-alive pings find half-open connections.
     /// mTLS only: the node's credentials are loaded here, and the agent does not start without them.
     /// </summary>
-    private static GrpcChannel CreateChannel(Uri coordinator, NodeCredentials credentials)
+    private static GrpcChannel CreateChannel(Uri coordinator, NodeCredentials credentials, Microsoft.Extensions.Logging.ILogger logger)
     {
         if (coordinator.Scheme != Uri.UriSchemeHttps)
         {
@@ -131,7 +132,7 @@ public static class AgentHost
         credentials.Load();
         return GrpcChannel.ForAddress(coordinator, new GrpcChannelOptions
         {
-            HttpHandler = CoordinatorTls.Handler(() => credentials.Ca, () => credentials.Certificate),
+            HttpHandler = new CredentialsHandler(credentials, logger),
             MaxReceiveMessageSize = 4 * 1024 * 1024,
             MaxSendMessageSize = 4 * 1024 * 1024,
         });

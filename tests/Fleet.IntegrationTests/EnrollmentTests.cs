@@ -217,8 +217,22 @@ public sealed class EnrollmentTests : IAsyncLifetime
         Assert.True(renewed.NotAfter > first.NotAfter.AddDays(20));
         Assert.Contains(_coordinator.Logs.Events, e => e.MessageTemplate.Text.StartsWith("Renewed the certificate of node", StringComparison.Ordinal));
 
-        // After a restart the agent connects with the renewed certificate, as the same node.
+        // The renewal revoked the first certificate. Without a restart, the agent's next session goes
+        // over a new connection that presents the renewed certificate (not the pooled one made with the first).
         var nodeId = agent.NodeId;
+        Assert.NotNull((await _coordinator.Service<Fleet.Coordinator.Enrollment.IEnrollmentStore>().FindCertificateAsync(first.SerialNumber.ToLowerInvariant(), CancellationToken.None))!.RevokedAt);
+        var sessions = agent.Logs.Messages.Count(m => m.StartsWith("Connected to the coordinator", StringComparison.Ordinal));
+        _coordinator.Service<AgentRegistry>().Find(nodeId)!.Close(Grpc.Core.StatusCode.Unavailable, "the test ends this session");
+        await Eventually.Until(
+            () =>
+            {
+                time.Advance(TimeSpan.FromSeconds(1)); // the agent's reconnect backoff runs on the faked clock
+                return agent.Logs.Messages.Count(m => m.StartsWith("Connected to the coordinator", StringComparison.Ordinal)) > sessions;
+            },
+            "pi-1 starts a new session");
+        Assert.DoesNotContain(_coordinator.Logs.Messages, m => m.Contains("revoked", StringComparison.Ordinal));
+
+        // After a restart the agent connects with the renewed certificate, as the same node.
         await agent.StopAsync();
         await Eventually.Until(() => _coordinator.Service<AgentRegistry>().Count == 0, "pi-1 is disconnected");
         await agent.StartAsync();

@@ -1,3 +1,4 @@
+using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Fleet.Security;
 using Fleet.V1;
@@ -9,14 +10,15 @@ namespace Fleet.Testing;
 /// <summary>TLS for hand-driven clients in tests: trust one CA, present one client certificate, enroll by hand.</summary>
 public static class TestTls
 {
-    public static SocketsHttpHandler Handler(X509Certificate2 ca, X509Certificate2? clientCertificate) => new()
+    public static SocketsHttpHandler Handler(X509Certificate2 ca, X509Certificate2? clientCertificate)
     {
-        SslOptions =
-        {
-            RemoteCertificateValidationCallback = FleetCaTrust.TrustOnly(() => ca),
-            ClientCertificates = clientCertificate is null ? null : new X509CertificateCollection { clientCertificate },
-        },
-    };
+        var handler = new SocketsHttpHandler();
+        FleetCaTrust.TrustOnly(handler.SslOptions, ca);
+        // Presented as it is, whatever the server asks for (hostile tests present certificates the server
+        // will refuse), and without fetching anything it names: what the server does is under test.
+        handler.SslOptions.ClientCertificateContext = clientCertificate is null ? null : SslStreamCertificateContext.Create(clientCertificate, additionalCertificates: null, offline: true);
+        return handler;
+    }
 
     public static GrpcChannel Channel(Uri address, X509Certificate2 ca, X509Certificate2? clientCertificate = null) =>
         GrpcChannel.ForAddress(address, new GrpcChannelOptions { HttpHandler = Handler(ca, clientCertificate) });

@@ -60,7 +60,7 @@ internal sealed class SimAgent : IDisposable
             deadline: DateTime.UtcNow + CallTimeout,
             cancellationToken: ct);
         var certificate = request.Join(response.Certificate.ToByteArray());
-        if (certificate.GetNameInfo(X509NameType.SimpleName, false) != Name || !FleetCaTrust.IssuedBy(certificate, _context.Ca))
+        if (certificate.GetNameInfo(X509NameType.SimpleName, false) != Name || !FleetCaTrust.IsValid(certificate, _context.Ca, CertificateRole.Client))
         {
             throw new InvalidOperationException($"{Name}: the coordinator returned a certificate that is not this node's or not from its CA");
         }

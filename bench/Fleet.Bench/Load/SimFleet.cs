@@ -48,7 +48,7 @@ internal sealed class SimFleet : IAsyncDisposable
         using var channel = GrpcChannel.ForAddress(coordinator.AgentUri, new GrpcChannelOptions { HttpHandler = plain, DisposeHttpClient = false });
         var der = (await new AgentService.AgentServiceClient(channel).GetCaCertificateAsync(new GetCaCertificateRequest(), cancellationToken: ct)).Der.ToByteArray();
         var ca = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(der);
-        if (!CaPin.TryParse(token.CaPin, out var pin) || !CaPin.Matches(ca, pin) || presented is null || !FleetCaTrust.IssuedBy(presented, ca))
+        if (!CaPin.TryParse(token.CaPin, out var pin) || !CaPin.Matches(ca, pin) || presented is null || FleetCaTrust.ServerProblem(presented, ca, coordinator.AgentUri.IdnHost) is not null)
         {
             throw new InvalidOperationException($"the coordinator's CA is not the pinned {token.CaPin}, or its TLS certificate is not from that CA");
         }

@@ -56,6 +56,7 @@ internal sealed class SimFleetContext(Uri coordinator, X509Certificate2 ca, Time
         SslOptions = new SslClientAuthenticationOptions
         {
             RemoteCertificateValidationCallback = TrustServer,
+            CertificateChainPolicy = FleetCaTrust.Policy(Ca, CertificateRole.Server),
             ClientCertificateContext = clientCertificate is null ? null : SslStreamCertificateContext.Create(clientCertificate, additionalCertificates: null, offline: true),
         },
     };
@@ -67,19 +68,19 @@ internal sealed class SimFleetContext(Uri coordinator, X509Certificate2 ca, Time
     /// </summary>
     private bool TrustServer(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
     {
-        if (certificate is null || (errors & (SslPolicyErrors.RemoteCertificateNameMismatch | SslPolicyErrors.RemoteCertificateNotAvailable)) != 0)
+        if (certificate is null || (sender as SslStream)?.TargetHostName is not { Length: > 0 } host)
         {
             return false;
         }
 
-        var key = Convert.ToHexString(certificate.GetCertHash());
+        var key = Convert.ToHexString(certificate.GetCertHash()) + "@" + host;
         if (_trusted.TryGetValue(key, out var known))
         {
             return known;
         }
 
         var leaf = certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-        return _trusted[key] = FleetCaTrust.IssuedBy(leaf, Ca);
+        return _trusted[key] = FleetCaTrust.ServerProblem(leaf, Ca, host) is null;
     }
 
     /// <summary>What a small board reports, about the size of a real agent's heartbeat.</summary>

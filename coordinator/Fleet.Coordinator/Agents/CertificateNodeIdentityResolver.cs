@@ -40,7 +40,7 @@ public sealed class CertificateNodeIdentityResolver(
 
         if (issued.RevokedAt is not null)
         {
-            throw Refuse(StatusCode.PermissionDenied, context, subject, "the node's certificate is revoked (fleetctl nodes remove); enroll it again with a new token");
+            throw Refuse(StatusCode.PermissionDenied, context, subject, "the node's certificate is revoked (fleetctl nodes remove, or renewed since: a renewal revokes the certificate it replaces); enroll it again with a new token");
         }
 
         var enrollment = await enrollments.FindEnrollmentAsync(nodeId, ct);

@@ -17,6 +17,7 @@ namespace Fleet.Coordinator.Enrollment;
 /// </summary>
 public sealed class Enroller(
     CertificateAuthority ca,
+    CoordinatorTlsNames tlsNames,
     IEnrollmentStore enrollments,
     CoordinatorOptions options,
     TimeProvider time,
@@ -33,6 +34,12 @@ public sealed class Enroller(
         // the enrollment's own transaction: without a valid token nobody learns which names are
         // enrolled, and a name clash consumes no use of the token.
         var (publicKey, name) = ReadCsr(request.Csr);
+        if (tlsNames.Problem(name) is { } reserved)
+        {
+            // The coordinator's own names, which its certificate shows to every TLS client: refusing them tells nothing and spends no token use.
+            throw Refuse(StatusCode.InvalidArgument, token.Id, peer, $"csr: subject CN: {reserved}");
+        }
+
         var now = time.GetUtcNow();
         var nodeId = Guid.NewGuid().ToString("N");
         X509Certificate2? issued = null;
@@ -85,8 +92,14 @@ public sealed class Enroller(
             throw Refuse(StatusCode.PermissionDenied, "-", peer, $"node \"{node.Name}\" asked for a certificate for \"{name}\"");
         }
 
-        using var certificate = ca.IssueClientCertificate(publicKey, ClientSubject.ForNode(node.Name, node.NodeId), time.GetUtcNow(), options.NodeCertificateLifetime);
-        await enrollments.AddCertificateAsync(IssuedCertificate.Of(certificate, ClientSubject.NodeKind, node.Name, node.NodeId), ct);
+        var now = time.GetUtcNow();
+        using var certificate = ca.IssueClientCertificate(publicKey, ClientSubject.ForNode(node.Name, node.NodeId), now, options.NodeCertificateLifetime);
+        // The certificate renewed away is revoked with it: a copy of the node's key and certificate
+        // (stolen, or a cloned disk) stops working when the real node renews, and only one holder can renew.
+        if (!await enrollments.ReplaceCertificateAsync(node.CertificateSerial, IssuedCertificate.Of(certificate, ClientSubject.NodeKind, node.Name, node.NodeId), now, ct))
+        {
+            throw Refuse(StatusCode.PermissionDenied, "-", peer, $"node \"{node.Name}\": the certificate presented was revoked meanwhile (renewed by another holder of it, or the node was removed)");
+        }
         CoordinatorLog.CertificateRenewed(logger, node.Name, certificate.NotAfter.ToUniversalTime());
         return new RenewCertificateResponse { Certificate = ByteString.CopyFrom(certificate.RawData) };
     }

@@ -30,6 +30,14 @@ public interface IEnrollmentStore
 
     Task AddCertificateAsync(IssuedCertificate certificate, CancellationToken ct);
 
+    /// <summary>
+    /// A node's renewal, as one transaction: revokes <paramref name="previousSerial"/> (it must be a node
+    /// certificate not revoked yet) and every other certificate of the node still valid, and records
+    /// <paramref name="renewed"/>. False, and nothing changed, when the previous certificate is revoked already
+    /// (a second holder of it renewed first, or the node was removed).
+    /// </summary>
+    Task<bool> ReplaceCertificateAsync(string previousSerial, IssuedCertificate renewed, DateTimeOffset at, CancellationToken ct);
+
     Task<IssuedCertificate?> FindCertificateAsync(string serial, CancellationToken ct);
 
     /// <summary>Revokes one certificate of the given kind; false when there is no such certificate.</summary>

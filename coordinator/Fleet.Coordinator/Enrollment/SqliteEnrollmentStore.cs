@@ -143,6 +143,33 @@ public sealed class SqliteEnrollmentStore(SqliteDatabase database) : IEnrollment
         await tx.CommitAsync(ct);
     }
 
+    public async Task<bool> ReplaceCertificateAsync(string previousSerial, IssuedCertificate renewed, DateTimeOffset at, CancellationToken ct)
+    {
+        await using var connection = await database.OpenWriterAsync(ct);
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+        async Task<int> RevokeAsync(string where, string? serial)
+        {
+            await using var revoke = connection.CreateCommand();
+            revoke.Transaction = tx;
+            revoke.CommandText = $"UPDATE certificates SET revoked_at = $at WHERE kind = $kind AND node_id = $node AND revoked_at IS NULL{where}";
+            revoke.Parameters.AddWithValue("$at", at.ToUnixTimeMilliseconds());
+            revoke.Parameters.AddWithValue("$kind", renewed.Kind);
+            revoke.Parameters.AddWithValue("$node", (object?)renewed.NodeId ?? DBNull.Value);
+            revoke.Parameters.AddWithValue("$serial", (object?)serial ?? DBNull.Value);
+            return await revoke.ExecuteNonQueryAsync(ct);
+        }
+
+        if (await RevokeAsync(" AND serial = $serial", previousSerial) != 1)
+        {
+            return false; // disposing the transaction rolls it back: nothing changed
+        }
+
+        await RevokeAsync("", null); // any other still valid (issued before renewals revoked)
+        await InsertCertificateAsync(connection, tx, renewed, ct);
+        await tx.CommitAsync(ct);
+        return true;
+    }
+
     public async Task<IssuedCertificate?> FindCertificateAsync(string serial, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);

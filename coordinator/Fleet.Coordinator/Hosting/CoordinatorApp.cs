@@ -34,7 +34,8 @@ public static class CoordinatorApp
         var database = new SqliteDatabase(options.DatabasePath);
         await database.MigrateAsync(ct);
         var ca = CertificateAuthority.LoadOrCreate(options.DataDir, time.GetUtcNow());
-        var serverCertificate = ca.IssueServerCertificate(ServerNames(options), time.GetUtcNow());
+        var tlsNames = new CoordinatorTlsNames(ServerNames(options));
+        var serverCertificate = ca.IssueServerCertificate(tlsNames.Names, time.GetUtcNow());
         var throttle = new AddressThrottle(options.ConnectionsPerSecondPerAddress, time);
         var enrollThrottle = new EnrollThrottle(new AddressThrottle(options.EnrollmentsPerSecondPerAddress, time));
         ControlSocket.Prepare(options.Socket);
@@ -84,6 +85,7 @@ public static class CoordinatorApp
         services.AddSingleton(time);
         services.AddSingleton(database);
         services.AddSingleton(ca);
+        services.AddSingleton(tlsNames);
         services.AddSingleton<INodeStore, SqliteNodeStore>();
         services.AddSingleton<IJoinTokenStore, SqliteJoinTokenStore>();
         services.AddSingleton<IEnrollmentStore, SqliteEnrollmentStore>();
@@ -145,8 +147,11 @@ public static class CoordinatorApp
         ServerCertificate = certificate,
         ServerCertificateChain = [ca.Certificate],
         ClientCertificateMode = mode,
-        // The Fleet CA is the only issuer trusted here, whatever the machine's trust store holds.
+        // The Fleet CA is the only issuer trusted here, whatever the machine's trust store holds; a
+        // client certificate must be one (clientAuth, never the coordinator's own serverAuth certificate).
         ClientCertificateValidation = (c, _, _) => validate(c),
+        // TLS builds the client's chain before the check above: from the CA alone, never fetching an AIA URL.
+        OnAuthenticate = (_, ssl) => ssl.CertificateChainPolicy = Fleet.Security.FleetCaTrust.Policy(ca.Certificate, Fleet.Security.CertificateRole.Client),
         HandshakeTimeout = TimeSpan.FromSeconds(10),
         SslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13,
     };

@@ -79,7 +79,10 @@ public sealed class CertificateAuthority : IDisposable
         return new CertificateAuthority(newKey, publicOnly);
     }
 
-    /// <summary>The coordinator's own TLS certificate for the agent port, with its key.</summary>
+    /// <summary>
+    /// The coordinator's own TLS certificate for the agent port, with its key: serverAuth only, its
+    /// names as SANs (agents match the host they dial against these, never against the CN).
+    /// </summary>
     public X509Certificate2 IssueServerCertificate(IEnumerable<string> names, DateTimeOffset now)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -100,23 +103,24 @@ public sealed class CertificateAuthority : IDisposable
         }
 
         request.CertificateExtensions.Add(sans.Build());
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(FleetCaTrust.ServerAuthOid)], false));
         using var certificate = Sign(request, now, TimeSpan.FromDays(365));
         return certificate.CopyWithPrivateKey(key);
     }
 
-    /// <summary>Signs a client certificate for the public key of a verified CSR, with the subject the coordinator chose.</summary>
+    /// <summary>Signs a client certificate (clientAuth only, no SAN: never a server's) for the public key of a verified CSR, with the subject the coordinator chose.</summary>
     public X509Certificate2 IssueClientCertificate(PublicKey publicKey, X500DistinguishedName subject, DateTimeOffset now, TimeSpan lifetime)
     {
         var request = new CertificateRequest(subject, publicKey, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2")], false));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(FleetCaTrust.ClientAuthOid)], false));
         return Sign(request, now, lifetime);
     }
 
-    /// <summary>True when <paramref name="certificate"/> was signed by this CA and is valid at <paramref name="at"/>.</summary>
+    /// <summary>True when <paramref name="certificate"/> is a client certificate (node or admin) signed by this CA and valid at <paramref name="at"/>.</summary>
     public bool Verifies(X509Certificate2 certificate, DateTimeOffset at)
-        => FleetCaTrust.IssuedBy(certificate, Certificate, at); // revocation is the store's: see the identity resolvers
+        => FleetCaTrust.IsValid(certificate, Certificate, CertificateRole.Client, at); // revocation is the store's: see the identity resolvers
 
     private X509Certificate2 Sign(CertificateRequest request, DateTimeOffset now, TimeSpan lifetime)
     {

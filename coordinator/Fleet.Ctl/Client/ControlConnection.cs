@@ -65,9 +65,9 @@ public sealed class ControlConnection : IDisposable
             SslOptions =
             {
                 ClientCertificates = new X509CertificateCollection { client },
-                RemoteCertificateValidationCallback = FleetCaTrust.TrustOnly(() => ca),
             },
         };
+        FleetCaTrust.TrustOnly(handler.SslOptions, ca);
         return new ControlConnection(GrpcChannel.ForAddress(server, new GrpcChannelOptions { HttpHandler = handler }), server.ToString(), null);
     }
 

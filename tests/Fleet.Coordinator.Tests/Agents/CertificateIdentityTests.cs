@@ -37,6 +37,20 @@ public sealed class CertificateIdentityTests : CoordinatorTest
     }
 
     [Fact]
+    public async Task AgentPort_TheCoordinatorsOwnServerCertificate_AsAClientCertificate_IsRefusedAtTheTlsHandshake()
+    {
+        // The very certificate the coordinator serves with (same CA, same names): serverAuth only.
+        using var server = Coordinator.Service<CertificateAuthority>().IssueServerCertificate(Coordinator.Service<CoordinatorTlsNames>().Names, DateTimeOffset.UtcNow);
+
+        using var channel = TestTls.Channel(Coordinator.AgentUri, Coordinator.CaCertificate, server);
+        var ex = await Assert.ThrowsAsync<RpcException>(() => new AgentService.AgentServiceClient(channel)
+            .GetCaCertificateAsync(new GetCaCertificateRequest()).ResponseAsync.DefaultTimeout());
+
+        Hosting.TlsRefusal.AssertRefusedByTls(ex);
+        Assert.Empty(await NodesAsync());
+    }
+
+    [Fact]
     public async Task Connect_RemovedNode_OpenStreamClosedAndNextConnectRefused()
     {
         var certificate = await Coordinator.EnrollAsync("pi-1");

@@ -51,6 +51,16 @@ public sealed class ControlTcpTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ControlOverTcp_WithTheCoordinatorsOwnServerCertificate_IsRefused()
+    {
+        using var server = _coordinator.Service<Fleet.Coordinator.Security.CertificateAuthority>().IssueServerCertificate(_coordinator.Service<Fleet.Coordinator.Security.CoordinatorTlsNames>().Names, DateTimeOffset.UtcNow);
+
+        var ex = await ListNodesFailsAsync(server);
+
+        TlsRefusal.AssertRefusedByTls(ex);
+    }
+
+    [Fact]
     public async Task ControlOverTcp_WithAnAdminCertificate_IsServed()
     {
         using var request = SigningRequest.Create("alice");
