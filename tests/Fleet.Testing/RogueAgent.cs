@@ -21,9 +21,11 @@ namespace Fleet.Testing;
 public sealed class RogueAgent : IDisposable
 {
     private readonly GrpcChannel _channel;
+    private readonly TestCoordinator _coordinator;
 
     private RogueAgent(TestCoordinator coordinator, string name, X509Certificate2 certificate)
     {
+        _coordinator = coordinator;
         Name = name;
         Certificate = certificate;
         _channel = TestTls.Channel(coordinator.AgentUri, coordinator.CaCertificate, certificate);
@@ -42,6 +44,14 @@ public sealed class RogueAgent : IDisposable
     /// <summary>Enrolls <paramref name="name"/> through the real Enroll RPC (with a new one-use token unless given one).</summary>
     public static async Task<RogueAgent> EnrollAsync(TestCoordinator coordinator, string name, string? token = null) =>
         new(coordinator, name, await coordinator.EnrollAsync(name, token));
+
+    /// <summary>Renews through the real RenewCertificate RPC with a new key: the same node holding its new certificate (the coordinator revokes this one).</summary>
+    public async Task<RogueAgent> RenewAsync()
+    {
+        using var request = SigningRequest.Create(Name);
+        var response = await Client.RenewCertificateAsync(new RenewCertificateRequest { Csr = ByteString.CopyFrom(request.Der) }).ResponseAsync.DefaultTimeout();
+        return new(_coordinator, Name, request.Join(response.Certificate.ToByteArray()));
+    }
 
     /// <summary>Opens a new Connect stream; nothing is sent until told.</summary>
     public RogueSession Connect() => new(Client.Connect());

@@ -111,14 +111,18 @@ public sealed class RogueLimitsTests : CoordinatorTest
     [Fact]
     public async Task RenewCertificate_PastTheNodesBudget_IsRefusedAndIssuesNothing()
     {
-        using var rogue = await RogueAgent.EnrollAsync(Coordinator, "pi-1");
+        // Each renewal revokes the certificate it replaces, so the node goes on with each new one.
+        var rogue = await RogueAgent.EnrollAsync(Coordinator, "pi-1");
         var burst = Coordinator.Options.AgentLimits.RenewalBurst;
         for (var i = 0; i < burst; i++)
         {
-            await rogue.Client.RenewCertificateAsync(new RenewCertificateRequest { Csr = RogueAgent.Csr("pi-1") }).ResponseAsync.DefaultTimeout();
+            var renewed = await rogue.RenewAsync();
+            rogue.Dispose();
+            rogue = renewed;
         }
 
-        var ex = await Assert.ThrowsAsync<RpcException>(() => rogue.Client.RenewCertificateAsync(new RenewCertificateRequest { Csr = RogueAgent.Csr("pi-1") }).ResponseAsync.DefaultTimeout());
+        using var last = rogue;
+        var ex = await Assert.ThrowsAsync<RpcException>(() => last.Client.RenewCertificateAsync(new RenewCertificateRequest { Csr = RogueAgent.Csr("pi-1") }).ResponseAsync.DefaultTimeout());
 
         Assert.Equal(StatusCode.ResourceExhausted, ex.StatusCode);
         Assert.StartsWith("too many certificate renewals from node \"pi-1\"", ex.Status.Detail);
