@@ -57,35 +57,7 @@ public sealed partial class CatalogParserMutationTests(ITestOutputHelper output)
         var run = new MutationRun("CatalogParser");
         await run.DriveAsync(PerSeed, (m, i) =>
         {
-            var input = m.Text(Inputs[m.Random.Next(Inputs.Length)]);
-            try
-            {
-                var (catalog, problems) = CatalogParser.Parse(input);
-                if (catalog is null || problems.Count > 0)
-                {
-                    if (problems.Count == 0 || problems.Any(string.IsNullOrWhiteSpace))
-                    {
-                        run.Fail(m.Seed, i, "refused without a problem", input);
-                    }
-                    else
-                    {
-                        run.Refuse();
-                    }
-                }
-                else if (Independent(catalog) is { } wrong)
-                {
-                    run.Fail(m.Seed, i, $"accepted, but {wrong}", input);
-                }
-                else
-                {
-                    run.Accept();
-                }
-            }
-            catch (Exception ex)
-            {
-                run.Fail(m.Seed, i, $"threw {ex.GetType().Name}: {ex.Message}", input);
-            }
-
+            run.Judge(m, i, m.Text(Inputs[m.Random.Next(Inputs.Length)]), CatalogParser.Parse, Independent);
             return Task.CompletedTask;
         }, TimeSpan.FromSeconds(180));
 

@@ -68,35 +68,7 @@ public sealed partial class PlanParserMutationTests(ITestOutputHelper output)
         var run = new MutationRun("PlanParser");
         await run.DriveAsync(PerSeed, (m, i) =>
         {
-            var input = m.Text(Inputs[m.Random.Next(Inputs.Length)]);
-            try
-            {
-                var (plan, problems) = PlanParser.Parse(input);
-                if (plan is null || problems.Count > 0)
-                {
-                    if (plan is not null || problems.Count == 0 || problems.Any(string.IsNullOrWhiteSpace))
-                    {
-                        run.Fail(m.Seed, i, "refused without a problem, or with a plan", input);
-                    }
-                    else
-                    {
-                        run.Refuse();
-                    }
-                }
-                else if (Independent(plan) is { } wrong)
-                {
-                    run.Fail(m.Seed, i, $"accepted, but {wrong}", input);
-                }
-                else
-                {
-                    run.Accept();
-                }
-            }
-            catch (Exception ex)
-            {
-                run.Fail(m.Seed, i, $"threw {ex.GetType().Name}: {ex.Message}", input);
-            }
-
+            run.Judge(m, i, m.Text(Inputs[m.Random.Next(Inputs.Length)]), PlanParser.Parse, Independent);
             return Task.CompletedTask;
         }, TimeSpan.FromSeconds(180));
 

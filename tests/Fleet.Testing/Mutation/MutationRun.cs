@@ -67,6 +67,43 @@ public sealed class MutationRun(string parser)
         }
     }
 
+    /// <summary>
+    /// Judges one mutated text input of a parser that answers (result, problems): a refusal must carry
+    /// problems, none blank, and no result; an acceptance must pass the <paramref name="independent"/>
+    /// check (null when it holds); any exception is a failure.
+    /// </summary>
+    public void Judge<T>(Mutator m, int index, string input, Func<string, (T? Result, IReadOnlyList<string> Problems)> parse, Func<T, string?> independent)
+        where T : class
+    {
+        try
+        {
+            var (result, problems) = parse(input);
+            if (result is null || problems.Count > 0)
+            {
+                if (result is not null || problems.Count == 0 || problems.Any(string.IsNullOrWhiteSpace))
+                {
+                    Fail(m.Seed, index, "refused without a problem, or with a result", input);
+                }
+                else
+                {
+                    Refuse();
+                }
+            }
+            else if (independent(result) is { } wrong)
+            {
+                Fail(m.Seed, index, $"accepted, but {wrong}", input);
+            }
+            else
+            {
+                Accept();
+            }
+        }
+        catch (Exception ex)
+        {
+            Fail(m.Seed, index, $"threw {ex.GetType().Name}: {ex.Message}", input);
+        }
+    }
+
     /// <summary>The summary and every recorded failure (seed, index, input): the message of a failed run.</summary>
     public string Report => $"{Summary}\n{string.Join("\n", _failures)}";
 
