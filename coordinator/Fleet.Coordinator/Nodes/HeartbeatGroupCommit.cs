@@ -79,7 +79,7 @@ public sealed class HeartbeatGroupCommit(SqliteDatabase database)
 
     private async Task WriteAsync(Dictionary<string, (HealthSample Health, DateTimeOffset At)> group)
     {
-        await using var connection = await database.OpenWriterAsync(CancellationToken.None);
+        await using var connection = await database.OpenWriterAsync(CancellationToken.None, WriteDurability.Resent);
         await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync();
         await using var update = connection.CreateCommand();
         update.Transaction = tx;

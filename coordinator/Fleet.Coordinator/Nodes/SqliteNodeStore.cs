@@ -13,7 +13,7 @@ public sealed class SqliteNodeStore(SqliteDatabase database) : INodeStore
 
     public async Task UpsertHelloAsync(string nodeId, string certificateSerial, NodeFacts facts, DateTimeOffset at, CancellationToken ct)
     {
-        await using var connection = await database.OpenWriterAsync(ct);
+        await using var connection = await database.OpenWriterAsync(ct, WriteDurability.Resent);
         await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
 
         // In the same transaction as the write: a node removed (or a certificate revoked) after its

@@ -143,14 +143,22 @@ public sealed class SqliteDatabase
     /// SQLite allows one writer at a time, and Microsoft.Data.Sqlite answers a busy database by
     /// retrying with Thread.Sleep on the calling thread; with thousands of agents saying Hello at
     /// once, those sleeps starved the thread pool (BENCHMARKS.md). The turn ends when the returned
-    /// connection is disposed.
+    /// connection is disposed. <paramref name="durability"/> is <see cref="WriteDurability.Full"/>
+    /// unless the write only records what a node will say again (its facts, its latest health).
     /// </summary>
-    public async Task<SqliteConnection> OpenWriterAsync(CancellationToken ct)
+    public async Task<SqliteConnection> OpenWriterAsync(CancellationToken ct, WriteDurability durability = WriteDurability.Full)
     {
         await _writer.WaitAsync(ct);
         try
         {
             var connection = await OpenAsync(ct);
+            if (durability == WriteDurability.Resent)
+            {
+                await using var pragma = connection.CreateCommand();
+                pragma.CommandText = "PRAGMA synchronous = NORMAL;"; // OpenAsync sets FULL again on the next use of this pooled connection
+                await pragma.ExecuteNonQueryAsync(ct);
+            }
+
             var released = 0;
             connection.Disposed += (_, _) =>
             {
