@@ -176,6 +176,15 @@ pin=$(awk '$1 == "ca-pin:" { print $2 }' <<<"$token_out")
 c sed -i 's|^  // "coordinator": .*|  "coordinator": "https://127.0.0.1:7443",|' /etc/fleet/agent.json
 c grep -q '^  "coordinator": "https://127.0.0.1:7443",' /etc/fleet/agent.json || fail "could not set the coordinator in /etc/fleet/agent.json"
 [ "$(c stat -c %a /etc/fleet/agent.json)" = 600 ] || fail "/etc/fleet/agent.json is not 0600 after install"
+# The coordinator runs in the same container: the agent's default name, the host name, is one of the
+# coordinator's own TLS names, and is refused (a node must never be named like its coordinator), with
+# no use of the token spent. The node then takes a name of its own in agent.json.
+if c fleet-agent enroll --token - --ca-pin "$pin" <<<"$token" >"$work/enroll.log" 2>&1; then
+  fail "fleet-agent enroll under the coordinator's host name was accepted"
+fi
+grep -q "one of the coordinator's own TLS names" "$work/enroll.log" || fail "enroll under the coordinator's host name: no clear refusal: $(cat "$work/enroll.log")"
+c sed -i 's|^  "stateDir"|  "name": "node-1",\n  "stateDir"|' /etc/fleet/agent.json
+c grep -q '^  "name": "node-1",' /etc/fleet/agent.json || fail "could not set the name in /etc/fleet/agent.json"
 # The token on standard input, not on the command line (/proc/PID/cmdline is readable by every user).
 c fleet-agent enroll --token - --ca-pin "$pin" <<<"$token" >"$work/enroll.log" 2>&1 || { cat "$work/enroll.log" >&2; fail "fleet-agent enroll failed (above)"; }
 if grep -q warning "$work/enroll.log"; then fail "fleet-agent enroll warned: $(cat "$work/enroll.log")"; fi
@@ -183,7 +192,7 @@ c test -f /var/lib/fleet-agent/node.crt || fail "enroll left no /var/lib/fleet-a
 agent_version=$(c fleet-agent --version)
 [[ "$agent_version" == "$version"* ]] || fail "fleet-agent --version says $agent_version, the package is $version"
 c systemctl start fleet-agent || fail "systemctl start fleet-agent failed: $(c systemctl status fleet-agent --no-pager 2>&1 | tail -20)"
-node=$(c hostname)
+node=node-1
 agent_status() { c systemctl status fleet-agent --no-pager --lines=0 2>&1 || true; }
 connected() { agent_status | grep -q 'Active: active (running)' && agent_status | grep -q "Status: \"connected to https://127.0.0.1:7443/ as node $node"; }
 wait_for "fleet-agent is not active (running) with a connected STATUS: $(agent_status)" 30 connected
