@@ -126,7 +126,6 @@ public sealed class RogueSession(AsyncDuplexStreamingCall<AgentMessage, Coordina
         }
     }
 
-    /// <summary>Sends messages until the coordinator ends the stream (a write fails); returns how many were written.</summary>
     /// <summary>Writes one message; false when the call has already ended (its status is the read side's).</summary>
     private async Task<bool> TryWriteAsync(AgentMessage message)
     {
@@ -141,6 +140,7 @@ public sealed class RogueSession(AsyncDuplexStreamingCall<AgentMessage, Coordina
         }
     }
 
+    /// <summary>Sends messages until the coordinator ends the stream (a write fails); returns how many were written.</summary>
     public async Task<int> FloodAsync(Func<int, AgentMessage> message, int max)
     {
         for (var i = 0; i < max; i++)

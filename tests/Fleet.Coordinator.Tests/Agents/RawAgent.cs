@@ -6,72 +6,38 @@ using Grpc.Net.Client;
 
 namespace Fleet.Coordinator.Tests.Agents;
 
-/// <summary>A hand-driven agent stream, for saying to the coordinator what a real agent never would.</summary>
+/// <summary>
+/// A hand-driven agent stream presenting any client certificate, or none, for saying to the
+/// coordinator what a real agent never would: a <see cref="RogueSession"/> on a channel of its own.
+/// </summary>
 internal sealed class RawAgent : IDisposable
 {
     private readonly GrpcChannel _channel;
+    private readonly RogueSession _session;
 
     /// <param name="certificate">The client certificate the connection presents; null for none.</param>
     public RawAgent(TestCoordinator coordinator, X509Certificate2? certificate)
     {
         _channel = TestTls.Channel(coordinator.AgentUri, coordinator.CaCertificate, certificate);
-        Call = new AgentService.AgentServiceClient(_channel).Connect();
+        _session = new RogueSession(new AgentService.AgentServiceClient(_channel).Connect());
     }
 
-    public AsyncDuplexStreamingCall<AgentMessage, CoordinatorMessage> Call { get; }
+    public AsyncDuplexStreamingCall<AgentMessage, CoordinatorMessage> Call => _session.Call;
 
-    public static Hello Hello(string name, Arch arch = Arch.Amd64) =>
-        new() { Facts = new NodeFacts { NodeName = name, Arch = arch, RawMachine = "x86_64", AgentVersion = "0.1.0-test" } };
+    public static Hello Hello(string name, Arch arch = Arch.Amd64) => RogueAgent.Hello(name, arch);
 
-    public Task SendAsync(Hello hello) => WriteAsync(new AgentMessage { Hello = hello });
+    public Task SendAsync(Hello hello) => _session.SendAsync(hello);
 
-    public Task SendAsync(Heartbeat beat) => WriteAsync(new AgentMessage { Heartbeat = beat });
-
-    /// <summary>
-    /// Writes one message. The coordinator may end the call before a write completes (a refusal sent
-    /// at once): that status is the stream's, and the read side reports it, as a real agent sees it.
-    /// </summary>
-    private async Task WriteAsync(AgentMessage message)
-    {
-        try
-        {
-            await Call.RequestStream.WriteAsync(message);
-        }
-        catch (RpcException)
-        {
-            // The call has ended; ReadAsync and ReadUntilFailureAsync return its status.
-        }
-    }
+    public Task SendAsync(Heartbeat beat) => _session.SendAsync(beat);
 
     /// <summary>The next message from the coordinator, or the status the stream ended with.</summary>
-    public async Task<CoordinatorMessage> ReadAsync()
-    {
-        if (!await Call.ResponseStream.MoveNext(CancellationToken.None))
-        {
-            throw new InvalidOperationException("the coordinator ended the stream with OK");
-        }
+    public Task<CoordinatorMessage> ReadAsync() => _session.ReadAsync();
 
-        return Call.ResponseStream.Current;
-    }
-
-    public async Task<RpcException> ReadUntilFailureAsync()
-    {
-        while (true)
-        {
-            try
-            {
-                await ReadAsync();
-            }
-            catch (RpcException ex)
-            {
-                return ex;
-            }
-        }
-    }
+    public Task<RpcException> ReadUntilFailureAsync() => _session.ReadUntilFailureAsync();
 
     public void Dispose()
     {
-        Call.Dispose();
+        _session.Dispose();
         _channel.Dispose();
     }
 }
