@@ -16,10 +16,10 @@ public sealed class SafeTarExtractorFoundByMutationTests : IDisposable
     [InlineData(512 + 512 + 124)] // the second entry's size field
     public async Task ACorruptHeaderAfterTheFirstEntry_IsAStepFailure(int offset)
     {
-        var tar = Gunzip(new Tgz(System.Formats.Tar.TarEntryFormat.Ustar).File("./a", "first\n").File("./b", "second\n").ToBytes());
+        var tar = GzipBytes.Decompress(new Tgz(System.Formats.Tar.TarEntryFormat.Ustar).File("./a", "first\n").File("./b", "second\n").ToBytes());
         tar[offset] = (byte)'x';
         var archive = _dir.Combine("corrupt.tgz");
-        await File.WriteAllBytesAsync(archive, Gzip(tar));
+        await File.WriteAllBytesAsync(archive, GzipBytes.Compress(tar));
         var ex = await Assert.ThrowsAsync<StepFailedException>(() => SafeTarExtractor.ExtractAsync(archive, _dir.Combine("stage", "target"), 1 << 20, CancellationToken.None));
         Assert.StartsWith("not a gzip-compressed tar archive", ex.Message, StringComparison.Ordinal);
     }
@@ -32,24 +32,5 @@ public sealed class SafeTarExtractorFoundByMutationTests : IDisposable
         await File.WriteAllBytesAsync(archive, tgz[..(tgz.Length / 2)]);
         var ex = await Assert.ThrowsAsync<StepFailedException>(() => SafeTarExtractor.ExtractAsync(archive, _dir.Combine("stage2", "target"), 1 << 20, CancellationToken.None));
         Assert.StartsWith("not a gzip-compressed tar archive", ex.Message, StringComparison.Ordinal);
-    }
-
-    private static byte[] Gunzip(byte[] tgz)
-    {
-        using var input = new GZipStream(new MemoryStream(tgz), CompressionMode.Decompress);
-        using var output = new MemoryStream();
-        input.CopyTo(output);
-        return output.ToArray();
-    }
-
-    private static byte[] Gzip(byte[] tar)
-    {
-        using var buffer = new MemoryStream();
-        using (var gzip = new GZipStream(buffer, CompressionLevel.Fastest, leaveOpen: true))
-        {
-            gzip.Write(tar);
-        }
-
-        return buffer.ToArray();
     }
 }

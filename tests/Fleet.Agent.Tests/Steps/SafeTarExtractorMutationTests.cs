@@ -68,12 +68,12 @@ public sealed class SafeTarExtractorMutationTests(ITestOutputHelper output) : ID
     public async Task MutationRun_EveryMutatedTarball_IsRefusedOrExtractedSafely_AndNothingLandsOutsideTheTarget()
     {
         var seeds = Seeds();
-        var tars = seeds.Select(Gunzip).ToList();
+        var tars = seeds.Select(GzipBytes.Decompress).ToList();
         var run = new MutationRun("SafeTarExtractor");
         await run.DriveAsync(PerSeed, async (m, i) =>
         {
             var which = m.Random.Next(seeds.Count);
-            var archive = m.Random.Next(10) < 3 ? m.Bytes(seeds[which]) : Gzip(m.Bytes(tars[which]));
+            var archive = m.Random.Next(10) < 3 ? m.Bytes(seeds[which]) : GzipBytes.Compress(m.Bytes(tars[which]));
             var outside = _dir.Combine($"{m.Seed}-{i}");
             var target = Path.Join(outside, "stage", "target");
             var path = Path.Join(outside, "archive.tgz");
@@ -158,24 +158,5 @@ public sealed class SafeTarExtractorMutationTests(ITestOutputHelper output) : ID
         }
 
         return null;
-    }
-
-    private static byte[] Gunzip(byte[] tgz)
-    {
-        using var input = new GZipStream(new MemoryStream(tgz), CompressionMode.Decompress);
-        using var output = new MemoryStream();
-        input.CopyTo(output);
-        return output.ToArray();
-    }
-
-    private static byte[] Gzip(byte[] tar)
-    {
-        using var buffer = new MemoryStream();
-        using (var gzip = new GZipStream(buffer, CompressionLevel.Fastest, leaveOpen: true))
-        {
-            gzip.Write(tar);
-        }
-
-        return buffer.ToArray();
     }
 }
