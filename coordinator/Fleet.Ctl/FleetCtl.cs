@@ -16,7 +16,7 @@ public static class FleetCtl
     public const string Description =
         "fleetctl: drive a Fleet coordinator: nodes, join tokens, admin certificates, the artifact catalog, rollouts, the Kubernetes cluster, and steps run on nodes.\n\n" +
         "Exit codes: 0 success; 1 the command failed (the coordinator refused it, a node or rollout failed, it could not be reached); " +
-        "2 usage error (a wrong flag, argument or input file). Errors are one line on stderr starting \"fleetctl: \". " +
+        "2 usage error (a wrong flag, argument or input file); 130 `rollout logs -f` stopped by Ctrl-C. Errors are one line on stderr starting \"fleetctl: \". " +
         "Output formats and the JSON shapes: docs/output.md.";
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, IReadOnlyDictionary<string, string?> environment, CancellationToken ct = default)
