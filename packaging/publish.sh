@@ -45,14 +45,14 @@ case "$name:$arch" in
 esac
 case "$name:$arch" in
   # Linked against the system's zlib (Depends: zlib1g), not zlib-ng built into the binary.
-  agent:amd64) sources=(agent protos) args=(agent -p:PublishAot=true -p:UseSystemZlib=true) ;;
-  agent:arm64) sources=(agent protos) args=(agent -p:PublishAot=true -p:UseSystemZlib=true "${aot_arm64[@]}") ;;
+  agent:amd64) sources=(agent protos shared) args=(agent -p:PublishAot=true -p:UseSystemZlib=true) ;;
+  agent:arm64) sources=(agent protos shared) args=(agent -p:PublishAot=true -p:UseSystemZlib=true "${aot_arm64[@]}") ;;
   # Native AOT does not target 32-bit ARM; self-contained, trimmed, one file. Its runtime pack
   # (Microsoft.NETCore.App.Runtime.linux-arm) must restore from the configured NuGet feed.
-  agent:armhf) sources=(agent protos) args=(agent --self-contained -p:PublishSingleFile=true -p:PublishTrimmed=true) ;;
-  coordinator:amd64|coordinator:arm64) sources=(coordinator protos) args=(coordinator/Fleet.Coordinator --self-contained) ;;
+  agent:armhf) sources=(agent protos shared) args=(agent --self-contained -p:PublishSingleFile=true -p:PublishTrimmed=true) ;;
+  coordinator:amd64|coordinator:arm64) sources=(coordinator protos shared) args=(coordinator/Fleet.Coordinator --self-contained) ;;
   # fleetctl is Native AOT too (started for every command: no JIT start-up), on the system's zlib.
-  fleetctl:amd64|fleetctl:arm64) sources=(coordinator protos) args=(coordinator/Fleet.Ctl -p:PublishAot=true -p:UseSystemZlib=true "${aot_arm64[@]}") ;;
+  fleetctl:amd64|fleetctl:arm64) sources=(coordinator protos shared) args=(coordinator/Fleet.Ctl -p:PublishAot=true -p:UseSystemZlib=true "${aot_arm64[@]}") ;;
   *) echo "publish.sh: $name is not built for $arch" >&2; exit 2 ;;
 esac
 

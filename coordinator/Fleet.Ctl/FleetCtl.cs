@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Fleet.CommandDocs;
 using Fleet.Ctl.Admin;
 using Fleet.Ctl.Catalog;
 using Fleet.Ctl.Cluster;
@@ -69,7 +70,7 @@ public static class FleetCtl
         root.Subcommands.Add(AdminCertCommand.Create(ctx));
         root.Subcommands.Add(ClusterCommand.Create(ctx));
         root.Subcommands.Add(CompletionCommand.Create(ctx, () => root));
-        root.Subcommands.Add(ManCommand.Create(ctx, () => root));
+        root.Subcommands.Add(ManCommand.Create(() => root, FleetctlManPage.Info));
         return root;
     }
 

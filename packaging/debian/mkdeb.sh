@@ -38,6 +38,7 @@ if [ "$kind" = agent ]; then
   install -d -m 0755 "$root/etc/fleet"
   install -m 0644 "$here/fleet-agent/agent.json" "$root/etc/fleet/agent.json"
   install -m 0644 "$packaging/systemd/fleet-agent.service" "$root/lib/systemd/system/"
+  # Generated from the command tree (fleet-agent man); Fleet.Agent.Tests fails when it drifts.
   gzip -9n <"$here/fleet-agent/fleet-agent.1" >"$root/usr/share/man/man1/fleet-agent.1.gz"
 
   if [ "$arch" = armhf ]; then
@@ -73,7 +74,9 @@ else
   install -m 0644 "$here/fleet-coordinator/sysusers.conf" "$root/usr/lib/sysusers.d/fleet-coordinator.conf"
   install -m 0644 "$packaging/systemd/fleet-coordinator.service" "$root/lib/systemd/system/"
   gzip -9n <"$here/fleet-coordinator/fleetctl.1" >"$root/usr/share/man/man1/fleetctl.1.gz"
-  # Generated from the command tree (fleetctl man, fleetctl completion SHELL); Fleet.Ctl.Tests fails when they drift.
+  gzip -9n <"$here/fleet-coordinator/fleet-coordinator.1" >"$root/usr/share/man/man1/fleet-coordinator.1.gz"
+  # Generated from the command trees (fleetctl man, fleet-coordinator man, fleetctl completion SHELL);
+  # Fleet.Ctl.Tests and Fleet.Coordinator.Tests fail when they drift.
   install -D -m 0644 "$here/fleet-coordinator/completion/fleetctl.bash" "$root/usr/share/bash-completion/completions/fleetctl"
   install -D -m 0644 "$here/fleet-coordinator/completion/_fleetctl" "$root/usr/share/zsh/vendor-completions/_fleetctl"
   install -D -m 0644 "$here/fleet-coordinator/completion/fleetctl.fish" "$root/usr/share/fish/vendor_completions.d/fleetctl.fish"
