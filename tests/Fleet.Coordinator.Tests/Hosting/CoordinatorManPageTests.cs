@@ -20,7 +20,7 @@ public sealed class CoordinatorManPageTests
         var page = await ManPages.GenerateAsync(root);
 
         Assert.StartsWith(".TH FLEET-COORDINATOR 1", page, StringComparison.Ordinal);
-        Assert.All(root.Options.Where(o => !o.Hidden), o => Assert.Contains($"\\fB{o.Name.Replace("-", "\\-", StringComparison.Ordinal)}", page, StringComparison.Ordinal));
+        Assert.All(root.Options.Where(o => !o.Hidden), o => Assert.Contains(o.Name.Replace("-", "\\-", StringComparison.Ordinal) + (o.Arity.MaximumNumberOfValues == 0 ? "" : "\\fR \\fI"), page, StringComparison.Ordinal));
         Assert.Contains("/etc/default/fleet\\-coordinator", page, StringComparison.Ordinal);
         Assert.Equal("", await ManPages.GroffWarningsAsync(page));
     }
