@@ -1,5 +1,6 @@
 using System.Collections;
 using System.CommandLine;
+using Fleet.CommandDocs;
 using Fleet.Agent.Configuration;
 using Fleet.Agent.Enrollment;
 using Fleet.Agent.Facts;
@@ -12,7 +13,10 @@ namespace Fleet.Agent;
 
 public static class Program
 {
-    public static async Task<int> Main(string[] args)
+    public static Task<int> Main(string[] args) => Root().Parse(args).InvokeAsync();
+
+    /// <summary>The whole command tree; `fleet-agent man` generates fleet-agent(1) from it.</summary>
+    internal static RootCommand Root()
     {
         var config = new Option<string>("--config") { Description = $"Settings file (JSON). Default {AgentOptions.DefaultConfigPath}; a missing default file is fine.", Recursive = true };
         var root = new RootCommand(
@@ -29,7 +33,8 @@ public static class Program
 
         root.SetAction(async (parse, ct) => Load(parse, config, flags) is { } options ? await RunAsync(options, ct) : 2);
         root.Subcommands.Add(EnrollCommand(config));
-        return await root.Parse(args).InvokeAsync();
+        root.Subcommands.Add(ManCommand.Create(() => root, AgentManPage.Info));
+        return root;
     }
 
     /// <summary>`fleet-agent enroll`: join the coordinator with a token, once, before the agent runs.</summary>

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs Fleet's benchmarks and prints their figures (BENCHMARKS.md explains them). Nothing is asserted.
 #   bench/run.sh            the full set: load at 1,000, 5,000 and 10,000 simulated agents, the rollout
-#                           benchmark, the agent's footprint (JIT, Native AOT x64, arm64 under qemu)
+#                           benchmark, `fleetctl nodes list` on 100 nodes (JIT and Native AOT), the
+#                           agent's footprint (JIT, Native AOT x64, arm64 under qemu)
 #   bench/run.sh --quick    a smoke run for CI: 200 agents with short windows, a 20-node rollout; no
 #                           footprint. It checks that everything completes and prints figures, no more.
 # Every wait is bounded (--bound). The simulated agents each hold a TCP connection of their own, so the
@@ -24,6 +25,7 @@ bench=(dotnet bench/Fleet.Bench/bin/Release/net10.0/fleet-bench.dll)
 if [ "$quick" = 1 ]; then
   timeout 100 "${bench[@]}" load --agents 200 --steady 6 --settle 2 --bound 40
   timeout 60 "${bench[@]}" rollout --nodes 20 --step-ms 100 --bound 40
+  timeout 60 "${bench[@]}" ctl --nodes 20 --reps 3 --bound 40
   exit 0
 fi
 
@@ -34,6 +36,7 @@ if [ "$(ulimit -n)" -lt $(( need + 1000 )) ]; then
 fi
 timeout 3600 "${bench[@]}" load --agents 1000,5000,10000 --steady 60 --settle 10 --bound 600
 timeout 600 "${bench[@]}" rollout --nodes 100 --step-ms 500 --batch-percent 20
+timeout 300 "${bench[@]}" ctl --nodes 100 --reps 20 --aot "$(packaging/publish.sh fleetctl amd64)"
 bench/agent-footprint.sh --idle 60
 bench/agent-footprint.sh --aot --idle 60
 bench/agent-footprint.sh --arm64 --idle 60

@@ -6,8 +6,8 @@
 # - fleet-agent: Native AOT for linux-x64 and linux-arm64 (arm64 cross-compiled with clang/lld);
 #   self-contained single file for linux-arm (armhf) when that runtime pack restores. When it does
 #   not, the script says so and goes on: no armhf package is made.
-# - fleet-coordinator and fleetctl: self-contained for linux-x64 and linux-arm64, in one folder
-#   (/usr/lib/fleet-coordinator) that shares the runtime.
+# - fleet-coordinator: self-contained for linux-x64 and linux-arm64 (/usr/lib/fleet-coordinator);
+#   fleetctl: Native AOT for both, one file (/usr/bin/fleetctl), in the same package.
 # - The version is VersionPrefix in Directory.Build.props (one source); --version overrides it for
 #   this build only (packaging/test-packages.sh builds an upgrade that way).
 # Publishes are cached under .cache/packaging/, keyed by a hash of the sources, the version and the
@@ -66,7 +66,7 @@ for arch in "${arch_list[@]}"; do
   fi
   if [ "$only" != agent ] && [ "$arch" != armhf ]; then
     dir=$(publish coordinator "$arch")
-    # fleetctl goes into the same folder: one runtime for both.
+    # fleetctl ships in the coordinator's package.
     ctl=$(publish fleetctl "$arch")
     packaging/debian/mkdeb.sh coordinator "$arch" "$version" "$dir" "$out" "$ctl"
     built+=("fleet-coordinator $arch")

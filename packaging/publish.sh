@@ -6,9 +6,10 @@
 #
 # ARCH is amd64, arm64 or armhf. fleet-agent is Native AOT for amd64 and arm64 (arm64 cross-compiled
 # with clang/lld: packaging/install-deps.sh installs them), self-contained single file for armhf;
-# fleet-coordinator and fleetctl are self-contained. Publishes are cached under .cache/packaging/,
-# keyed by a hash of the sources, the publish flags, the version and the SDK, so packaging/build.sh
-# and ./test.sh (the arm64 agent that the emulated test runs under qemu) share one build.
+# fleetctl is Native AOT for amd64 and arm64 too; fleet-coordinator is self-contained. Publishes are
+# cached under .cache/packaging/, keyed by a hash of the sources, the publish flags, the version and
+# the SDK, so packaging/build.sh and ./test.sh (the arm64 agent that the emulated test runs under
+# qemu) share one build.
 # Exit 3 with the publish log's path on the last line of stderr when the publish fails.
 set -euo pipefail
 shopt -s inherit_errexit
@@ -36,18 +37,22 @@ case "$arch" in
 esac
 
 # What to publish and how; the sources the build depends on make part of the cache key.
+# Native AOT for linux-arm64 is cross-compiled with clang/lld; the linker finds the target's zlib.
+aot_arm64=()
+case "$name:$arch" in
+  agent:arm64|fleetctl:arm64) aot_arm64=(-p:CppCompilerAndLinker=clang -p:LinkerFlavor=lld -p:ObjCopyName=aarch64-linux-gnu-objcopy
+    -p:CustomAfterMicrosoftCommonTargets="$repo/packaging/aot-target-libs.targets" -p:FleetTargetLibDir="$(packaging/target-libs.sh arm64)") ;;
+esac
 case "$name:$arch" in
   # Linked against the system's zlib (Depends: zlib1g), not zlib-ng built into the binary.
   agent:amd64) sources=(agent protos common) args=(agent -p:PublishAot=true -p:UseSystemZlib=true) ;;
-  agent:arm64) sources=(agent protos common) args=(agent -p:PublishAot=true -p:UseSystemZlib=true
-                 -p:CppCompilerAndLinker=clang -p:LinkerFlavor=lld -p:ObjCopyName=aarch64-linux-gnu-objcopy
-                 -p:CustomAfterMicrosoftCommonTargets="$repo/packaging/aot-target-libs.targets"
-                 -p:FleetTargetLibDir="$(packaging/target-libs.sh arm64)") ;;
+  agent:arm64) sources=(agent protos common) args=(agent -p:PublishAot=true -p:UseSystemZlib=true "${aot_arm64[@]}") ;;
   # Native AOT does not target 32-bit ARM; self-contained, trimmed, one file. Its runtime pack
   # (Microsoft.NETCore.App.Runtime.linux-arm) must restore from the configured NuGet feed.
   agent:armhf) sources=(agent protos common) args=(agent --self-contained -p:PublishSingleFile=true -p:PublishTrimmed=true) ;;
   coordinator:amd64|coordinator:arm64) sources=(coordinator protos common) args=(coordinator/Fleet.Coordinator --self-contained) ;;
-  fleetctl:amd64|fleetctl:arm64) sources=(coordinator protos common) args=(coordinator/Fleet.Ctl --self-contained) ;;
+  # fleetctl is Native AOT too (started for every command: no JIT start-up), on the system's zlib.
+  fleetctl:amd64|fleetctl:arm64) sources=(coordinator protos common) args=(coordinator/Fleet.Ctl -p:PublishAot=true -p:UseSystemZlib=true "${aot_arm64[@]}") ;;
   *) echo "publish.sh: $name is not built for $arch" >&2; exit 2 ;;
 esac
 

@@ -39,6 +39,9 @@ public static class AgentConfigLoader
     /// <summary>Each flag with its help text.</summary>
     public static IEnumerable<(string Flag, string Description)> FlagHelp => Settings.Select(s => (s.Flag, s.Description));
 
+    /// <summary>Each setting's environment variable and the flag it stands for (fleet-agent(1)'s ENVIRONMENT).</summary>
+    public static IEnumerable<(string Variable, string Flag)> EnvironmentHelp => Settings.Select(s => (s.Env, s.Flag));
+
     /// <param name="configPath">The JSON file; a missing file is fine only when it is the default path.</param>
     /// <param name="configPathGiven">True when the operator named the file, so it must exist.</param>
     /// <param name="environment">Environment variables (FLEET_* are read).</param>

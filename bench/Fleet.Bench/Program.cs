@@ -62,7 +62,24 @@ public static class Program
         rollout.SetAction((parse, ct) => RolloutBench.RunAsync(parse.GetValue(nodes), TimeSpan.FromMilliseconds(parse.GetValue(stepMs)), parse.GetValue(batch),
             TimeSpan.FromSeconds(parse.GetValue(rolloutBound)), ct));
 
-        var root = new RootCommand("fleet-bench: Fleet's benchmarks; each prints its figures") { download, load, rollout };
+        var ctlNodes = new Option<int>("--nodes") { Description = "Simulated nodes enrolled and connected", DefaultValueFactory = _ => 100 };
+        var ctlReps = new Option<int>("--reps") { Description = "Timed runs of each fleetctl", DefaultValueFactory = _ => 20 };
+        var jit = new Option<string>("--jit") { Description = "The JIT-compiled fleetctl (apphost)", DefaultValueFactory = _ => Path.Join(Fleet.Testing.Repo.Root, "coordinator/Fleet.Ctl/bin/Release/net10.0/fleetctl") };
+        var aot = new Option<string>("--aot") { Description = "The Native AOT fleetctl, as packaging/publish.sh fleetctl amd64 made it (omit to time the JIT build only)" };
+        var ctlBound = new Option<int>("--bound") { Description = "Upper bound in seconds for the nodes to connect", DefaultValueFactory = _ => 120 };
+        var ctl = new Command("ctl", "`fleetctl nodes list` end to end over the unix socket against simulated nodes: the JIT build against Native AOT") { ctlNodes, ctlReps, jit, aot, ctlBound };
+        ctl.SetAction((parse, ct) =>
+        {
+            var binaries = new List<(string, string)> { ("jit", parse.GetValue(jit)!) };
+            if (parse.GetValue(aot) is { } aotPath)
+            {
+                binaries.Add(("aot", Path.Join(aotPath, Directory.Exists(aotPath) ? "fleetctl" : "")));
+            }
+
+            return Ctl.CtlBench.RunAsync(parse.GetValue(ctlNodes), parse.GetValue(ctlReps), binaries, TimeSpan.FromSeconds(parse.GetValue(ctlBound)), ct);
+        });
+
+        var root = new RootCommand("fleet-bench: Fleet's benchmarks; each prints its figures") { download, load, rollout, ctl };
         return root.Parse(args).InvokeAsync();
     }
 }

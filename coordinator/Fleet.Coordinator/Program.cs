@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Fleet.CommandDocs;
 using System.Net;
 using System.Reflection;
 using Fleet.Coordinator.Hosting;
@@ -7,7 +8,10 @@ namespace Fleet.Coordinator;
 
 public static class Program
 {
-    public static async Task<int> Main(string[] args)
+    public static Task<int> Main(string[] args) => Root().Parse(args).InvokeAsync();
+
+    /// <summary>The whole command tree; `fleet-coordinator man` generates fleet-coordinator(1) from it.</summary>
+    internal static RootCommand Root()
     {
         var defaults = new CoordinatorOptions();
         var listen = new Option<IPEndPoint>("--listen")
@@ -82,7 +86,8 @@ public static class Program
             };
             return await RunAsync(options, ct);
         });
-        return await root.Parse(args).InvokeAsync();
+        root.Subcommands.Add(ManCommand.Create(() => root, CoordinatorManPage.Info));
+        return root;
     }
 
     private static async Task<int> RunAsync(CoordinatorOptions options, CancellationToken ct)

@@ -17,6 +17,9 @@ internal sealed class CtlContext(TextWriter stdout, TextWriter stderr, IReadOnly
     public const int ExitFailure = 1;
     public const int ExitUsage = 2;
 
+    /// <summary>Ctrl-C (SIGINT) ended a command that runs until told to stop (`rollout logs -f`): 128 + 2, as a shell reports it.</summary>
+    public const int ExitInterrupted = 130;
+
     public Option<string> Socket { get; } = new("--socket")
     {
         Description = $"The coordinator's control socket (default: FLEET_SOCKET, else {ControlConnection.DefaultSocket})",
@@ -45,6 +48,39 @@ internal sealed class CtlContext(TextWriter stdout, TextWriter stderr, IReadOnly
 
     /// <summary>Where a table goes: a terminal's width and colours, or none when piped.</summary>
     public TerminalInfo Terminal(TextWriter writer) => TerminalInfo.For(writer, environment);
+
+    /// <summary>A usage error found before anything is asked of the coordinator: one line on stderr, exit code 2.</summary>
+    public async Task<int> UsageErrorAsync(string message)
+    {
+        await stderr.WriteLineAsync($"fleetctl: {message}");
+        return ExitUsage;
+    }
+
+    /// <summary>
+    /// Runs a call that lasts until <paramref name="interrupt"/> (Ctrl-C) or its natural end: an
+    /// interrupt is no failure, it ends the command quietly with <see cref="ExitInterrupted"/>.
+    /// </summary>
+    public async Task<int> CallUntilInterruptedAsync(ParseResult parse, Func<ControlConnection, TextWriter, Task> call, CancellationToken interrupt)
+    {
+        try
+        {
+            return await CallAsync(parse, async (connection, stdout) =>
+            {
+                try
+                {
+                    await call(connection, stdout);
+                }
+                catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled && interrupt.IsCancellationRequested)
+                {
+                    throw new OperationCanceledException(interrupt);
+                }
+            });
+        }
+        catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
+        {
+            return ExitInterrupted;
+        }
+    }
 
     /// <summary>Runs a call against the coordinator; failures become one line on stderr and a non-zero exit code.</summary>
     public async Task<int> CallAsync(ParseResult parse, Func<ControlConnection, TextWriter, Task> call)

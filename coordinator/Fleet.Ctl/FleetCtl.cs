@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Fleet.CommandDocs;
 using Fleet.Ctl.Admin;
 using Fleet.Ctl.Catalog;
 using Fleet.Ctl.Cluster;
@@ -16,7 +17,7 @@ public static class FleetCtl
     public const string Description =
         "fleetctl: drive a Fleet coordinator: nodes, join tokens, admin certificates, the artifact catalog, rollouts, the Kubernetes cluster, and steps run on nodes.\n\n" +
         "Exit codes: 0 success; 1 the command failed (the coordinator refused it, a node or rollout failed, it could not be reached); " +
-        "2 usage error (a wrong flag, argument or input file). Errors are one line on stderr starting \"fleetctl: \". " +
+        "2 usage error (a wrong flag, argument or input file); 130 `rollout logs -f` stopped by Ctrl-C. Errors are one line on stderr starting \"fleetctl: \". " +
         "Output formats and the JSON shapes: docs/output.md.";
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, IReadOnlyDictionary<string, string?> environment, CancellationToken ct = default)
@@ -69,7 +70,7 @@ public static class FleetCtl
         root.Subcommands.Add(AdminCertCommand.Create(ctx));
         root.Subcommands.Add(ClusterCommand.Create(ctx));
         root.Subcommands.Add(CompletionCommand.Create(ctx, () => root));
-        root.Subcommands.Add(ManCommand.Create(ctx, () => root));
+        root.Subcommands.Add(ManCommand.Create(() => root, FleetctlManPage.Info));
         return root;
     }
 

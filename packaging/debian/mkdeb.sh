@@ -27,11 +27,6 @@ root=$(mktemp -d "${TMPDIR:-/tmp}/fleet-deb.XXXXXX")
 trap 'rm -rf "$root"' EXIT
 install -d -m 0755 "$root/DEBIAN" "$root/lib/systemd/system" "$root/usr/share/doc/$package" "$root/usr/share/man/man1" "$root/usr/bin"
 
-# The assemblyVersion a deps.json gives a file.
-assembly_version() {
-  { grep -A1 -E "(\"|/)${2//./\\.}\": \{" "$1" || true; } | sed -n 's/.*"assemblyVersion": "\(.*\)".*/\1/p' | head -1
-}
-
 # Every packaged executable must be of the package's architecture.
 check_elf() {
   file -b "$1" | grep -q "$elf" || { echo "mkdeb.sh: $1 is not a $arch ($elf) ELF file: $(file -b "$1")" >&2; exit 1; }
@@ -43,6 +38,7 @@ if [ "$kind" = agent ]; then
   install -d -m 0755 "$root/etc/fleet"
   install -m 0644 "$here/fleet-agent/agent.json" "$root/etc/fleet/agent.json"
   install -m 0644 "$packaging/systemd/fleet-agent.service" "$root/lib/systemd/system/"
+  # Generated from the command tree (fleet-agent man); Fleet.Agent.Tests fails when it drifts.
   gzip -9n <"$here/fleet-agent/fleet-agent.1" >"$root/usr/share/man/man1/fleet-agent.1.gz"
 
   if [ "$arch" = armhf ]; then
@@ -66,42 +62,26 @@ else
   lib=$root/usr/lib/fleet-coordinator
   install -d -m 0755 "$lib"
   cp -a "$publish/." "$lib/"
-  # fleetctl shares the coordinator's runtime: the files both carry must be the same, except the
-  # Microsoft.Extensions abstractions that the coordinator takes from the ASP.NET Core shared
-  # framework, newer than the NuGet copy fleetctl references (the runtime binds the newer version).
-  (cd "$ctl" && find . -type f ! -name .complete -print0) | while IFS= read -r -d '' f; do
-    if [ -e "$lib/$f" ]; then
-      if ! cmp -s "$ctl/$f" "$lib/$f"; then
-        case "$f" in
-          ./Microsoft.Extensions.*.Abstractions.dll)
-            mine=$(assembly_version "$publish/fleet-coordinator.deps.json" "${f#./}")
-            theirs=$(assembly_version "$ctl/fleetctl.deps.json" "${f#./}")
-            dpkg --compare-versions "${mine:-0}" ge "${theirs:-999}" \
-              || { echo "mkdeb.sh: $f: the coordinator's copy ($mine) is not newer than fleetctl's ($theirs)" >&2; exit 1; } ;;
-          *) echo "mkdeb.sh: $f differs between the coordinator's and fleetctl's publish; they cannot share one folder" >&2; exit 1 ;;
-        esac
-      fi
-    else
-      install -D -m "$(stat -c %a "$ctl/$f")" "$ctl/$f" "$lib/$f"
-    fi
-  done
   rm -f "$lib/.complete"
-  find "$lib" -type f -exec chmod 0644 {} + && chmod 0755 "$lib/fleet-coordinator" "$lib/fleetctl"
+  find "$lib" -type f -exec chmod 0644 {} + && chmod 0755 "$lib/fleet-coordinator"
   # Native libraries of NuGet packages (SQLite) come with symbols; the runtime's are stripped already.
   case "$arch" in amd64) strip=strip ;; arm64) strip=aarch64-linux-gnu-strip ;; esac
   find "$lib" -name '*.so' -exec "$strip" --strip-unneeded --remove-section=.comment --remove-section=.note {} +
-  ln -s ../lib/fleet-coordinator/fleetctl "$root/usr/bin/fleetctl"
+  # fleetctl is one Native AOT file of its own (no runtime shared with the coordinator).
+  install -m 0755 "$ctl/fleetctl" "$root/usr/bin/fleetctl"
   install -d -m 0755 "$root/etc/default" "$root/usr/lib/sysusers.d"
   install -m 0644 "$here/fleet-coordinator/default" "$root/etc/default/fleet-coordinator"
   install -m 0644 "$here/fleet-coordinator/sysusers.conf" "$root/usr/lib/sysusers.d/fleet-coordinator.conf"
   install -m 0644 "$packaging/systemd/fleet-coordinator.service" "$root/lib/systemd/system/"
   gzip -9n <"$here/fleet-coordinator/fleetctl.1" >"$root/usr/share/man/man1/fleetctl.1.gz"
-  # Generated from the command tree (fleetctl man, fleetctl completion SHELL); Fleet.Ctl.Tests fails when they drift.
+  gzip -9n <"$here/fleet-coordinator/fleet-coordinator.1" >"$root/usr/share/man/man1/fleet-coordinator.1.gz"
+  # Generated from the command trees (fleetctl man, fleet-coordinator man, fleetctl completion SHELL);
+  # Fleet.Ctl.Tests and Fleet.Coordinator.Tests fail when they drift.
   install -D -m 0644 "$here/fleet-coordinator/completion/fleetctl.bash" "$root/usr/share/bash-completion/completions/fleetctl"
   install -D -m 0644 "$here/fleet-coordinator/completion/_fleetctl" "$root/usr/share/zsh/vendor-completions/_fleetctl"
   install -D -m 0644 "$here/fleet-coordinator/completion/fleetctl.fish" "$root/usr/share/fish/vendor_completions.d/fleetctl.fish"
   install -D -m 0644 "$here/fleet-coordinator/lintian-overrides" "$root/usr/share/lintian/overrides/fleet-coordinator"
-  depends="libc6 (>= 2.34), libgcc-s1, libstdc++6, libssl3 | libssl1.1, systemd | systemd-standalone-sysusers"
+  depends="libc6 (>= 2.34), libgcc-s1, libstdc++6, libssl3 | libssl1.1, zlib1g (>= 1:1.2.0), systemd | systemd-standalone-sysusers"
   description="Fleet coordinator and fleetctl
  fleet-coordinator is the central service of Fleet, which provisions and
  upgrades small multi-architecture Kubernetes clusters: it holds the node

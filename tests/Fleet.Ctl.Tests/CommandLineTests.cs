@@ -28,6 +28,8 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("catalog apply -f /", "fleetctl: -f: / is a folder; give a YAML file (or - for standard input)")]
     [InlineData("rollout plan -f /no/such/plan.yaml", "fleetctl: -f: /no/such/plan.yaml does not exist")]
     [InlineData("admin-cert create ../alice", "fleetctl: admin-cert create: \"../alice\" is not a name")]
+    [InlineData("rollout logs r1 -f -o json", "fleetctl: --follow prints lines as they are written: use it without -o json")]
+    [InlineData("admin-cert list -o yaml", "fleetctl: --output: \"yaml\" is not an output format here (table, wide, json)")]
     public async Task UsageErrors_ExitTwo_WithOneFleetctlPrefixedMessage(string args, string message)
     {
         var (code, stdout, stderr) = await RunAsync(args.Split(' '));

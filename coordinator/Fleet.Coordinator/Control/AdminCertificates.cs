@@ -4,6 +4,7 @@ using Fleet.Coordinator.Nodes;
 using Fleet.Coordinator.Security;
 using Fleet.V1;
 using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 
 namespace Fleet.Coordinator.Control;
@@ -35,5 +36,25 @@ public sealed class AdminCertificates(CertificateAuthority ca, IEnrollmentStore 
 
         CoordinatorLog.AdminCertificateRevoked(logger, issued.Name, serial);
         return new RevokeAdminCertificateResponse { Name = issued.Name };
+    }
+
+    /// <summary>What was recorded when each admin certificate was issued (never a key: the coordinator never had one).</summary>
+    public async Task<ListAdminCertificatesResponse> ListAsync(CancellationToken ct)
+    {
+        var response = new ListAdminCertificatesResponse();
+        foreach (var c in await store.ListCertificatesAsync(ClientSubject.AdminKind, ct))
+        {
+            response.Certificates.Add(new AdminCertificate
+            {
+                Name = c.Name,
+                Serial = c.Serial,
+                Sha256 = c.Sha256 ?? "",
+                NotBefore = Timestamp.FromDateTimeOffset(c.NotBefore),
+                NotAfter = Timestamp.FromDateTimeOffset(c.NotAfter),
+                RevokedAt = c.RevokedAt is { } at ? Timestamp.FromDateTimeOffset(at) : null,
+            });
+        }
+
+        return response;
     }
 }

@@ -115,6 +115,9 @@ public sealed partial class ControlApi(
     public override Task<RevokeAdminCertificateResponse> RevokeAdminCertificate(RevokeAdminCertificateRequest request, ServerCallContext context) =>
         admins.RevokeAsync(request, context.CancellationToken);
 
+    public override Task<ListAdminCertificatesResponse> ListAdminCertificates(ListAdminCertificatesRequest request, ServerCallContext context) =>
+        admins.ListAsync(context.CancellationToken);
+
     private static string RequireName(string name) =>
         string.IsNullOrWhiteSpace(name) ? throw new RpcException(new Status(StatusCode.InvalidArgument, "name: missing")) : name;
 

@@ -61,7 +61,8 @@ public sealed class RolloutApi(RolloutEngine engine)
             throw new RpcException(new Status(StatusCode.NotFound, $"rollout {id} has no node {request.Node} (it has: {string.Join(", ", rollout.Nodes.Select(n => n.Name))})"));
         }
 
-        await foreach (var line in engine.LogsAsync(id, request.Node.Length > 0 ? request.Node : null, ct))
+        var node = request.Node.Length > 0 ? request.Node : null;
+        await foreach (var line in request.Follow ? engine.FollowLogsAsync(id, node, ct) : engine.LogsAsync(id, node, ct))
         {
             await stream.WriteAsync(line, ct);
         }

@@ -40,6 +40,9 @@ public interface IEnrollmentStore
 
     Task<IssuedCertificate?> FindCertificateAsync(string serial, CancellationToken ct);
 
+    /// <summary>Every certificate of one kind (e.g. the admins'), revoked ones included, oldest first.</summary>
+    Task<IReadOnlyList<IssuedCertificate>> ListCertificatesAsync(string kind, CancellationToken ct);
+
     /// <summary>Revokes one certificate of the given kind; false when there is no such certificate.</summary>
     Task<bool> RevokeCertificateAsync(string serial, string kind, DateTimeOffset at, CancellationToken ct);
 }

@@ -174,23 +174,39 @@ public sealed class SqliteEnrollmentStore(SqliteDatabase database) : IEnrollment
     {
         await using var connection = await database.OpenAsync(ct);
         await using var query = connection.CreateCommand();
-        query.CommandText = "SELECT serial, kind, name, node_id, not_before, not_after, revoked_at FROM certificates WHERE serial = $serial";
+        query.CommandText = $"SELECT {CertificateColumns} FROM certificates WHERE serial = $serial";
         query.Parameters.AddWithValue("$serial", serial);
         await using var reader = await query.ExecuteReaderAsync(ct);
-        if (!await reader.ReadAsync(ct))
+        return await reader.ReadAsync(ct) ? ReadCertificate(reader) : null;
+    }
+
+    public async Task<IReadOnlyList<IssuedCertificate>> ListCertificatesAsync(string kind, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        await using var query = connection.CreateCommand();
+        query.CommandText = $"SELECT {CertificateColumns} FROM certificates WHERE kind = $kind ORDER BY not_before, serial";
+        query.Parameters.AddWithValue("$kind", kind);
+        await using var reader = await query.ExecuteReaderAsync(ct);
+        var certificates = new List<IssuedCertificate>();
+        while (await reader.ReadAsync(ct))
         {
-            return null;
+            certificates.Add(ReadCertificate(reader));
         }
 
-        return new IssuedCertificate(
-            Serial: reader.GetString(0),
-            Kind: reader.GetString(1),
-            Name: reader.GetString(2),
-            NodeId: reader.IsDBNull(3) ? null : reader.GetString(3),
-            NotBefore: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)),
-            NotAfter: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)),
-            RevokedAt: reader.IsDBNull(6) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6)));
+        return certificates;
     }
+
+    private const string CertificateColumns = "serial, kind, name, node_id, not_before, not_after, revoked_at, sha256";
+
+    private static IssuedCertificate ReadCertificate(SqliteDataReader reader) => new(
+        Serial: reader.GetString(0),
+        Kind: reader.GetString(1),
+        Name: reader.GetString(2),
+        NodeId: reader.IsDBNull(3) ? null : reader.GetString(3),
+        NotBefore: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)),
+        NotAfter: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)),
+        RevokedAt: reader.IsDBNull(6) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6)),
+        Sha256: reader.IsDBNull(7) ? null : reader.GetString(7));
 
     public async Task<bool> RevokeCertificateAsync(string serial, string kind, DateTimeOffset at, CancellationToken ct)
     {
@@ -208,8 +224,8 @@ public sealed class SqliteEnrollmentStore(SqliteDatabase database) : IEnrollment
         await using var insert = connection.CreateCommand();
         insert.Transaction = tx;
         insert.CommandText = """
-            INSERT INTO certificates (serial, kind, name, node_id, not_before, not_after)
-            VALUES ($serial, $kind, $name, $node, $nb, $na)
+            INSERT INTO certificates (serial, kind, name, node_id, not_before, not_after, sha256)
+            VALUES ($serial, $kind, $name, $node, $nb, $na, $sha256)
             """;
         insert.Parameters.AddWithValue("$serial", c.Serial);
         insert.Parameters.AddWithValue("$kind", c.Kind);
@@ -217,6 +233,7 @@ public sealed class SqliteEnrollmentStore(SqliteDatabase database) : IEnrollment
         insert.Parameters.AddWithValue("$node", (object?)c.NodeId ?? DBNull.Value);
         insert.Parameters.AddWithValue("$nb", c.NotBefore.ToUnixTimeMilliseconds());
         insert.Parameters.AddWithValue("$na", c.NotAfter.ToUnixTimeMilliseconds());
+        insert.Parameters.AddWithValue("$sha256", (object?)c.Sha256 ?? DBNull.Value);
         await insert.ExecuteNonQueryAsync(ct);
     }
 

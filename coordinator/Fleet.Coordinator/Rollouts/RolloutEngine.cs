@@ -75,6 +75,10 @@ public sealed class RolloutEngine(RolloutStore store, RolloutPreflight preflight
 
     public IAsyncEnumerable<RolloutLogLine> LogsAsync(string id, string? node, CancellationToken ct) => store.LogsAsync(id, node, ct);
 
+    /// <summary>`rollout logs -f`: the lines written so far, then each new one, until the rollout finishes (RolloutLogFollower).</summary>
+    public IAsyncEnumerable<RolloutLogLine> FollowLogsAsync(string id, string? node, CancellationToken ct) =>
+        RolloutLogFollower.FollowAsync(id, node, Live, store, time, ct);
+
     /// <summary>The live run when the rollout is unfinished, else null (its stored view is final).</summary>
     public RolloutRun? Live(string id) => _runs.GetValueOrDefault(id);
 

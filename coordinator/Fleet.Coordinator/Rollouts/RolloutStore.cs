@@ -155,6 +155,24 @@ public sealed class RolloutStore(SqliteDatabase database)
         }
     }
 
+    /// <summary>
+    /// The log lines written after the line <paramref name="afterSeq"/> (0: from the first), in order,
+    /// each with its sequence number: a cursor that a follower keeps, so it reads every line once.
+    /// </summary>
+    public async IAsyncEnumerable<(long Seq, RolloutLogLine Line)> LogsAfterAsync(string id, string? node, long afterSeq, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        await using var query = Command(connection, null, "SELECT id, at, node, level, message FROM rollout_log WHERE rollout_id = $id AND ($node IS NULL OR node = $node) AND id > $after ORDER BY id");
+        query.Parameters.AddWithValue("$id", id);
+        query.Parameters.AddWithValue("$node", (object?)node ?? DBNull.Value);
+        query.Parameters.AddWithValue("$after", afterSeq);
+        await using var reader = await query.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            yield return (reader.GetInt64(0), new RolloutLogLine { At = Time(reader.GetInt64(1)), Node = reader.GetString(2), Level = reader.GetString(3), Message = reader.GetString(4) });
+        }
+    }
+
     /// <summary>Rollouts newest first, without node details.</summary>
     public async Task<List<Rollout>> ListAsync(CancellationToken ct)
     {

@@ -118,6 +118,11 @@ public sealed class SqliteDatabase
             mapped_at  INTEGER NOT NULL      -- unix milliseconds
         );
         """,
+        """
+        -- The SHA-256 fingerprint of each certificate, recorded as it is issued (fleetctl admin-cert list):
+        -- "sha256:<hex of the DER certificate>"; NULL for certificates issued before this column existed.
+        ALTER TABLE certificates ADD COLUMN sha256 TEXT;
+        """,
     ];
 
     private readonly string _connectionString;

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
 using Fleet.Ctl.Client;
+using Fleet.Ctl.Output;
 using Fleet.Security;
 using Fleet.V1;
 using Google.Protobuf;
@@ -44,7 +46,35 @@ internal static class AdminCertCommand
         }));
         var command = new Command("admin-cert", "Admin client certificates for the TCP control listener");
         command.Subcommands.Add(create);
+        command.Subcommands.Add(List(ctx));
         command.Subcommands.Add(revoke);
         return command;
+    }
+
+    private static Command List(CtlContext ctx)
+    {
+        var output = OutputOption.Create();
+        var list = new Command("list", "List the admin certificates the coordinator issued: NAME, SERIAL, STATUS (valid, expired, revoked), EXPIRES (-o wide adds NOT BEFORE, NOT AFTER, REVOKED AT and the SHA-256 FINGERPRINT); never a key") { output };
+        list.Aliases.Add("ls");
+        list.SetAction((parse, ct) => ctx.CallAsync(parse, async (connection, stdout) =>
+        {
+            var response = await connection.Client.ListAdminCertificatesAsync(new ListAdminCertificatesRequest(), deadline: ControlConnection.Deadline, cancellationToken: ct);
+            var views = response.Certificates.Select(c => AdminCertView.From(c, ctx.Now)).ToList();
+            var format = parse.GetValue(output);
+            if (format == OutputFormat.Json)
+            {
+                await stdout.WriteLineAsync(JsonSerializer.Serialize(views, AdminCertJson.Default.ListAdminCertView));
+                return;
+            }
+
+            if (views.Count == 0)
+            {
+                await stdout.WriteLineAsync("No admin certificates.");
+                return;
+            }
+
+            AdminCertTables.List(views, format == OutputFormat.Wide, ctx.Now).Write(stdout, ctx.Terminal(stdout));
+        }));
+        return list;
     }
 }

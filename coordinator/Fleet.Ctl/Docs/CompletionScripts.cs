@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text;
+using Fleet.CommandDocs;
 
 namespace Fleet.Ctl.Docs;
 

@@ -36,7 +36,7 @@ internal sealed class TableWriter(params Column[] columns)
             throw new ArgumentException($"a row of {cells.Length} cells in a table of {columns.Length} columns", nameof(cells));
         }
 
-        _rows.Add(cells.Select(c => c with { Text = Clean(c.Text) }).ToArray());
+        _rows.Add(cells.Select(c => c with { Text = Printable(c.Text) }).ToArray());
     }
 
     public void Write(TextWriter writer, TerminalInfo terminal)
@@ -128,7 +128,8 @@ internal sealed class TableWriter(params Column[] columns)
     /// <summary>Display length: text elements, so a combined character counts once.</summary>
     public static int Length(string text) => new StringInfo(text).LengthInTextElements;
 
-    private static string Clean(string text)
+    /// <summary>Text a node wrote, made safe to print: every control character (a newline, an escape sequence's ESC) becomes a space.</summary>
+    public static string Printable(string text)
     {
         if (!text.Any(char.IsControl))
         {

@@ -146,28 +146,55 @@ internal static class RolloutCommand
         var id = IdArgument();
         var node = new Option<string>("--node") { Description = "Only this node's lines" };
         var output = OutputOption.Create(wide: false);
-        var logs = new Command("logs", "The rollout's log: every step, Kubernetes action and outcome, with the nodes' own output") { id, node, output };
-        logs.SetAction((parse, ct) => ctx.CallAsync(parse, async (connection, stdout) =>
+        var follow = new Option<bool>("--follow", "-f")
         {
-            using var call = connection.Client.GetRolloutLogs(new RolloutLogsRequest { Id = parse.GetValue(id), Node = parse.GetValue(node) ?? "" }, deadline: ControlConnection.Deadline, cancellationToken: ct);
-            var lines = new List<RolloutLogLineView>();
-            await foreach (var line in call.ResponseStream.ReadAllAsync(ct))
+            Description = "After the lines written so far, print each new one as it is written, until the rollout finishes (then exit 0); Ctrl-C stops following with exit 130. Not with -o json",
+        };
+        var logs = new Command("logs", "The rollout's log: every step, Kubernetes action and outcome, with the nodes' own output; rollout-wide lines are named (rollout)") { id, node, output, follow };
+        logs.SetAction(async (parse, ct) =>
+        {
+            if (parse.GetValue(follow))
             {
-                lines.Add(RolloutLogLineView.From(line));
+                return parse.GetValue(output) == OutputFormat.Json
+                    ? await ctx.UsageErrorAsync("--follow prints lines as they are written: use it without -o json (rollout logs -o json prints the whole log once)")
+                    : await ctx.CallUntilInterruptedAsync(parse, (connection, stdout) => FollowLogsAsync(connection, parse.GetValue(id)!, parse.GetValue(node), stdout, ct), ct);
             }
 
-            if (parse.GetValue(output) == OutputFormat.Json)
-            {
-                await stdout.WriteLineAsync(JsonSerializer.Serialize(lines, RolloutJson.Default.ListRolloutLogLineView));
-                return;
-            }
-
-            foreach (var line in lines)
-            {
-                await stdout.WriteLineAsync(RolloutViews.LogLine(line));
-            }
-        }));
+            return await ctx.CallAsync(parse, (connection, stdout) => PrintLogsAsync(connection, parse, id, node, output, stdout, ct));
+        });
         return logs;
+    }
+
+    /// <summary>`rollout logs -f`: the coordinator sends the old lines, then the live ones, and ends the stream when the rollout finishes.</summary>
+    private static async Task FollowLogsAsync(ControlConnection connection, string id, string? node, TextWriter stdout, CancellationToken ct)
+    {
+        using var call = connection.Client.GetRolloutLogs(new RolloutLogsRequest { Id = id, Node = node ?? "", Follow = true }, cancellationToken: ct);
+        await foreach (var line in call.ResponseStream.ReadAllAsync(ct))
+        {
+            await stdout.WriteLineAsync(RolloutViews.LogLine(RolloutLogLineView.From(line)));
+            await stdout.FlushAsync(ct);
+        }
+    }
+
+    private static async Task PrintLogsAsync(ControlConnection connection, ParseResult parse, Argument<string> id, Option<string> node, Option<OutputFormat> output, TextWriter stdout, CancellationToken ct)
+    {
+        using var call = connection.Client.GetRolloutLogs(new RolloutLogsRequest { Id = parse.GetValue(id), Node = parse.GetValue(node) ?? "" }, deadline: ControlConnection.Deadline, cancellationToken: ct);
+        var lines = new List<RolloutLogLineView>();
+        await foreach (var line in call.ResponseStream.ReadAllAsync(ct))
+        {
+            lines.Add(RolloutLogLineView.From(line));
+        }
+
+        if (parse.GetValue(output) == OutputFormat.Json)
+        {
+            await stdout.WriteLineAsync(JsonSerializer.Serialize(lines, RolloutJson.Default.ListRolloutLogLineView));
+            return;
+        }
+
+        foreach (var line in lines)
+        {
+            await stdout.WriteLineAsync(RolloutViews.LogLine(line));
+        }
     }
 
     private static async Task WatchAsync(CtlContext ctx, ControlConnection connection, string id, TextWriter stdout, CancellationToken ct)

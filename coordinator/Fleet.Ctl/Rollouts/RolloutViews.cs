@@ -118,6 +118,14 @@ internal static class RolloutViews
         return $"[{new string('#', filled)}{new string('-', 20 - filled)}] {fraction * 100:0}% of {total / 1024} KiB";
     }
 
+    /// <summary>The name a rollout-wide log line goes by: in parentheses, which no node name can hold.</summary>
+    public const string RolloutWide = "(rollout)";
+
+    /// <summary>
+    /// One log line: its full date and time (RFC 3339, UTC), level, node (or <see cref="RolloutWide"/>)
+    /// and message. A node's output reaches the message: its control characters are printed as spaces,
+    /// so a line never drives the terminal nor forges a second line.
+    /// </summary>
     public static string LogLine(RolloutLogLineView line) =>
-        $"{Timestamps.Format(line.At)} {line.Level,-5} {(line.Node.Length > 0 ? line.Node : "-")}: {line.Message}";
+        TableWriter.Printable($"{Timestamps.Format(line.At)} {line.Level,-5} {(line.Node.Length > 0 ? line.Node : RolloutWide)}: {line.Message}");
 }

@@ -9,7 +9,7 @@ public sealed class GeneratedDocsTests
     [
         "nodes list", "nodes get", "nodes remove", "nodes approve", "catalog apply", "catalog get", "run install-cni", "run download",
         "rollout plan", "rollout apply", "rollout list", "rollout get", "rollout watch", "rollout pause", "rollout resume", "rollout abort", "rollout logs",
-        "token create", "token list", "token revoke", "admin-cert create", "admin-cert revoke", "cluster set", "cluster status", "cluster audit",
+        "token create", "token list", "token revoke", "admin-cert create", "admin-cert list", "admin-cert revoke", "cluster set", "cluster status", "cluster audit",
     ];
 
     private static async Task<string> RunAsync(params string[] args)

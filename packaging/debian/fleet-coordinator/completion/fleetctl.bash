@@ -38,8 +38,9 @@ _fleetctl_subs() {
     "token create") echo "" ;;
     "token list") echo "" ;;
     "token revoke") echo "" ;;
-    "admin-cert") echo "create revoke" ;;
+    "admin-cert") echo "create list revoke" ;;
     "admin-cert create") echo "" ;;
+    "admin-cert list") echo "" ;;
     "admin-cert revoke") echo "" ;;
     "cluster") echo "set status audit map unmap" ;;
     "cluster set") echo "" ;;
@@ -74,13 +75,14 @@ _fleetctl_opts() {
     "rollout pause") echo "--socket --server --cert --key --ca" ;;
     "rollout resume") echo "--socket --server --cert --key --ca" ;;
     "rollout abort") echo "--socket --server --cert --key --ca" ;;
-    "rollout logs") echo "--node --output -o --socket --server --cert --key --ca" ;;
+    "rollout logs") echo "--node --output -o --follow -f --socket --server --cert --key --ca" ;;
     "token") echo "--socket --server --cert --key --ca" ;;
     "token create") echo "--ttl --uses --label --socket --server --cert --key --ca" ;;
     "token list") echo "--output -o --socket --server --cert --key --ca" ;;
     "token revoke") echo "--socket --server --cert --key --ca" ;;
     "admin-cert") echo "--socket --server --cert --key --ca" ;;
     "admin-cert create") echo "--out --socket --server --cert --key --ca" ;;
+    "admin-cert list") echo "--output -o --socket --server --cert --key --ca" ;;
     "admin-cert revoke") echo "--socket --server --cert --key --ca" ;;
     "cluster") echo "--socket --server --cert --key --ca" ;;
     "cluster set") echo "--kubeconfig --socket --server --cert --key --ca" ;;
@@ -110,6 +112,8 @@ _fleetctl_values() {
     "rollout logs|-o") echo "json table" ;;
     "token list|--output") echo "json table wide" ;;
     "token list|-o") echo "json table wide" ;;
+    "admin-cert list|--output") echo "json table wide" ;;
+    "admin-cert list|-o") echo "json table wide" ;;
     "cluster status|--output") echo "json table" ;;
     "cluster status|-o") echo "json table" ;;
     "cluster audit|--output") echo "json table" ;;

@@ -1,6 +1,6 @@
 using System.CommandLine;
 
-namespace Fleet.Ctl.Docs;
+namespace Fleet.CommandDocs;
 
 /// <summary>One command of the tree as completion and man pages need it: its path, subcommands and options.</summary>
 internal sealed record CommandNode(IReadOnlyList<string> Path, Command Command)
