@@ -7,9 +7,10 @@ namespace Fleet.Coordinator.Rollouts;
 
 /// <summary>
 /// Owns the rollouts: resumes unfinished ones at start, applies new ones after preflight, and carries the
-/// operator's pause, resume and abort. Each rollout is driven by one task at a time.
+/// operator's pause, resume and abort. Each rollout is driven by one task at a time. Every change of state goes
+/// through <see cref="RolloutTransitions"/>.
 /// </summary>
-public sealed class RolloutEngine(RolloutStore store, RolloutPreflight preflight, RolloutDriver driver, TimeProvider time, ILogger<RolloutEngine> logger) : BackgroundService
+public sealed class RolloutEngine(IRolloutStore store, RolloutPreflight preflight, RolloutDriver driver, RolloutTransitions transitions, TimeProvider time, ILogger<RolloutEngine> logger) : BackgroundService
 {
     private readonly ConcurrentDictionary<string, RolloutRun> _runs = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _applyGate = new(1, 1);
@@ -24,7 +25,7 @@ public sealed class RolloutEngine(RolloutStore store, RolloutPreflight preflight
             if (run.Read(v => v.State) is RolloutState.Running or RolloutState.Aborting)
             {
                 CoordinatorLog.RolloutAction(logger, id, "resumed after a restart", run.Plan.Recipe.Describe(), run.Nodes.Count);
-                await driver.LogAsync(run, "", "info", "the coordinator restarted: resuming where the rollout stopped", stoppingToken);
+                await transitions.LogAsync(run, "", "info", "the coordinator restarted: resuming where the rollout stopped", stoppingToken);
                 Drive(run);
             }
         }
@@ -58,7 +59,7 @@ public sealed class RolloutEngine(RolloutStore store, RolloutPreflight preflight
             var id = await store.CreateAsync(prepared, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)), time.GetUtcNow(), ct);
             var run = await LoadAsync(id, ct);
             CoordinatorLog.RolloutAction(logger, id, "applied", prepared.Plan.Recipe.Describe(), prepared.Nodes.Count);
-            await driver.LogAsync(run, "", "info", $"applied: {prepared.Plan.Recipe.Describe()} on {prepared.Nodes.Count} node(s) in {prepared.Batches.Count} batch(es)", ct);
+            await transitions.LogAsync(run, "", "info", $"applied: {prepared.Plan.Recipe.Describe()} on {prepared.Nodes.Count} node(s) in {prepared.Batches.Count} batch(es)", ct);
             Drive(run);
             return (run.Snapshot(), problems);
         }
@@ -87,7 +88,7 @@ public sealed class RolloutEngine(RolloutStore store, RolloutPreflight preflight
         }
 
         run.PauseRequested = true;
-        await driver.LogAsync(run, "", "info", "pause requested: nodes in progress finish their steps; no new node starts", ct);
+        await transitions.LogAsync(run, "", "info", "pause requested: nodes in progress finish their steps; no new node starts", ct);
         return run.Snapshot();
     }
 
@@ -107,39 +108,15 @@ public sealed class RolloutEngine(RolloutStore store, RolloutPreflight preflight
         }
 
         // Failed nodes retry from their failed step; what succeeded is never run again.
-        foreach (var node in run.Read(v => v.Nodes.Where(n => n.State == RolloutNodeState.Failed).Select(n => (n.Name, Step: n.Steps.FirstOrDefault(s => s.State == RolloutStepState.Failed))).ToList()))
+        foreach (var node in run.Read(v => v.Nodes.Where(n => n.State == RolloutNodeState.Failed).Select(n => n.Name).ToList()))
         {
-            if (node.Step is not null)
-            {
-                await store.RetryStepAsync(id, node.Name, node.Step.Index, ct);
-            }
-
-            var cordoned = run.Read(v => run.Node(v, node.Name).CordonedByFleet);
-            await store.SetNodeAsync(id, node.Name, RolloutNodeState.Pending, "", cordoned, ct);
-            run.Change(v =>
-            {
-                var n = run.Node(v, node.Name);
-                n.State = RolloutNodeState.Pending;
-                n.Error = "";
-                if (node.Step is not null)
-                {
-                    var step = n.Steps[node.Step.Index];
-                    step.State = RolloutStepState.Pending;
-                    step.Reason = "";
-                    step.StepId = step.StepId.Length == 0 ? "" : StepIds.Retry(step.StepId);
-                }
-            });
+            await transitions.RetryNodeAsync(run, node, ct);
         }
 
         run.PauseRequested = false;
         run.ResetAbort();
-        await store.SetRolloutAsync(id, RolloutState.Running, "", time.GetUtcNow(), ct);
-        run.Change(v =>
-        {
-            v.State = RolloutState.Running;
-            v.Reason = "";
-        });
-        await driver.LogAsync(run, "", "info", "resumed by the operator", ct);
+        await transitions.SetStateAsync(run, RolloutState.Running, "", ct);
+        await transitions.LogAsync(run, "", "info", "resumed by the operator", ct);
         Drive(run);
         return run.Snapshot();
     }
@@ -153,13 +130,8 @@ public sealed class RolloutEngine(RolloutStore store, RolloutPreflight preflight
             return run.Snapshot();
         }
 
-        await store.SetRolloutAsync(id, RolloutState.Aborting, "aborted by the operator", time.GetUtcNow(), ct);
-        run.Change(v =>
-        {
-            v.State = RolloutState.Aborting;
-            v.Reason = "aborted by the operator";
-        });
-        await driver.LogAsync(run, "", "warn", "abort requested: cancelling steps in flight", ct);
+        await transitions.SetStateAsync(run, RolloutState.Aborting, "aborted by the operator", ct);
+        await transitions.LogAsync(run, "", "warn", "abort requested: cancelling steps in flight", ct);
         run.RequestAbort();
         if (run.Driver is { } running)
         {
@@ -190,7 +162,7 @@ public sealed class RolloutEngine(RolloutStore store, RolloutPreflight preflight
     {
         var stored = await store.GetAsync(id, ct) ?? throw new InvalidOperationException($"rollout {id} vanished from the store");
         var run = new RolloutRun(stored, time);
-        run.Change(v => v.CurrentBatch = stored.Batches.FirstOrDefault(b => b.Nodes.Any(n => !run.Node(v, n).State.IsFinished()))?.Number ?? stored.Batches.Count);
+        RolloutTransitions.SetCurrentBatch(run, run.Read(v => stored.Batches.FirstOrDefault(b => b.Nodes.Any(n => !run.Node(v, n).State.IsFinished()))?.Number ?? stored.Batches.Count));
         _runs[id] = run;
         return run;
     }

@@ -7,10 +7,11 @@ public static class RolloutServices
     /// <summary>The rollout engine and its API; the Kubernetes provider comes from AddFleetKubernetes.</summary>
     public static IServiceCollection AddFleetRollouts(this IServiceCollection services)
     {
-        services.AddSingleton<RolloutStore>();
+        services.AddSingleton<IRolloutStore, SqliteRolloutStore>();
         services.AddSingleton<TargetChecks>();
         services.AddSingleton<RolloutPreflight>();
         services.AddSingleton<StepExecutor>();
+        services.AddSingleton<RolloutTransitions>();
         services.AddSingleton<RolloutDriver>();
         services.AddSingleton<RolloutEngine>();
         services.AddHostedService(sp => sp.GetRequiredService<RolloutEngine>());
