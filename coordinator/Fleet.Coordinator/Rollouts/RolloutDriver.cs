@@ -59,15 +59,7 @@ public sealed class RolloutDriver(StepExecutor executor, RolloutTransitions tran
 
             if (ranBatch && strategy.PauseBetweenBatches > TimeSpan.Zero)
             {
-                await LogAsync(run, "", "info", $"pausing {strategy.PauseBetweenBatches.TotalSeconds:0} s before batch {batch.Number}", stopping);
-                using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, run.AbortToken);
-                try
-                {
-                    await Task.Delay(strategy.PauseBetweenBatches, time, linked.Token);
-                }
-                catch (OperationCanceledException) when (run.AbortToken.IsCancellationRequested && !stopping.IsCancellationRequested)
-                {
-                }
+                await WaitBetweenBatchesAsync(run, strategy.PauseBetweenBatches, batch.Number, stopping);
             }
 
             if (await StopBeforeAsync(run, threshold, stopping))
@@ -113,6 +105,25 @@ public sealed class RolloutDriver(StepExecutor executor, RolloutTransitions tran
             await SetStateAsync(run, RolloutState.Succeeded, $"all {run.Nodes.Count} node(s) succeeded", stopping);
         }
     }
+
+    /// <summary>The strategy's wait before a batch. An abort or the operator's pause ends it at once (the check after it
+    /// stops the rollout there; a resume goes on with the next batch without waiting again).</summary>
+    private async Task WaitBetweenBatchesAsync(RolloutRun run, TimeSpan wait, int batch, CancellationToken stopping)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, run.AbortToken, run.PauseToken);
+        var delay = Task.Delay(wait, time, linked.Token); // the timer runs from here, before the log line says so
+        await LogAsync(run, "", "info", $"waiting {Seconds(wait)} before batch {batch}", stopping);
+        try
+        {
+            await delay;
+        }
+        catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
+        {
+            // Aborted or paused: the check that follows stops the rollout.
+        }
+    }
+
+    private static string Seconds(TimeSpan wait) => $"{wait.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)} s";
 
     /// <summary>Between batches: abort, the failure threshold, or the operator's pause stop the rollout here.</summary>
     private async Task<bool> StopBeforeAsync(RolloutRun run, int threshold, CancellationToken stopping)

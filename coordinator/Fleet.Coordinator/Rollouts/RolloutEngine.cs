@@ -14,28 +14,48 @@ public sealed class RolloutEngine(IRolloutStore store, RolloutPreflight prefligh
 {
     private readonly ConcurrentDictionary<string, RolloutRun> _runs = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _applyGate = new(1, 1);
-    private CancellationToken _stopping;
+    private readonly CancellationTokenSource _stopping = new(); // its own, not ExecuteAsync's: an apply may come before ExecuteAsync runs
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        _stopping = stoppingToken;
-        foreach (var id in await store.ActiveIdsAsync(stoppingToken))
+        // Under the apply gate: a rollout applied while this runs is either resumed here or driven by its apply, never both.
+        await _applyGate.WaitAsync(stoppingToken);
+        try
         {
-            var run = await LoadAsync(id, stoppingToken);
-            if (run.Read(v => v.State) is RolloutState.Running or RolloutState.Aborting)
+            foreach (var id in await store.ActiveIdsAsync(stoppingToken))
             {
-                CoordinatorLog.RolloutAction(logger, id, "resumed after a restart", run.Plan.Recipe.Describe(), run.Nodes.Count);
-                await transitions.LogAsync(run, "", "info", "the coordinator restarted: resuming where the rollout stopped", stoppingToken);
-                Drive(run);
+                if (_runs.ContainsKey(id))
+                {
+                    continue; // applied after this start, already driven
+                }
+
+                var run = await LoadAsync(id, stoppingToken);
+                if (run.Read(v => v.State) is RolloutState.Running or RolloutState.Aborting)
+                {
+                    CoordinatorLog.RolloutAction(logger, id, "resumed after a restart", run.Plan.Recipe.Describe(), run.Nodes.Count);
+                    await transitions.LogAsync(run, "", "info", "the coordinator restarted: resuming where the rollout stopped", stoppingToken);
+                    Drive(run);
+                }
             }
+        }
+        finally
+        {
+            _applyGate.Release();
         }
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
+        await _stopping.CancelAsync();
         await base.StopAsync(cancellationToken);
         var drivers = _runs.Values.Select(r => r.Driver).OfType<Task>().ToArray();
         await Task.WhenAll(drivers).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    public override void Dispose()
+    {
+        _stopping.Dispose();
+        base.Dispose();
     }
 
     /// <summary>A dry run: the batches and each node's resolved steps, or every problem.</summary>
@@ -87,8 +107,8 @@ public sealed class RolloutEngine(IRolloutStore store, RolloutPreflight prefligh
             throw new RolloutStateException($"rollout {id} is {run.Read(v => v.State).ToName()}, not running");
         }
 
-        run.PauseRequested = true;
-        await transitions.LogAsync(run, "", "info", "pause requested: nodes in progress finish their steps; no new node starts", ct);
+        run.RequestPause();
+        await transitions.LogAsync(run, "", "info", "pause requested: nodes in progress finish their steps; no new node starts; a wait between batches ends now", ct);
         return run.Snapshot();
     }
 
@@ -98,7 +118,7 @@ public sealed class RolloutEngine(IRolloutStore store, RolloutPreflight prefligh
         var state = run.Read(v => v.State);
         if (state == RolloutState.Running && run.PauseRequested)
         {
-            run.PauseRequested = false; // not paused yet: take the request back
+            run.ClearPause(); // not paused yet: take the request back
             return run.Snapshot();
         }
 
@@ -113,7 +133,7 @@ public sealed class RolloutEngine(IRolloutStore store, RolloutPreflight prefligh
             await transitions.RetryNodeAsync(run, node, ct);
         }
 
-        run.PauseRequested = false;
+        run.ClearPause();
         run.ResetAbort();
         await transitions.SetStateAsync(run, RolloutState.Running, "", ct);
         await transitions.LogAsync(run, "", "info", "resumed by the operator", ct);
@@ -170,7 +190,7 @@ public sealed class RolloutEngine(IRolloutStore store, RolloutPreflight prefligh
     /// <summary>Starts a driver; the previous one must have finished. An abort requested before stays requested.</summary>
     private void Drive(RolloutRun run)
     {
-        run.Driver = Task.Run(() => driver.DriveAsync(run, _stopping), CancellationToken.None);
+        run.Driver = Task.Run(() => driver.DriveAsync(run, _stopping.Token), CancellationToken.None);
     }
 
     private static Rollout View(PreparedRollout prepared)
