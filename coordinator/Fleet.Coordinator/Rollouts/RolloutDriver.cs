@@ -243,7 +243,7 @@ public sealed class RolloutDriver(StepExecutor executor, RolloutTransitions tran
                 var running = run.Read(v => run.Node(v, node.Name).Steps.FirstOrDefault(s => s.State == RolloutStepState.Running));
                 if (running is not null)
                 {
-                    await SetStepAsync(run, node.Name, running.Index, RolloutStepState.Failed, "cancelled: the rollout stopped", stopping);
+                    await SetStepAsync(run, node.Name, running.Index, RolloutStepState.Cancelled, "the rollout stopped", stopping);
                 }
 
                 await SetNodeAsync(run, node.Name, RolloutNodeState.Failed, running is null ? "the rollout stopped" : $"step {running.Index + 1} ({running.Description}): cancelled: the rollout stopped", stopping);
@@ -268,7 +268,7 @@ public sealed class RolloutDriver(StepExecutor executor, RolloutTransitions tran
         var (cordoned, cordonStarted) = run.Read(v =>
         {
             var node = run.Node(v, name);
-            return (node.CordonedByFleet, node.Steps.Any(s => s.Kind == StepKinds.Cordon && s.State is RolloutStepState.Running or RolloutStepState.Failed));
+            return (node.CordonedByFleet, node.Steps.Any(s => s.Kind == StepKinds.Cordon && s.State is RolloutStepState.Running or RolloutStepState.Failed or RolloutStepState.Cancelled));
         });
         if (!cordoned && !cordonStarted)
         {

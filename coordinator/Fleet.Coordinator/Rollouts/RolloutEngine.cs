@@ -14,6 +14,7 @@ public sealed class RolloutEngine(IRolloutStore store, RolloutPreflight prefligh
 {
     private readonly ConcurrentDictionary<string, RolloutRun> _runs = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _applyGate = new(1, 1);
+    private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously); // the unfinished rollouts are loaded
     private readonly CancellationTokenSource _stopping = new(); // its own, not ExecuteAsync's: an apply may come before ExecuteAsync runs
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -41,6 +42,7 @@ public sealed class RolloutEngine(IRolloutStore store, RolloutPreflight prefligh
         finally
         {
             _applyGate.Release();
+            _loaded.TrySetResult();
         }
     }
 
@@ -101,7 +103,7 @@ public sealed class RolloutEngine(IRolloutStore store, RolloutPreflight prefligh
 
     public async Task<Rollout> PauseAsync(string id, CancellationToken ct)
     {
-        var run = Active(id);
+        var run = await ActiveAsync(id, ct);
         if (run.Read(v => v.State) != RolloutState.Running)
         {
             throw new RolloutStateException($"rollout {id} is {run.Read(v => v.State).ToName()}, not running");
@@ -114,7 +116,7 @@ public sealed class RolloutEngine(IRolloutStore store, RolloutPreflight prefligh
 
     public async Task<Rollout> ResumeAsync(string id, CancellationToken ct)
     {
-        var run = Active(id);
+        var run = await ActiveAsync(id, ct);
         var state = run.Read(v => v.State);
         if (state == RolloutState.Running && run.PauseRequested)
         {
@@ -122,9 +124,14 @@ public sealed class RolloutEngine(IRolloutStore store, RolloutPreflight prefligh
             return run.Snapshot();
         }
 
-        if (state != RolloutState.Paused || run.Driver is { IsCompleted: false })
+        if (state != RolloutState.Paused)
         {
             throw new RolloutStateException($"rollout {id} is {state.ToName()}, not paused");
+        }
+
+        if (run.Driver is { IsCompleted: false } pausing)
+        {
+            await pausing.WaitAsync(ct); // it has stored "paused" and is ending: a resume as soon as a watch shows it is not refused
         }
 
         // Failed nodes retry from their failed step; what succeeded is never run again.
@@ -143,7 +150,7 @@ public sealed class RolloutEngine(IRolloutStore store, RolloutPreflight prefligh
 
     public async Task<Rollout> AbortAsync(string id, CancellationToken ct)
     {
-        var run = Active(id);
+        var run = await ActiveAsync(id, ct);
         var state = run.Read(v => v.State);
         if (state == RolloutState.Aborting)
         {
@@ -165,6 +172,14 @@ public sealed class RolloutEngine(IRolloutStore store, RolloutPreflight prefligh
         }
 
         return run.Snapshot();
+    }
+
+    /// <summary>An unfinished rollout; after a restart, once the engine has loaded them (a request right after a start
+    /// must not be told the rollout does not exist).</summary>
+    private async Task<RolloutRun> ActiveAsync(string id, CancellationToken ct)
+    {
+        await _loaded.Task.WaitAsync(ct);
+        return Active(id);
     }
 
     private RolloutRun Active(string id) =>
