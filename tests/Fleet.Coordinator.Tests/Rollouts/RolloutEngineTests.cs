@@ -101,6 +101,24 @@ public sealed class RolloutEngineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Abort_DuringTheWaitBetweenBatches_EndsItAtOnce_AndSkipsTheNextBatch()
+    {
+        _rig["w1"].Answer = _ => StepOutcome.Succeeded;
+        var id = await _rig.ApplyAsync($"""
+            target: {"{ names: [w1, w2] }"}
+            strategy: {"{ pauseBetweenBatches: 1h }"}
+            {RestartKubelet}
+            """);
+        await _rig.WaitForLogAsync(id, l => l.Message == "waiting 3600 s before batch 2", "waiting 3600 s before batch 2");
+
+        var view = await _rig.Engine.AbortAsync(id, CancellationToken.None).DefaultTimeout(); // no time has passed
+
+        Assert.Equal(RolloutState.Aborted, view.State);
+        Assert.Equal([RolloutNodeState.Succeeded, RolloutNodeState.Skipped], view.Nodes.Select(n => n.State));
+        Assert.Empty(_rig["w2"].Received);
+    }
+
+    [Fact]
     public async Task Pause_WhileANodeRuns_LetsItsStepsFinish_AndStartsNoNewNode()
     {
         var id = await _rig.ApplyAsync($"""
