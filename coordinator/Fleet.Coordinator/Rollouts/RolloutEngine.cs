@@ -101,9 +101,11 @@ public sealed class RolloutEngine(IRolloutStore store, RolloutPreflight prefligh
     /// <summary>The live run when the rollout is unfinished, else null (its stored view is final).</summary>
     public RolloutRun? Live(string id) => _runs.GetValueOrDefault(id);
 
-    public async Task<Rollout> PauseAsync(string id, CancellationToken ct)
+    public Task<Rollout> PauseAsync(string id, CancellationToken ct) => RequestAsync(id, run => PauseAsync(run, ct), ct);
+
+    private async Task<Rollout> PauseAsync(RolloutRun run, CancellationToken ct)
     {
-        var run = await ActiveAsync(id, ct);
+        var id = run.Id;
         if (run.Read(v => v.State) != RolloutState.Running)
         {
             throw new RolloutStateException($"rollout {id} is {run.Read(v => v.State).ToName()}, not running");
@@ -114,9 +116,11 @@ public sealed class RolloutEngine(IRolloutStore store, RolloutPreflight prefligh
         return run.Snapshot();
     }
 
-    public async Task<Rollout> ResumeAsync(string id, CancellationToken ct)
+    public Task<Rollout> ResumeAsync(string id, CancellationToken ct) => RequestAsync(id, run => ResumeAsync(run, ct), ct);
+
+    private async Task<Rollout> ResumeAsync(RolloutRun run, CancellationToken ct)
     {
-        var run = await ActiveAsync(id, ct);
+        var id = run.Id;
         var state = run.Read(v => v.State);
         if (state == RolloutState.Running && run.PauseRequested)
         {
@@ -150,9 +154,18 @@ public sealed class RolloutEngine(IRolloutStore store, RolloutPreflight prefligh
 
     public async Task<Rollout> AbortAsync(string id, CancellationToken ct)
     {
-        var run = await ActiveAsync(id, ct);
-        var state = run.Read(v => v.State);
-        if (state == RolloutState.Aborting)
+        var live = await ActiveAsync(id, ct);
+        if (live.Read(v => v.State) == RolloutState.Aborting)
+        {
+            return live.Snapshot(); // already being aborted: no need to wait for that abort's turn
+        }
+
+        return await RequestAsync(id, run => AbortAsync(run, ct), ct);
+    }
+
+    private async Task<Rollout> AbortAsync(RolloutRun run, CancellationToken ct)
+    {
+        if (run.Read(v => v.State) == RolloutState.Aborting)
         {
             return run.Snapshot();
         }
@@ -172,6 +185,25 @@ public sealed class RolloutEngine(IRolloutStore store, RolloutPreflight prefligh
         }
 
         return run.Snapshot();
+    }
+
+    /// <summary>
+    /// One operator request at a time per rollout: a resume and an abort at once must not interleave (the resume
+    /// would clear the abort, or both would start a driver). Each request sees the state the previous one left; a
+    /// rollout that finished meanwhile is refused.
+    /// </summary>
+    private async Task<Rollout> RequestAsync(string id, Func<RolloutRun, Task<Rollout>> request, CancellationToken ct)
+    {
+        var run = await ActiveAsync(id, ct);
+        await run.Requests.WaitAsync(ct);
+        try
+        {
+            return await request(Active(id));
+        }
+        finally
+        {
+            run.Requests.Release();
+        }
     }
 
     /// <summary>An unfinished rollout; after a restart, once the engine has loaded them (a request right after a start

@@ -79,10 +79,14 @@ public sealed class RolloutRun(StoredRollout stored, TimeProvider time) : IDispo
         }
     }
 
+    /// <summary>Held by the engine while it carries out one operator request (pause, resume, abort) on this rollout.</summary>
+    public SemaphoreSlim Requests { get; } = new(1, 1);
+
     public void Dispose()
     {
         _abort.Dispose();
         _pause.Dispose();
+        Requests.Dispose();
     }
 
     /// <summary>Cancelled when the operator aborts: steps in flight are cancelled on their nodes.</summary>

@@ -229,6 +229,35 @@ public sealed class RolloutEngineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ResumeAndAbort_AtOnce_OnAPausedRollout_EndAborted_WithEveryStepSentCancelled()
+    {
+        _rig["w1"].Answer = _ => StepOutcome.Failed;
+        var id = await _rig.ApplyAsync($"""
+            target: {"{ names: [w1, w2] }"}
+            {RestartKubelet}
+            """);
+        await _rig.WaitForStateAsync(id, RolloutState.Paused);
+        _rig["w1"].Answer = null; // the retry, if the resume goes first, hangs until the abort cancels it
+
+        var resume = Task.Run(() => _rig.Engine.ResumeAsync(id, CancellationToken.None));
+        var abort = Task.Run(() => _rig.Engine.AbortAsync(id, CancellationToken.None));
+        var aborted = await abort.DefaultTimeout();
+        var resumed = await Record.ExceptionAsync(() => resume).DefaultTimeout();
+
+        // Either order is fine; what must never happen is a resume that undoes the abort or a second driver.
+        Assert.Equal(RolloutState.Aborted, aborted.State);
+        Assert.True(resumed is null or RolloutStateException, resumed?.ToString());
+        Assert.Equal(RolloutState.Aborted, (await _rig.StoredAsync(id)).State);
+        var sent = _rig["w1"].Received;
+        foreach (var step in sent.Where(m => m.StepRequest is not null).Skip(1)) // the retry, if any, was cancelled
+        {
+            Assert.Contains(sent, m => m.CancelStep?.Id == step.StepRequest.Id);
+        }
+
+        Assert.Empty(_rig["w2"].Received);
+    }
+
+    [Fact]
     public async Task Requests_ThatDoNotApplyToTheRolloutsState_AreRefusedWithItsState()
     {
         _rig.AllSucceed();
