@@ -30,6 +30,7 @@ public static class RolloutNames
         RolloutStepState.Running => "running",
         RolloutStepState.Succeeded => "succeeded",
         RolloutStepState.Failed => "failed",
+        RolloutStepState.Cancelled => "cancelled",
         _ => "unknown",
     };
 

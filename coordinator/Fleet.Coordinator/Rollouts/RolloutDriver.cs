@@ -10,9 +10,9 @@ namespace Fleet.Coordinator.Rollouts;
 /// order, each transition written to SQLite before the next action. A step that was running when the
 /// coordinator died is sent again with the same id (the agent answers from its journal); Kubernetes steps
 /// are idempotent. On a node's failure, and on abort or failure of the rollout, Fleet uncordons what it
-/// cordoned unless the plan says keepCordoned.
+/// cordoned unless the plan says keepCordoned. Every change of state goes through <see cref="RolloutTransitions"/>.
 /// </summary>
-public sealed class RolloutDriver(RolloutStore store, StepExecutor executor, IKubernetesClusterProvider kubernetes, TimeProvider time, ILogger<RolloutDriver> logger)
+public sealed class RolloutDriver(StepExecutor executor, RolloutTransitions transitions, IKubernetesClusterProvider kubernetes, TimeProvider time, ILogger<RolloutDriver> logger)
 {
     public async Task DriveAsync(RolloutRun run, CancellationToken stopping)
     {
@@ -59,15 +59,7 @@ public sealed class RolloutDriver(RolloutStore store, StepExecutor executor, IKu
 
             if (ranBatch && strategy.PauseBetweenBatches > TimeSpan.Zero)
             {
-                await LogAsync(run, "", "info", $"pausing {strategy.PauseBetweenBatches.TotalSeconds:0} s before batch {batch.Number}", stopping);
-                using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, run.AbortToken);
-                try
-                {
-                    await Task.Delay(strategy.PauseBetweenBatches, time, linked.Token);
-                }
-                catch (OperationCanceledException) when (run.AbortToken.IsCancellationRequested && !stopping.IsCancellationRequested)
-                {
-                }
+                await WaitBetweenBatchesAsync(run, strategy.PauseBetweenBatches, batch.Number, stopping);
             }
 
             if (await StopBeforeAsync(run, threshold, stopping))
@@ -75,7 +67,7 @@ public sealed class RolloutDriver(RolloutStore store, StepExecutor executor, IKu
                 return;
             }
 
-            run.Change(v => v.CurrentBatch = batch.Number);
+            RolloutTransitions.SetCurrentBatch(run, batch.Number);
             await LogAsync(run, "", "info", $"batch {batch.Number} of {run.Batches.Count}: {string.Join(", ", batch.Nodes)}", stopping);
             using (var slots = new SemaphoreSlim(batch.Parallelism))
             {
@@ -113,6 +105,25 @@ public sealed class RolloutDriver(RolloutStore store, StepExecutor executor, IKu
             await SetStateAsync(run, RolloutState.Succeeded, $"all {run.Nodes.Count} node(s) succeeded", stopping);
         }
     }
+
+    /// <summary>The strategy's wait before a batch. An abort or the operator's pause ends it at once (the check after it
+    /// stops the rollout there; a resume goes on with the next batch without waiting again).</summary>
+    private async Task WaitBetweenBatchesAsync(RolloutRun run, TimeSpan wait, int batch, CancellationToken stopping)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, run.AbortToken, run.PauseToken);
+        var delay = Task.Delay(wait, time, linked.Token); // the timer runs from here, before the log line says so
+        await LogAsync(run, "", "info", $"waiting {Seconds(wait)} before batch {batch}", stopping);
+        try
+        {
+            await delay;
+        }
+        catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
+        {
+            // Aborted or paused: the check that follows stops the rollout.
+        }
+    }
+
+    private static string Seconds(TimeSpan wait) => $"{wait.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)} s";
 
     /// <summary>Between batches: abort, the failure threshold, or the operator's pause stop the rollout here.</summary>
     private async Task<bool> StopBeforeAsync(RolloutRun run, int threshold, CancellationToken stopping)
@@ -167,7 +178,7 @@ public sealed class RolloutDriver(RolloutStore store, StepExecutor executor, IKu
     {
         var stored = run.Nodes[name];
         await SetNodeAsync(run, name, RolloutNodeState.Running, "", stopping);
-        var observer = new NodeObserver(this, run, name, stopping);
+        var observer = new NodeObserver(transitions, run, name, stopping);
         for (var i = 0; i < stored.Steps.Count; i++)
         {
             var step = stored.Steps[i];
@@ -232,7 +243,7 @@ public sealed class RolloutDriver(RolloutStore store, StepExecutor executor, IKu
                 var running = run.Read(v => run.Node(v, node.Name).Steps.FirstOrDefault(s => s.State == RolloutStepState.Running));
                 if (running is not null)
                 {
-                    await SetStepAsync(run, node.Name, running.Index, RolloutStepState.Failed, "cancelled: the rollout stopped", stopping);
+                    await SetStepAsync(run, node.Name, running.Index, RolloutStepState.Cancelled, "the rollout stopped", stopping);
                 }
 
                 await SetNodeAsync(run, node.Name, RolloutNodeState.Failed, running is null ? "the rollout stopped" : $"step {running.Index + 1} ({running.Description}): cancelled: the rollout stopped", stopping);
@@ -257,7 +268,7 @@ public sealed class RolloutDriver(RolloutStore store, StepExecutor executor, IKu
         var (cordoned, cordonStarted) = run.Read(v =>
         {
             var node = run.Node(v, name);
-            return (node.CordonedByFleet, node.Steps.Any(s => s.Kind == StepKinds.Cordon && s.State is RolloutStepState.Running or RolloutStepState.Failed));
+            return (node.CordonedByFleet, node.Steps.Any(s => s.Kind == StepKinds.Cordon && s.State is RolloutStepState.Running or RolloutStepState.Failed or RolloutStepState.Cancelled));
         });
         if (!cordoned && !cordonStarted)
         {
@@ -270,7 +281,7 @@ public sealed class RolloutDriver(RolloutStore store, StepExecutor executor, IKu
             var cluster = await kubernetes.GetAsync(stopping) ?? throw new KubernetesActionException("no Kubernetes cluster is configured");
             var outcome = await cluster.UncordonAsync(kubeNode, stopping);
             await LogAsync(run, name, "info", $"kubernetes: uncordon {kubeNode} after the failure: {outcome}", stopping);
-            await SetCordonedAsync(run, name, false, stopping);
+            await transitions.SetCordonedAsync(run, name, false, stopping);
         }
         catch (Exception ex) when (ex is KubernetesActionException or HttpRequestException)
         {
@@ -278,76 +289,28 @@ public sealed class RolloutDriver(RolloutStore store, StepExecutor executor, IKu
         }
     }
 
+    /// <summary>The rollout's new state, and a log line saying it.</summary>
     private async Task SetStateAsync(RolloutRun run, RolloutState state, string reason, CancellationToken ct)
     {
-        var now = time.GetUtcNow();
-        await store.SetRolloutAsync(run.Id, state, reason, now, ct);
-        run.Change(v =>
-        {
-            v.State = state;
-            v.Reason = reason;
-            v.FinishedAt = state.IsFinished() ? Timestamp.FromDateTimeOffset(now) : null;
-        });
+        await transitions.SetStateAsync(run, state, reason, ct);
         await LogAsync(run, "", state is RolloutState.Succeeded or RolloutState.Running ? "info" : "warn", $"rollout {state.ToName()}: {reason}", ct);
     }
 
-    private async Task SetNodeAsync(RolloutRun run, string name, RolloutNodeState state, string error, CancellationToken ct)
+    private Task SetNodeAsync(RolloutRun run, string name, RolloutNodeState state, string error, CancellationToken ct) =>
+        transitions.SetNodeAsync(run, name, state, error, ct);
+
+    private Task SetStepAsync(RolloutRun run, string name, int index, RolloutStepState state, string reason, CancellationToken ct) =>
+        transitions.SetStepAsync(run, name, index, state, reason, ct);
+
+    private Task LogAsync(RolloutRun run, string node, string level, string message, CancellationToken ct) =>
+        transitions.LogAsync(run, node, level, message, ct);
+
+    private sealed class NodeObserver(RolloutTransitions transitions, RolloutRun run, string node, CancellationToken ct) : IStepObserver
     {
-        var cordoned = run.Read(v => run.Node(v, name).CordonedByFleet);
-        await store.SetNodeAsync(run.Id, name, state, error, cordoned, ct);
-        run.Change(v =>
-        {
-            var node = run.Node(v, name);
-            node.State = state;
-            node.Error = error;
-            node.BytesDone = 0;
-            node.BytesTotal = 0;
-        });
-    }
+        public Task LogAsync(string level, string message) => transitions.LogAsync(run, node, level, message, ct);
 
-    internal async Task SetCordonedAsync(RolloutRun run, string name, bool cordoned, CancellationToken ct)
-    {
-        var (state, error) = run.Read(v => (run.Node(v, name).State, run.Node(v, name).Error));
-        await store.SetNodeAsync(run.Id, name, state, error, cordoned, ct);
-        run.Change(v => run.Node(v, name).CordonedByFleet = cordoned);
-    }
+        public void Progress(long done, long total) => RolloutTransitions.Progress(run, node, done, total);
 
-    private async Task SetStepAsync(RolloutRun run, string name, int index, RolloutStepState state, string reason, CancellationToken ct)
-    {
-        await store.SetStepAsync(run.Id, name, index, state, reason, ct);
-        run.Change(v =>
-        {
-            var node = run.Node(v, name);
-            node.Steps[index].State = state;
-            node.Steps[index].Reason = reason;
-            node.BytesDone = 0;
-            node.BytesTotal = 0;
-        });
-    }
-
-    internal async Task LogAsync(RolloutRun run, string node, string level, string message, CancellationToken ct)
-    {
-        var line = new RolloutLogLine { At = Timestamp.FromDateTimeOffset(time.GetUtcNow()), Node = node, Level = level, Message = message };
-        await store.AppendLogAsync(run.Id, line, ct);
-        if (node.Length > 0)
-        {
-            run.Change(v => run.Node(v, node).LastLog = message);
-        }
-
-        run.Publish(line);
-    }
-
-    private sealed class NodeObserver(RolloutDriver driver, RolloutRun run, string node, CancellationToken ct) : IStepObserver
-    {
-        public Task LogAsync(string level, string message) => driver.LogAsync(run, node, level, message, ct);
-
-        public void Progress(long done, long total) => run.Change(v =>
-        {
-            var n = run.Node(v, node);
-            n.BytesDone = done;
-            n.BytesTotal = total;
-        });
-
-        public Task CordonedAsync(bool cordoned) => driver.SetCordonedAsync(run, node, cordoned, ct);
+        public Task CordonedAsync(bool cordoned) => transitions.SetCordonedAsync(run, node, cordoned, ct);
     }
 }

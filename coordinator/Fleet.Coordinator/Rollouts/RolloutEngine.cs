@@ -7,34 +7,57 @@ namespace Fleet.Coordinator.Rollouts;
 
 /// <summary>
 /// Owns the rollouts: resumes unfinished ones at start, applies new ones after preflight, and carries the
-/// operator's pause, resume and abort. Each rollout is driven by one task at a time.
+/// operator's pause, resume and abort. Each rollout is driven by one task at a time. Every change of state goes
+/// through <see cref="RolloutTransitions"/>.
 /// </summary>
-public sealed class RolloutEngine(RolloutStore store, RolloutPreflight preflight, RolloutDriver driver, TimeProvider time, ILogger<RolloutEngine> logger) : BackgroundService
+public sealed class RolloutEngine(IRolloutStore store, RolloutPreflight preflight, RolloutDriver driver, RolloutTransitions transitions, TimeProvider time, ILogger<RolloutEngine> logger) : BackgroundService
 {
     private readonly ConcurrentDictionary<string, RolloutRun> _runs = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _applyGate = new(1, 1);
-    private CancellationToken _stopping;
+    private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously); // the unfinished rollouts are loaded
+    private readonly CancellationTokenSource _stopping = new(); // its own, not ExecuteAsync's: an apply may come before ExecuteAsync runs
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        _stopping = stoppingToken;
-        foreach (var id in await store.ActiveIdsAsync(stoppingToken))
+        // Under the apply gate: a rollout applied while this runs is either resumed here or driven by its apply, never both.
+        await _applyGate.WaitAsync(stoppingToken);
+        try
         {
-            var run = await LoadAsync(id, stoppingToken);
-            if (run.Read(v => v.State) is RolloutState.Running or RolloutState.Aborting)
+            foreach (var id in await store.ActiveIdsAsync(stoppingToken))
             {
-                CoordinatorLog.RolloutAction(logger, id, "resumed after a restart", run.Plan.Recipe.Describe(), run.Nodes.Count);
-                await driver.LogAsync(run, "", "info", "the coordinator restarted: resuming where the rollout stopped", stoppingToken);
-                Drive(run);
+                if (_runs.ContainsKey(id))
+                {
+                    continue; // applied after this start, already driven
+                }
+
+                var run = await LoadAsync(id, stoppingToken);
+                if (run.Read(v => v.State) is RolloutState.Running or RolloutState.Aborting)
+                {
+                    CoordinatorLog.RolloutAction(logger, id, "resumed after a restart", run.Plan.Recipe.Describe(), run.Nodes.Count);
+                    await transitions.LogAsync(run, "", "info", "the coordinator restarted: resuming where the rollout stopped", stoppingToken);
+                    Drive(run);
+                }
             }
+        }
+        finally
+        {
+            _applyGate.Release();
+            _loaded.TrySetResult();
         }
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
+        await _stopping.CancelAsync();
         await base.StopAsync(cancellationToken);
         var drivers = _runs.Values.Select(r => r.Driver).OfType<Task>().ToArray();
         await Task.WhenAll(drivers).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    public override void Dispose()
+    {
+        _stopping.Dispose();
+        base.Dispose();
     }
 
     /// <summary>A dry run: the batches and each node's resolved steps, or every problem.</summary>
@@ -58,7 +81,7 @@ public sealed class RolloutEngine(RolloutStore store, RolloutPreflight preflight
             var id = await store.CreateAsync(prepared, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)), time.GetUtcNow(), ct);
             var run = await LoadAsync(id, ct);
             CoordinatorLog.RolloutAction(logger, id, "applied", prepared.Plan.Recipe.Describe(), prepared.Nodes.Count);
-            await driver.LogAsync(run, "", "info", $"applied: {prepared.Plan.Recipe.Describe()} on {prepared.Nodes.Count} node(s) in {prepared.Batches.Count} batch(es)", ct);
+            await transitions.LogAsync(run, "", "info", $"applied: {prepared.Plan.Recipe.Describe()} on {prepared.Nodes.Count} node(s) in {prepared.Batches.Count} batch(es)", ct);
             Drive(run);
             return (run.Snapshot(), problems);
         }
@@ -82,88 +105,77 @@ public sealed class RolloutEngine(RolloutStore store, RolloutPreflight preflight
     /// <summary>The live run when the rollout is unfinished, else null (its stored view is final).</summary>
     public RolloutRun? Live(string id) => _runs.GetValueOrDefault(id);
 
-    public async Task<Rollout> PauseAsync(string id, CancellationToken ct)
+    public Task<Rollout> PauseAsync(string id, CancellationToken ct) => RequestAsync(id, run => PauseAsync(run, ct), ct);
+
+    private async Task<Rollout> PauseAsync(RolloutRun run, CancellationToken ct)
     {
-        var run = Active(id);
+        var id = run.Id;
         if (run.Read(v => v.State) != RolloutState.Running)
         {
             throw new RolloutStateException($"rollout {id} is {run.Read(v => v.State).ToName()}, not running");
         }
 
-        run.PauseRequested = true;
-        await driver.LogAsync(run, "", "info", "pause requested: nodes in progress finish their steps; no new node starts", ct);
+        run.RequestPause();
+        await transitions.LogAsync(run, "", "info", "pause requested: nodes in progress finish their steps; no new node starts; a wait between batches ends now", ct);
         return run.Snapshot();
     }
 
-    public async Task<Rollout> ResumeAsync(string id, CancellationToken ct)
+    public Task<Rollout> ResumeAsync(string id, CancellationToken ct) => RequestAsync(id, run => ResumeAsync(run, ct), ct);
+
+    private async Task<Rollout> ResumeAsync(RolloutRun run, CancellationToken ct)
     {
-        var run = Active(id);
+        var id = run.Id;
         var state = run.Read(v => v.State);
         if (state == RolloutState.Running && run.PauseRequested)
         {
-            run.PauseRequested = false; // not paused yet: take the request back
+            run.ClearPause(); // not paused yet: take the request back
             return run.Snapshot();
         }
 
-        if (state != RolloutState.Paused || run.Driver is { IsCompleted: false })
+        if (state != RolloutState.Paused)
         {
             throw new RolloutStateException($"rollout {id} is {state.ToName()}, not paused");
         }
 
-        // Failed nodes retry from their failed step; what succeeded is never run again.
-        foreach (var node in run.Read(v => v.Nodes.Where(n => n.State == RolloutNodeState.Failed).Select(n => (n.Name, Step: n.Steps.FirstOrDefault(s => s.State == RolloutStepState.Failed))).ToList()))
+        if (run.Driver is { IsCompleted: false } pausing)
         {
-            if (node.Step is not null)
-            {
-                await store.RetryStepAsync(id, node.Name, node.Step.Index, ct);
-            }
-
-            var cordoned = run.Read(v => run.Node(v, node.Name).CordonedByFleet);
-            await store.SetNodeAsync(id, node.Name, RolloutNodeState.Pending, "", cordoned, ct);
-            run.Change(v =>
-            {
-                var n = run.Node(v, node.Name);
-                n.State = RolloutNodeState.Pending;
-                n.Error = "";
-                if (node.Step is not null)
-                {
-                    var step = n.Steps[node.Step.Index];
-                    step.State = RolloutStepState.Pending;
-                    step.Reason = "";
-                    step.StepId = step.StepId.Length == 0 ? "" : StepIds.Retry(step.StepId);
-                }
-            });
+            await pausing.WaitAsync(ct); // it has stored "paused" and is ending: a resume as soon as a watch shows it is not refused
         }
 
-        run.PauseRequested = false;
-        run.ResetAbort();
-        await store.SetRolloutAsync(id, RolloutState.Running, "", time.GetUtcNow(), ct);
-        run.Change(v =>
+        // Failed nodes retry from their failed step; what succeeded is never run again.
+        foreach (var node in run.Read(v => v.Nodes.Where(n => n.State == RolloutNodeState.Failed).Select(n => n.Name).ToList()))
         {
-            v.State = RolloutState.Running;
-            v.Reason = "";
-        });
-        await driver.LogAsync(run, "", "info", "resumed by the operator", ct);
+            await transitions.RetryNodeAsync(run, node, ct);
+        }
+
+        run.ClearPause();
+        run.ResetAbort();
+        await transitions.SetStateAsync(run, RolloutState.Running, "", ct);
+        await transitions.LogAsync(run, "", "info", "resumed by the operator", ct);
         Drive(run);
         return run.Snapshot();
     }
 
     public async Task<Rollout> AbortAsync(string id, CancellationToken ct)
     {
-        var run = Active(id);
-        var state = run.Read(v => v.State);
-        if (state == RolloutState.Aborting)
+        var live = await ActiveAsync(id, ct);
+        if (live.Read(v => v.State) == RolloutState.Aborting)
+        {
+            return live.Snapshot(); // already being aborted: no need to wait for that abort's turn
+        }
+
+        return await RequestAsync(id, run => AbortAsync(run, ct), ct);
+    }
+
+    private async Task<Rollout> AbortAsync(RolloutRun run, CancellationToken ct)
+    {
+        if (run.Read(v => v.State) == RolloutState.Aborting)
         {
             return run.Snapshot();
         }
 
-        await store.SetRolloutAsync(id, RolloutState.Aborting, "aborted by the operator", time.GetUtcNow(), ct);
-        run.Change(v =>
-        {
-            v.State = RolloutState.Aborting;
-            v.Reason = "aborted by the operator";
-        });
-        await driver.LogAsync(run, "", "warn", "abort requested: cancelling steps in flight", ct);
+        await transitions.SetStateAsync(run, RolloutState.Aborting, "aborted by the operator", ct);
+        await transitions.LogAsync(run, "", "warn", "abort requested: cancelling steps in flight", ct);
         run.RequestAbort();
         if (run.Driver is { } running)
         {
@@ -177,6 +189,33 @@ public sealed class RolloutEngine(RolloutStore store, RolloutPreflight preflight
         }
 
         return run.Snapshot();
+    }
+
+    /// <summary>
+    /// One operator request at a time per rollout: a resume and an abort at once must not interleave (the resume
+    /// would clear the abort, or both would start a driver). Each request sees the state the previous one left; a
+    /// rollout that finished meanwhile is refused.
+    /// </summary>
+    private async Task<Rollout> RequestAsync(string id, Func<RolloutRun, Task<Rollout>> request, CancellationToken ct)
+    {
+        var run = await ActiveAsync(id, ct);
+        await run.Requests.WaitAsync(ct);
+        try
+        {
+            return await request(Active(id));
+        }
+        finally
+        {
+            run.Requests.Release();
+        }
+    }
+
+    /// <summary>An unfinished rollout; after a restart, once the engine has loaded them (a request right after a start
+    /// must not be told the rollout does not exist).</summary>
+    private async Task<RolloutRun> ActiveAsync(string id, CancellationToken ct)
+    {
+        await _loaded.Task.WaitAsync(ct);
+        return Active(id);
     }
 
     private RolloutRun Active(string id) =>
@@ -194,7 +233,7 @@ public sealed class RolloutEngine(RolloutStore store, RolloutPreflight preflight
     {
         var stored = await store.GetAsync(id, ct) ?? throw new InvalidOperationException($"rollout {id} vanished from the store");
         var run = new RolloutRun(stored, time);
-        run.Change(v => v.CurrentBatch = stored.Batches.FirstOrDefault(b => b.Nodes.Any(n => !run.Node(v, n).State.IsFinished()))?.Number ?? stored.Batches.Count);
+        RolloutTransitions.SetCurrentBatch(run, run.Read(v => stored.Batches.FirstOrDefault(b => b.Nodes.Any(n => !run.Node(v, n).State.IsFinished()))?.Number ?? stored.Batches.Count));
         _runs[id] = run;
         return run;
     }
@@ -202,7 +241,7 @@ public sealed class RolloutEngine(RolloutStore store, RolloutPreflight preflight
     /// <summary>Starts a driver; the previous one must have finished. An abort requested before stays requested.</summary>
     private void Drive(RolloutRun run)
     {
-        run.Driver = Task.Run(() => driver.DriveAsync(run, _stopping), CancellationToken.None);
+        run.Driver = Task.Run(() => driver.DriveAsync(run, _stopping.Token), CancellationToken.None);
     }
 
     private static Rollout View(PreparedRollout prepared)

@@ -17,7 +17,7 @@ internal static class RolloutLogFollower
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
 
     public static async IAsyncEnumerable<RolloutLogLine> FollowAsync(
-        string id, string? node, Func<string, RolloutRun?> live, RolloutStore store, TimeProvider time, [EnumeratorCancellation] CancellationToken ct)
+        string id, string? node, Func<string, RolloutRun?> live, IRolloutStore store, TimeProvider time, [EnumeratorCancellation] CancellationToken ct)
     {
         long cursor = 0;
         while (true)

@@ -28,15 +28,66 @@ public sealed class RolloutRun(StoredRollout stored, TimeProvider time) : IDispo
     /// <summary>The engine's task while it drives this rollout; null while paused or finished.</summary>
     public Task? Driver { get; set; }
 
-    private volatile bool _pauseRequested;
+    private readonly Lock _pauseGate = new();
+    private bool _pauseRequested;
+    private CancellationTokenSource _pause = new();
 
+    /// <summary>The operator asked for a pause that has not taken effect yet: no new node starts, and the wait between batches ends.</summary>
     public bool PauseRequested
     {
-        get => _pauseRequested;
-        set => _pauseRequested = value;
+        get
+        {
+            lock (_pauseGate)
+            {
+                return _pauseRequested;
+            }
+        }
     }
 
-    public void Dispose() => _abort.Dispose();
+    /// <summary>Cancelled when the operator asks for a pause: a wait between batches ends at once.</summary>
+    public CancellationToken PauseToken
+    {
+        get
+        {
+            lock (_pauseGate)
+            {
+                return _pause.Token;
+            }
+        }
+    }
+
+    public void RequestPause()
+    {
+        lock (_pauseGate)
+        {
+            _pauseRequested = true;
+            _pause.Cancel();
+        }
+    }
+
+    /// <summary>The pause request is taken back (a resume before it took effect) or done with (a resume after).</summary>
+    public void ClearPause()
+    {
+        lock (_pauseGate)
+        {
+            _pauseRequested = false;
+            if (_pause.IsCancellationRequested)
+            {
+                _pause.Dispose();
+                _pause = new CancellationTokenSource();
+            }
+        }
+    }
+
+    /// <summary>Held by the engine while it carries out one operator request (pause, resume, abort) on this rollout.</summary>
+    public SemaphoreSlim Requests { get; } = new(1, 1);
+
+    public void Dispose()
+    {
+        _abort.Dispose();
+        _pause.Dispose();
+        Requests.Dispose();
+    }
 
     /// <summary>Cancelled when the operator aborts: steps in flight are cancelled on their nodes.</summary>
     public CancellationToken AbortToken => _abort.Token;

@@ -5,10 +5,11 @@ public static class RolloutServices
     /// <summary>The rollout engine: preflight, store, driver and step executor; the Kubernetes provider comes from AddKubernetes.</summary>
     public static IServiceCollection AddRollouts(this IServiceCollection services)
     {
-        services.AddSingleton<RolloutStore>();
+        services.AddSingleton<IRolloutStore, SqliteRolloutStore>();
         services.AddSingleton<TargetChecks>();
         services.AddSingleton<RolloutPreflight>();
         services.AddSingleton<StepExecutor>();
+        services.AddSingleton<RolloutTransitions>();
         services.AddSingleton<RolloutDriver>();
         services.AddSingleton<RolloutEngine>();
         services.AddHostedService(sp => sp.GetRequiredService<RolloutEngine>());

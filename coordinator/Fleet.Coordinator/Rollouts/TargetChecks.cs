@@ -8,7 +8,7 @@ namespace Fleet.Coordinator.Rollouts;
 /// and not held by a rollout that has not finished (a step of its own would interleave with that
 /// rollout's). One rule for both callers; each problem names its nodes.
 /// </summary>
-public sealed class TargetChecks(AgentRegistry registry, RolloutStore rollouts)
+public sealed class TargetChecks(AgentRegistry registry, IRolloutStore rollouts)
 {
     public async Task<List<string>> ProblemsAsync(IReadOnlyList<NodeRecord> targets, CancellationToken ct)
     {

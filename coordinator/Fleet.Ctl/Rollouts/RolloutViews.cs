@@ -96,7 +96,7 @@ internal static class RolloutViews
     /// <summary>"3/10 drain k8s-node-1", or the last step for a finished node.</summary>
     public static string CurrentStep(RolloutNodeView n)
     {
-        var step = n.Steps.FirstOrDefault(s => s.State is "running" or "failed")
+        var step = n.Steps.FirstOrDefault(s => s.State is "running" or "failed" or "cancelled")
             ?? (n.State == "succeeded" ? (n.Steps.Count > 0 ? n.Steps[^1] : null) : n.Steps.FirstOrDefault(s => s.State == "pending"));
         return step is null ? "" : $"{step.Number}/{n.Steps.Count} {step.Description}";
     }

@@ -64,7 +64,7 @@ public sealed partial class RolloutCrashTests : IAsyncLifetime
         await KillAndRestartAsync();
 
         // 2. In the pause between batch 2 and batch 3.
-        await Eventually.Until(() => LogsAsync(), l => l.Contains("pausing 5 s before batch 3", StringComparison.Ordinal), "the pause before batch 3", TimeSpan.FromSeconds(90));
+        await Eventually.Until(() => LogsAsync(), l => l.Contains("waiting 5 s before batch 3", StringComparison.Ordinal), "the wait before batch 3", TimeSpan.FromSeconds(90));
         await KillAndRestartAsync();
 
         // 3. While kubeadm runs on n3, and stays down until it has finished there: the result waits in n3's journal.

@@ -96,6 +96,9 @@ public sealed class RolloutFailureTests : IAsyncLifetime
         var rollout = await _h.GetAsync(id);
         Assert.Equal("aborted", RolloutHarness.State(rollout));
         Assert.Contains("cancelled: the rollout stopped", RolloutHarness.Node(rollout, "x1").Str("error"));
+        Assert.Equal("cancelled", RolloutHarness.Node(rollout, "x1").GetProperty("steps")[1].Str("state")); // cut short, not failed
+        var wide = await _h.CtlAsync("rollout", "get", id, "-o", "wide");
+        Assert.Contains("2. [cancelled] ", wide.Stdout, StringComparison.Ordinal);
         Assert.False(_h.Kube.IsCordoned("x1"), "Fleet uncordons what it cordoned");
         Assert.True(_h.Kube.IsCordoned("pi1"), "an operator's cordon stays");
         Assert.Contains("uncordon x1: Uncordoned", _h.Kube.Calls);

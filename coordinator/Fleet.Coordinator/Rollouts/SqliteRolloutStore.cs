@@ -22,7 +22,7 @@ public sealed class StoredRollout
 public sealed record StoredNode(string NodeId, string KubeNode, IReadOnlyList<NodeStep> Steps);
 
 /// <summary>Rollouts in SQLite. Every transition is one small write (in the writers' turn), committed before the engine goes on.</summary>
-public sealed class RolloutStore(SqliteDatabase database)
+public sealed class SqliteRolloutStore(SqliteDatabase database) : IRolloutStore
 {
     private static readonly RolloutState[] Active = [RolloutState.Running, RolloutState.Paused, RolloutState.Aborting];
 
@@ -100,14 +100,14 @@ public sealed class RolloutStore(SqliteDatabase database)
             ("$now", now.ToUnixTimeMilliseconds()),
             ("$finished", state.IsFinished()));
 
-    public Task SetNodeAsync(string id, string node, RolloutNodeState state, string error, bool cordoned, CancellationToken ct) =>
+    public Task SetNodeAsync(string id, string node, RolloutNodeState state, string failure, bool cordoned, CancellationToken ct) =>
         ExecuteAsync(
             "UPDATE rollout_nodes SET state = $state, error = $error, cordoned = $cordoned WHERE rollout_id = $id AND name = $node",
             ct,
             ("$id", id),
             ("$node", node),
             ("$state", state.ToName()),
-            ("$error", error),
+            ("$error", failure),
             ("$cordoned", cordoned));
 
     public Task SetStepAsync(string id, string node, int index, RolloutStepState state, string reason, CancellationToken ct) =>
@@ -342,7 +342,7 @@ public static class StepIds
     public static string For(string rolloutId, string nonce, string node, int index, int attempt) =>
         attempt == 0 ? $"{rolloutId}-{nonce}-{node}-{index}" : $"{rolloutId}-{nonce}-{node}-{index}-retry{attempt}";
 
-    /// <summary>The id of the next attempt, matching what <see cref="For"/> gives after <see cref="RolloutStore.RetryStepAsync"/>.</summary>
+    /// <summary>The id of the next attempt, matching what <see cref="For"/> gives after <see cref="IRolloutStore.RetryStepAsync"/>.</summary>
     public static string Retry(string stepId)
     {
         var m = System.Text.RegularExpressions.Regex.Match(stepId, "-retry([0-9]+)$");

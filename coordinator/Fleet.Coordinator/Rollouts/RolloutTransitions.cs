@@ -1,0 +1,113 @@
+using Fleet.V1;
+using Google.Protobuf.WellKnownTypes;
+
+namespace Fleet.Coordinator.Rollouts;
+
+/// <summary>
+/// The one owner of a rollout's state once it exists: every change (the rollout's state, a node's, a step's,
+/// a node cordoned or uncordoned by Fleet, a failed node set to retry, a log line) is written to the store
+/// first and published to the rollout's watchers after, so a watcher never sees what a restart would lose.
+/// The driver and the engine change state only through this class. Progress (bytes of a download) and the
+/// current batch are derived, not stored: they are published only.
+/// </summary>
+public sealed class RolloutTransitions(IRolloutStore store, TimeProvider time)
+{
+    public async Task SetStateAsync(RolloutRun run, RolloutState state, string reason, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        await store.SetRolloutAsync(run.Id, state, reason, now, ct);
+        run.Change(v =>
+        {
+            v.State = state;
+            v.Reason = reason;
+            v.FinishedAt = state.IsFinished() ? Timestamp.FromDateTimeOffset(now) : null;
+        });
+    }
+
+    public async Task SetNodeAsync(RolloutRun run, string node, RolloutNodeState state, string error, CancellationToken ct)
+    {
+        var cordoned = run.Read(v => run.Node(v, node).CordonedByFleet);
+        await store.SetNodeAsync(run.Id, node, state, error, cordoned, ct);
+        run.Change(v =>
+        {
+            var n = run.Node(v, node);
+            n.State = state;
+            n.Error = error;
+            n.BytesDone = 0;
+            n.BytesTotal = 0;
+        });
+    }
+
+    /// <summary>Fleet cordoned (true) or uncordoned (false) the node: remembered so a failure or abort uncordons it.</summary>
+    public async Task SetCordonedAsync(RolloutRun run, string node, bool cordoned, CancellationToken ct)
+    {
+        var (state, error) = run.Read(v => (run.Node(v, node).State, run.Node(v, node).Error));
+        await store.SetNodeAsync(run.Id, node, state, error, cordoned, ct);
+        run.Change(v => run.Node(v, node).CordonedByFleet = cordoned);
+    }
+
+    public async Task SetStepAsync(RolloutRun run, string node, int index, RolloutStepState state, string reason, CancellationToken ct)
+    {
+        await store.SetStepAsync(run.Id, node, index, state, reason, ct);
+        run.Change(v =>
+        {
+            var n = run.Node(v, node);
+            n.Steps[index].State = state;
+            n.Steps[index].Reason = reason;
+            n.BytesDone = 0;
+            n.BytesTotal = 0;
+        });
+    }
+
+    /// <summary>A failed node goes back to pending; its failed step (if any) becomes pending under a new step id,
+    /// so its agent runs it again instead of answering the old failure from its journal. Steps that succeeded
+    /// stay succeeded and never run again.</summary>
+    public async Task RetryNodeAsync(RolloutRun run, string node, CancellationToken ct)
+    {
+        var failed = run.Read(v => run.Node(v, node).Steps.FirstOrDefault(s => s.State == RolloutStepState.Failed)?.Index);
+        if (failed is { } index)
+        {
+            await store.RetryStepAsync(run.Id, node, index, ct);
+        }
+
+        var cordoned = run.Read(v => run.Node(v, node).CordonedByFleet);
+        await store.SetNodeAsync(run.Id, node, RolloutNodeState.Pending, "", cordoned, ct);
+        run.Change(v =>
+        {
+            var n = run.Node(v, node);
+            n.State = RolloutNodeState.Pending;
+            n.Error = "";
+            if (failed is { } i)
+            {
+                var step = n.Steps[i];
+                step.State = RolloutStepState.Pending;
+                step.Reason = "";
+                step.StepId = step.StepId.Length == 0 ? "" : StepIds.Retry(step.StepId);
+            }
+        });
+    }
+
+    /// <summary>A log line of the rollout (<paramref name="node"/> empty) or of one node, which also becomes that node's last line.</summary>
+    public async Task LogAsync(RolloutRun run, string node, string level, string message, CancellationToken ct)
+    {
+        var line = new RolloutLogLine { At = Timestamp.FromDateTimeOffset(time.GetUtcNow()), Node = node, Level = level, Message = message };
+        await store.AppendLogAsync(run.Id, line, ct);
+        if (node.Length > 0)
+        {
+            run.Change(v => run.Node(v, node).LastLog = message);
+        }
+
+        run.Publish(line);
+    }
+
+    /// <summary>Bytes of the node's running step so far (published only: a restart starts the count again).</summary>
+    public static void Progress(RolloutRun run, string node, long done, long total) => run.Change(v =>
+    {
+        var n = run.Node(v, node);
+        n.BytesDone = done;
+        n.BytesTotal = total;
+    });
+
+    /// <summary>The batch in progress (published only: it follows from the nodes' stored states).</summary>
+    public static void SetCurrentBatch(RolloutRun run, int batch) => run.Change(v => v.CurrentBatch = batch);
+}
