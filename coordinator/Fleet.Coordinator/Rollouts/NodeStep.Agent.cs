@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Fleet.V1;
 
 namespace Fleet.Coordinator.Rollouts;
@@ -7,9 +8,14 @@ public abstract partial record NodeStep
     /// <summary>`kubeadm join`: sent to the agent with a bootstrap token made just in time, so it is not an <see cref="AgentStep"/>.</summary>
     public sealed record KubeadmJoin : NodeStep
     {
+        [JsonIgnore]
         public override string Kind => StepKinds.KubeadmJoin;
 
+        [JsonIgnore]
+
         public override bool RunsOnAgent => true;
+
+        [JsonIgnore]
 
         public override bool NeedsKubernetes => true;
 
@@ -39,6 +45,8 @@ public abstract partial record NodeStep
         public const string Apply = "apply";
         public const string Node = "node";
 
+        [JsonIgnore]
+
         public override string Kind => StepKinds.KubeadmUpgrade;
 
         public string UpgradeMode { get; init; } = Node;
@@ -58,6 +66,8 @@ public abstract partial record NodeStep
     public sealed record Systemd : AgentStep
     {
         public static readonly IReadOnlyList<string> Actions = ["daemon-reload", "restart", "enable", "enable-now"];
+
+        [JsonIgnore]
 
         public override string Kind => StepKinds.Systemd;
 
@@ -84,6 +94,7 @@ public abstract partial record NodeStep
 
     public sealed record WaitKubeletHealthy : AgentStep
     {
+        [JsonIgnore]
         public override string Kind => StepKinds.WaitKubeletHealthy;
 
         public override string Describe(string kubeNode, Arch arch) => "wait until the kubelet is healthy";

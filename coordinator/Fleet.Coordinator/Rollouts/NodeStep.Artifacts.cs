@@ -31,7 +31,10 @@ public abstract partial record NodeStep
     /// <summary>A binary, verified and ELF-checked, renamed into place with <see cref="Mode"/>.</summary>
     public sealed record Download : Artifact
     {
+        [JsonIgnore]
         public override string Kind => StepKinds.Download;
+
+        [JsonIgnore]
 
         public override string WantedComponentKind => ComponentKinds.Binary;
 
@@ -53,7 +56,11 @@ public abstract partial record NodeStep
     {
         public const string DefaultComponent = ComponentKinds.CniPlugins;
 
+        [JsonIgnore]
+
         public override string Kind => StepKinds.InstallCni;
+
+        [JsonIgnore]
 
         public override string WantedComponentKind => ComponentKinds.CniPlugins;
 

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Fleet.V1;
 
 namespace Fleet.Coordinator.Rollouts;
@@ -6,6 +7,7 @@ public abstract partial record NodeStep
 {
     public sealed record Cordon : KubernetesStep
     {
+        [JsonIgnore]
         public override string Kind => StepKinds.Cordon;
 
         public override string Describe(string kubeNode, Arch arch) => $"cordon {kubeNode}";
@@ -14,6 +16,7 @@ public abstract partial record NodeStep
     /// <summary>Eviction API, honouring PodDisruptionBudgets; <see cref="NodeStep.Timeout"/> bounds it.</summary>
     public sealed record Drain : KubernetesStep
     {
+        [JsonIgnore]
         public override string Kind => StepKinds.Drain;
 
         public TimeSpan? GracePeriod { get; init; }
@@ -26,6 +29,7 @@ public abstract partial record NodeStep
     /// <summary>Only nodes Fleet cordoned (its annotation): an operator's cordon stays.</summary>
     public sealed record Uncordon : KubernetesStep
     {
+        [JsonIgnore]
         public override string Kind => StepKinds.Uncordon;
 
         public override string Describe(string kubeNode, Arch arch) => $"uncordon {kubeNode}";
@@ -34,6 +38,7 @@ public abstract partial record NodeStep
     /// <summary>Ready, and at <see cref="Version"/> when given.</summary>
     public sealed record WaitReady : KubernetesStep
     {
+        [JsonIgnore]
         public override string Kind => StepKinds.WaitReady;
 
         public string? Version { get; init; }
