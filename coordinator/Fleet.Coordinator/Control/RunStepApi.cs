@@ -9,9 +9,10 @@ namespace Fleet.Coordinator.Control;
 /// engine's apply path (the plan parser's checks, <see cref="RolloutPreflight"/>: connected, approved, not
 /// held by a rollout, every architecture served; then the store, the driver, the logs, crash safety), streamed
 /// back as plan, updates and one result per node (<see cref="RunStepEvents"/>). A client that cancels the
-/// call (Ctrl-C) aborts the rollout, which cancels the step on the nodes.
+/// call (Ctrl-C) aborts the rollout, which cancels the step on the nodes; a coordinator that stops leaves it to
+/// resume after its restart.
 /// </summary>
-public sealed class RunStepApi(RolloutEngine engine, TimeProvider time)
+public sealed class RunStepApi(RolloutEngine engine, IHostApplicationLifetime lifetime, TimeProvider time)
 {
     private static readonly TimeSpan AbortWait = TimeSpan.FromSeconds(30);
 
@@ -33,8 +34,10 @@ public sealed class RunStepApi(RolloutEngine engine, TimeProvider time)
         {
             await RunStepEvents.StreamAsync(run, stream, ct);
         }
-        catch (Exception) when (ct.IsCancellationRequested)
+        catch (Exception) when (ct.IsCancellationRequested && !lifetime.ApplicationStopping.IsCancellationRequested)
         {
+            // The client cancelled. A coordinator that is stopping ends every call too: that run is not
+            // aborted but resumed after the restart, like any rollout.
             await AbortAsync(run.Id);
             throw;
         }

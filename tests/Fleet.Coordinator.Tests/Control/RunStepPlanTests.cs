@@ -111,4 +111,20 @@ public class RunStepPlanTests
         unknown.Selector = new NodeSelector { Arch = (Arch)42 };
         Assert.Equal(["selector.arch: unknown value 42"], RunStepPlan.From(unknown).Problems);
     }
+
+    [Fact]
+    public void TheDocumentedPlan_IsWhatTheDocumentedCommandGenerates()
+    {
+        var doc = File.ReadAllText(Path.Join(Fleet.Testing.Repo.Root, "docs", "rollouts.md"));
+        var block = doc.Split("```yaml").Skip(1).Select(b => b[..b.IndexOf("```", StringComparison.Ordinal)]).Single(b => b.Contains("name: fleetctl-run", StringComparison.Ordinal));
+        var documented = PlanParser.Parse(block).Plan!;
+        var request = Download();
+        request.Selector = new NodeSelector { Arch = Arch.Arm64, Labels = { ["role"] = "worker" } };
+        request.Timeout = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromMinutes(5));
+
+        var generated = RunStepPlan.From(request).Plan!;
+
+        Assert.Equal((documented.Name, documented.Target, documented.Strategy), (generated.Name, generated.Target, generated.Strategy));
+        Assert.Equal(Assert.IsType<StepsRecipe>(documented.Recipe).Steps, Assert.IsType<StepsRecipe>(generated.Recipe).Steps);
+    }
 }
