@@ -66,6 +66,7 @@ public static class RunStepPlan
                 Names = [.. selector.Names],
                 Arch = selector.Arch == Arch.Unspecified ? null : selector.Arch.ToName(),
                 Labels = selector.Labels.ToDictionary(l => l.Key, l => l.Value, StringComparer.Ordinal),
+                Exclude = [.. selector.Exclude],
             },
             Strategy = new StrategyDocument { BatchSize = "100%", FailureThreshold = "100%", OnFailure = "abort" },
             Steps = [step],

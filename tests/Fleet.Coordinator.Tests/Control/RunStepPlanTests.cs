@@ -13,7 +13,7 @@ public class RunStepPlanTests
     public void From_Download_IsOneBatchOneStepAbortingAtEveryFailure_AndItsYamlParsesBackToTheSamePlan()
     {
         var request = Download();
-        request.Selector = new NodeSelector { Arch = Arch.Arm64, Names = { "pi-1", "pi-2" }, Labels = { ["role"] = "worker" } };
+        request.Selector = new NodeSelector { Arch = Arch.Arm64, Names = { "pi-1", "pi-2" }, Labels = { ["role"] = "worker" }, Exclude = { "pi-3" } };
         request.Timeout = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromSeconds(90));
 
         var (plan, problems) = RunStepPlan.From(request);
