@@ -23,10 +23,11 @@ public static class SafeTarExtractor
         {
             return await ExtractEntriesAsync(archive, target, maxExpandedBytes, maxEntries, ct);
         }
-        catch (Exception ex) when (ex is InvalidDataException or FormatException or EndOfStreamException)
+        catch (Exception ex) when (ex is InvalidDataException or FormatException or EndOfStreamException or OverflowException)
         {
             // A corrupt gzip stream or tar header can surface at any entry, or inside an entry's data, not only at the
-            // first one (found by SafeTarExtractorMutationTests): every such archive is refused the same way.
+            // first one (found by SafeTarExtractorMutationTests): every such archive is refused the same way. A PAX
+            // timestamp too large for a date throws OverflowException from System.Formats.Tar (found the same way).
             throw new StepFailedException($"not a gzip-compressed tar archive: {ex.Message}");
         }
     }

@@ -3,7 +3,9 @@ using Fleet.Agent.Enrollment;
 using Fleet.Agent.Steps;
 using Fleet.Coordinator.Catalog;
 using Fleet.Coordinator.Nodes;
-using Fleet.Coordinator.Steps;
+using Fleet.Coordinator.Control;
+using Fleet.Coordinator.Kubernetes;
+using Fleet.Coordinator.Rollouts;
 using Fleet.Testing;
 using Fleet.V1;
 using Xunit.Abstractions;
@@ -153,9 +155,12 @@ public sealed class Arm64EmulatedTests(ITestOutputHelper output) : IAsyncLifetim
         var (catalog, problems) = CatalogParser.Parse(Fixtures.Catalog(_artifacts.BaseUrl));
         Assert.Empty(problems);
         var odroid = new NodeRecord("id", "odroid-1", new NodeFacts { NodeName = "odroid-1", Arch = Arch.Arm, RawMachine = "armv7l" }, null, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch);
-        var (steps, planProblems) = StepPlanner.Plan(new RunStepRequest { InstallCni = new RunInstallCni { Version = Fixtures.CniVersion } }, [odroid], catalog!, "r", TimeSpan.FromMinutes(1));
+        var (plan, runProblems) = RunStepPlan.From(new RunStepRequest { InstallCni = new RunInstallCni { Version = Fixtures.CniVersion } });
+        Assert.Empty(runProblems);
+        var (nodes, planProblems) = PlanExpander.Expand(plan!, [odroid], catalog!, ClusterView.None, KubeNodeNames.Resolve([odroid], []));
         Assert.Empty(planProblems);
-        Assert.Equal($"{_artifacts.BaseUrl}/files/{Fixtures.CniTarball("arm")}", steps.Single().Request.InstallCniPlugins.Url);
-        Assert.Equal(Fixtures.Sha256(Fixtures.CniTarball("arm")), steps.Single().Request.InstallCniPlugins.Sha256);
+        var request = Assert.IsType<NodeStep.InstallCni>(nodes.Single().Steps.Single()).ToRequest("r");
+        Assert.Equal($"{_artifacts.BaseUrl}/files/{Fixtures.CniTarball("arm")}", request.InstallCniPlugins.Url);
+        Assert.Equal(Fixtures.Sha256(Fixtures.CniTarball("arm")), request.InstallCniPlugins.Sha256);
     }
 }

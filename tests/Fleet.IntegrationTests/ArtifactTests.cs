@@ -139,7 +139,7 @@ public sealed class ArtifactTests : IAsyncLifetime
         Assert.Equal(1, dots.ExitCode);
         Assert.Contains("download.dest: \"/usr/local/bin/../../../etc/kubectl\" must be an absolute path without \"..\"", dots.Stderr);
         Assert.Equal(1, cniDots.ExitCode);
-        Assert.Contains("install_cni.dest_dir: \"/opt/cni/../../etc\" must be an absolute path without \"..\"", cniDots.Stderr);
+        Assert.Contains("install-cni.destDir: \"/opt/cni/../../etc\" must be an absolute path without \"..\"", cniDots.Stderr);
         Assert.Equal(requestsBefore, _artifacts.Requests($"/files/{Fixtures.Kubectl("amd64")}"));
         Assert.False(File.Exists(Path.Join(agent.Root, "usr/local/bin/kubectl")));
         Assert.False(File.Exists(Path.Join(agent.Root, "etc/kubectl")));

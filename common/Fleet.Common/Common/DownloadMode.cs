@@ -9,7 +9,11 @@ public static class DownloadMode
 {
     public const uint Max = 0x1ED; // 0755
 
-    public const uint Default = 0x1A4; // 0644, when a step gives none
+    /// <summary>What the agent gives a file when a step gives no mode.</summary>
+    public const uint Default = 0x1A4; // 0644
+
+    /// <summary>The one mode the coordinator gives the binaries it sends when a plan or `fleetctl run` gives none.</summary>
+    public const uint Executable = Max; // 0755
 
     /// <summary>The problem with <paramref name="mode"/>, or null when it is allowed (0 means the default).</summary>
     public static string? Problem(uint mode) =>

@@ -1,6 +1,9 @@
+using System.Text.Json.Serialization;
+using Fleet.V1;
+
 namespace Fleet.Coordinator.Rollouts;
 
-/// <summary>The kinds of rollout step: agent steps run on the node, Kubernetes steps run in the coordinator.</summary>
+/// <summary>The kind names of rollout steps: in plans (YAML keys), in views, and as the stored JSON's discriminator.</summary>
 public static class StepKinds
 {
     public const string Download = "download";
@@ -13,58 +16,81 @@ public static class StepKinds
     public const string Drain = "drain";
     public const string Uncordon = "uncordon";
     public const string WaitReady = "wait-ready";
-
-    public static bool IsKubernetes(string kind) => kind is Cordon or Drain or Uncordon or WaitReady or KubeadmJoin;
-
-    /// <summary>Sent to the agent (with a step id it journals).</summary>
-    public static bool RunsOnAgent(string kind) => kind is not (Cordon or Drain or Uncordon or WaitReady);
-
-    /// <summary>Needs an artifact from the catalog, resolved per architecture.</summary>
-    public static bool IsArtifact(string kind) => kind is Download or InstallCni;
 }
 
 /// <summary>
-/// One step of one node's part in a rollout, fully resolved (URL and sha256 for the node's own arch) and
-/// stored as JSON with the rollout, so a restarted coordinator runs exactly what was planned. Flat on
-/// purpose: each kind uses a few of the optional members. Never holds a secret: a join's bootstrap token is
-/// made just before the step is sent and never stored.
+/// One step of one node's part in a rollout (or a `fleetctl run`): one sealed type per kind, each owning its
+/// description, where it runs (agent or coordinator), whether it needs Kubernetes, its artifact need and its
+/// <see cref="StepRequest"/>. Fully resolved (URL and sha256 for the node's own arch) and stored as JSON with
+/// the rollout under a "Kind" discriminator, so a restarted coordinator runs exactly what was planned; the
+/// member names are those of the earlier flat form, so rows written before still read. Never holds a
+/// secret: a join's bootstrap token is made just before the step is sent and never stored.
 /// </summary>
-public sealed record NodeStep
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "Kind")]
+[JsonDerivedType(typeof(Download), StepKinds.Download)]
+[JsonDerivedType(typeof(InstallCni), StepKinds.InstallCni)]
+[JsonDerivedType(typeof(KubeadmJoin), StepKinds.KubeadmJoin)]
+[JsonDerivedType(typeof(KubeadmUpgrade), StepKinds.KubeadmUpgrade)]
+[JsonDerivedType(typeof(Systemd), StepKinds.Systemd)]
+[JsonDerivedType(typeof(WaitKubeletHealthy), StepKinds.WaitKubeletHealthy)]
+[JsonDerivedType(typeof(Cordon), StepKinds.Cordon)]
+[JsonDerivedType(typeof(Drain), StepKinds.Drain)]
+[JsonDerivedType(typeof(Uncordon), StepKinds.Uncordon)]
+[JsonDerivedType(typeof(WaitReady), StepKinds.WaitReady)]
+public abstract partial record NodeStep
 {
-    public required string Kind { get; init; }
+    /// <summary>One of <see cref="StepKinds"/>; in JSON it is the discriminator.</summary>
+    [JsonIgnore]
+    public abstract string Kind { get; }
 
+    /// <summary>Set when the step is resolved for a node (<see cref="Describe"/>).</summary>
     public string Description { get; init; } = "";
 
     public TimeSpan Timeout { get; init; }
 
-    // download, install-cni
-    public string? Component { get; init; }
+    /// <summary>Sent to the agent (with a step id it journals); otherwise the coordinator runs it against the Kubernetes API.</summary>
+    [JsonIgnore]
+    public abstract bool RunsOnAgent { get; }
 
-    public string? Version { get; init; }
+    /// <summary>Needs the Kubernetes API (cordon, drain, readiness, bootstrap tokens).</summary>
+    [JsonIgnore]
+    public virtual bool NeedsKubernetes => !RunsOnAgent;
 
-    public string? Url { get; init; }
+    /// <summary>What an operator reads: "download kubelet v1.12.5 (arm64) to /usr/bin/kubelet", "drain pi1".</summary>
+    public abstract string Describe(string kubeNode, Arch arch);
 
-    public string? Sha256 { get; init; }
+    /// <summary>The step as a rollout view shows it, pending.</summary>
+    public RolloutStep ToView(int index) => new()
+    {
+        Index = index,
+        Kind = Kind,
+        Description = Description,
+        Url = (this as Artifact)?.Url ?? "",
+        Sha256 = (this as Artifact)?.Sha256 ?? "",
+        State = RolloutStepState.Pending,
+    };
 
-    public string? Dest { get; init; }
+    /// <summary>A step the agent runs exactly as planned: it maps to one <see cref="StepRequest"/>.</summary>
+    public abstract record AgentStep : NodeStep
+    {
+        [JsonIgnore]
+        public override bool RunsOnAgent => true;
 
-    public uint Mode { get; init; }
+        public StepRequest ToRequest(string stepId)
+        {
+            var request = new StepRequest { Id = stepId, Timeout = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(Timeout) };
+            Fill(request);
+            return request;
+        }
 
-    // kubeadm-join
-    public string? ControlPlaneEndpoint { get; init; }
+        /// <summary>Sets the request's one step.</summary>
+        protected abstract void Fill(StepRequest request);
+    }
 
-    public bool ControlPlane { get; init; }
-
-    // kubeadm-upgrade: apply | node
-    public string? UpgradeMode { get; init; }
-
-    // systemd: daemon-reload | restart | enable | enable-now
-    public string? SystemdAction { get; init; }
-
-    public string? Unit { get; init; }
-
-    // drain
-    public TimeSpan? GracePeriod { get; init; }
-
-    public bool DeleteWhenEvictionBlocked { get; init; }
+    /// <summary>A step the coordinator runs against the Kubernetes API, on the node's Kubernetes node.</summary>
+    public abstract record KubernetesStep : NodeStep
+    {
+        [JsonIgnore]
+        public override bool RunsOnAgent => false;
+    }
 }

@@ -42,9 +42,9 @@ public static class PlanExpander
             var steps = new List<NodeStep>();
             foreach (var template in templates)
             {
-                if (!StepKinds.IsArtifact(template.Kind))
+                if (template is not NodeStep.Artifact needs)
                 {
-                    steps.Add(template with { Description = Describe(template, kubeName, node.Facts.Arch) });
+                    steps.Add(template with { Description = template.Describe(kubeName, node.Facts.Arch) });
                     continue;
                 }
 
@@ -54,22 +54,20 @@ public static class PlanExpander
                     return ([], problems.Distinct().ToList());
                 }
 
-                var artifact = CatalogResolver.Resolve(catalog, template.Component!, template.Version!, node.Facts.Arch, out var problem);
+                var artifact = CatalogResolver.Resolve(catalog, needs.Component, needs.Version, node.Facts.Arch, out var problem);
                 if (artifact is null)
                 {
                     (unserved.TryGetValue(problem, out var names) ? names : unserved[problem] = []).Add(node.Name);
                     continue;
                 }
 
-                var wanted = template.Kind == StepKinds.InstallCni ? ComponentKinds.CniPlugins : ComponentKinds.Binary;
-                if (artifact.Kind != wanted)
+                if (artifact.Kind != needs.WantedComponentKind)
                 {
-                    problems.Add($"{template.Component} is a {artifact.Kind} component; a {template.Kind} step needs a {wanted} component");
+                    problems.Add($"{needs.Component} is a {artifact.Kind} component; a {needs.Kind} step needs a {needs.WantedComponentKind} component");
                     continue;
                 }
 
-                var resolved = template with { Url = artifact.Url, Sha256 = artifact.Sha256 };
-                steps.Add(resolved with { Description = Describe(resolved, kubeName, node.Facts.Arch) });
+                steps.Add(needs.Resolved(artifact) with { Description = needs.Describe(kubeName, node.Facts.Arch) });
             }
 
             result.Add(new NodePlan(node, kubeName, isControlPlane, steps));
@@ -89,7 +87,7 @@ public static class PlanExpander
         switch (plan.Recipe)
         {
             case InstallCniRecipe cni:
-                yield return new NodeStep { Kind = StepKinds.InstallCni, Component = cni.Component, Version = cni.Version, Dest = cni.DestDir, Timeout = t.Download };
+                yield return new NodeStep.InstallCni { Component = cni.Component, Version = cni.Version, Dest = cni.DestDir, Timeout = t.Download };
                 break;
             case JoinRecipe join:
                 var version = JoinVersion(join, cluster) ?? "";
@@ -98,31 +96,30 @@ public static class PlanExpander
                     yield return Download(binary, version, join.BinDir, t);
                 }
 
-                yield return new NodeStep { Kind = StepKinds.InstallCni, Component = ComponentKinds.CniPlugins, Version = join.CniVersion, Dest = PlanParser.DefaultCniDir, Timeout = t.Download };
+                yield return new NodeStep.InstallCni { Component = NodeStep.InstallCni.DefaultComponent, Version = join.CniVersion, Dest = PlanParser.DefaultCniDir, Timeout = t.Download };
                 yield return Systemd("daemon-reload", null, t);
                 yield return Systemd("enable", PlanParser.KubeletUnit, t);
-                yield return new NodeStep { Kind = StepKinds.KubeadmJoin, ControlPlaneEndpoint = join.ControlPlaneEndpoint, ControlPlane = join.ControlPlane, Timeout = t.Kubeadm };
-                yield return new NodeStep { Kind = StepKinds.WaitReady, Version = version, Timeout = t.Ready };
+                yield return new NodeStep.KubeadmJoin { ControlPlaneEndpoint = join.ControlPlaneEndpoint, ControlPlane = join.ControlPlane, Timeout = t.Kubeadm };
+                yield return new NodeStep.WaitReady { Version = version, Timeout = t.Ready };
                 break;
             case UpgradeRecipe upgrade:
                 // kubeadm's documented order: kubeadm first, then `upgrade apply` (first control-plane node) or
                 // `upgrade node`, then drain, kubelet and kubectl, restart kubelet, wait Ready, uncordon.
                 yield return Download("kubeadm", upgrade.Version, upgrade.BinDir, t);
-                yield return new NodeStep
+                yield return new NodeStep.KubeadmUpgrade
                 {
-                    Kind = StepKinds.KubeadmUpgrade,
-                    UpgradeMode = firstControlPlane ? "apply" : "node",
+                    UpgradeMode = firstControlPlane ? NodeStep.KubeadmUpgrade.Apply : NodeStep.KubeadmUpgrade.Node,
                     Version = upgrade.Version,
                     Timeout = t.Kubeadm,
                 };
-                yield return new NodeStep { Kind = StepKinds.Cordon, Timeout = t.Drain };
-                yield return new NodeStep { Kind = StepKinds.Drain, Timeout = t.Drain };
+                yield return new NodeStep.Cordon { Timeout = t.Drain };
+                yield return new NodeStep.Drain { Timeout = t.Drain };
                 yield return Download("kubelet", upgrade.Version, upgrade.BinDir, t);
                 yield return Download("kubectl", upgrade.Version, upgrade.BinDir, t);
                 yield return Systemd("daemon-reload", null, t);
                 yield return Systemd("restart", PlanParser.KubeletUnit, t);
-                yield return new NodeStep { Kind = StepKinds.WaitReady, Version = upgrade.Version, Timeout = t.Ready };
-                yield return new NodeStep { Kind = StepKinds.Uncordon, Timeout = t.Drain };
+                yield return new NodeStep.WaitReady { Version = upgrade.Version, Timeout = t.Ready };
+                yield return new NodeStep.Uncordon { Timeout = t.Drain };
                 break;
             case StepsRecipe steps:
                 foreach (var step in steps.Steps)
@@ -134,31 +131,14 @@ public static class PlanExpander
         }
     }
 
-    private static NodeStep Download(string binary, string version, string binDir, StepTimeouts t) => new()
+    private static NodeStep.Download Download(string binary, string version, string binDir, StepTimeouts t) => new()
     {
-        Kind = StepKinds.Download,
         Component = binary,
         Version = version,
         Dest = $"{binDir.TrimEnd('/')}/{binary}",
-        Mode = 0x1ED, // 0755
         Timeout = t.Download,
     };
 
-    private static NodeStep Systemd(string action, string? unit, StepTimeouts t) =>
-        new() { Kind = StepKinds.Systemd, SystemdAction = action, Unit = unit, Timeout = t.Systemd };
-
-    private static string Describe(NodeStep s, string kubeNode, Arch arch) => s.Kind switch
-    {
-        StepKinds.Download => $"download {s.Component} {s.Version} ({arch.ToName()}) to {s.Dest}",
-        StepKinds.InstallCni => $"install {s.Component} {s.Version} ({arch.ToName()}) into {s.Dest}",
-        StepKinds.KubeadmJoin => $"kubeadm join {s.ControlPlaneEndpoint}{(s.ControlPlane ? " --control-plane" : "")}",
-        StepKinds.KubeadmUpgrade => s.UpgradeMode == "apply" ? $"kubeadm upgrade apply {s.Version} -y" : "kubeadm upgrade node",
-        StepKinds.Systemd => s.SystemdAction == "daemon-reload" ? "systemctl daemon-reload" : $"systemctl {(s.SystemdAction == "enable-now" ? "enable --now" : s.SystemdAction)} {s.Unit}",
-        StepKinds.WaitKubeletHealthy => "wait until the kubelet is healthy",
-        StepKinds.Cordon => $"cordon {kubeNode}",
-        StepKinds.Drain => $"drain {kubeNode}",
-        StepKinds.Uncordon => $"uncordon {kubeNode}",
-        StepKinds.WaitReady => $"wait until {kubeNode} is Ready" + (s.Version is { Length: > 0 } v ? $" at {v}" : ""),
-        _ => s.Kind,
-    };
+    private static NodeStep.Systemd Systemd(string action, string? unit, StepTimeouts t) =>
+        new() { SystemdAction = action, Unit = unit, Timeout = t.Systemd };
 }

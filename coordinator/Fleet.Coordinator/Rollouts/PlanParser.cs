@@ -192,7 +192,7 @@ public static partial class PlanParser
 
         if (doc.Recipe?.InstallCni is { } cni)
         {
-            return new InstallCniRecipe(RequiredVersion("recipe.install-cni.version", cni.Version, problems), cni.Component ?? Catalog.ComponentKinds.CniPlugins, Path("recipe.install-cni.destDir", cni.DestDir ?? DefaultCniDir, problems));
+            return new InstallCniRecipe(RequiredVersion("recipe.install-cni.version", cni.Version, problems), cni.Component ?? NodeStep.InstallCni.DefaultComponent, Path("recipe.install-cni.destDir", cni.DestDir ?? DefaultCniDir, problems));
         }
 
         if (doc.Recipe?.Join is { } join)
@@ -232,76 +232,73 @@ public static partial class PlanParser
         return new StepsRecipe(steps);
     }
 
+    /// <summary>The one place a plan's step (YAML) becomes a typed <see cref="NodeStep"/>.</summary>
     private static NodeStep? Step(string at, StepDocument s, StepTimeouts timeouts, List<string> problems)
     {
-        var set = new List<(string Kind, NodeStep? Step)>();
+        var set = new List<NodeStep>();
         if (s.Download is { } d)
         {
-            set.Add((StepKinds.Download, new NodeStep
+            set.Add(new NodeStep.Download
             {
-                Kind = StepKinds.Download,
                 Component = Required($"{at}.download.component", d.Component, problems),
                 Version = RequiredVersion($"{at}.download.version", d.Version, problems),
                 Dest = Path($"{at}.download.dest", d.Dest, problems),
                 Mode = Mode($"{at}.download.mode", d.Mode, problems),
                 Timeout = timeouts.Download,
-            }));
+            });
         }
 
         if (s.InstallCni is { } c)
         {
-            set.Add((StepKinds.InstallCni, new NodeStep
+            set.Add(new NodeStep.InstallCni
             {
-                Kind = StepKinds.InstallCni,
-                Component = c.Component ?? Catalog.ComponentKinds.CniPlugins,
+                Component = c.Component ?? NodeStep.InstallCni.DefaultComponent,
                 Version = RequiredVersion($"{at}.install-cni.version", c.Version, problems),
                 Dest = Path($"{at}.install-cni.destDir", c.DestDir ?? DefaultCniDir, problems),
                 Timeout = timeouts.Download,
-            }));
+            });
         }
 
         if (s.KubeadmJoin is { } j)
         {
-            set.Add((StepKinds.KubeadmJoin, new NodeStep
+            set.Add(new NodeStep.KubeadmJoin
             {
-                Kind = StepKinds.KubeadmJoin,
                 ControlPlaneEndpoint = Endpoint($"{at}.kubeadm-join.controlPlaneEndpoint", j.ControlPlaneEndpoint, problems),
                 ControlPlane = j.ControlPlane,
                 Timeout = timeouts.Kubeadm,
-            }));
+            });
         }
 
         if (s.KubeadmUpgrade is { } u)
         {
-            var mode = u.Mode is "apply" or "node" ? u.Mode : Problem(problems, $"{at}.kubeadm-upgrade.mode: {(u.Mode is null ? "missing" : $"\"{u.Mode}\" is not apply or node")}", "node");
-            set.Add((StepKinds.KubeadmUpgrade, new NodeStep
+            var mode = u.Mode is NodeStep.KubeadmUpgrade.Apply or NodeStep.KubeadmUpgrade.Node ? u.Mode : Problem(problems, $"{at}.kubeadm-upgrade.mode: {(u.Mode is null ? "missing" : $"\"{u.Mode}\" is not apply or node")}", NodeStep.KubeadmUpgrade.Node);
+            set.Add(new NodeStep.KubeadmUpgrade
             {
-                Kind = StepKinds.KubeadmUpgrade,
                 UpgradeMode = mode,
-                Version = mode == "apply" ? RequiredVersion($"{at}.kubeadm-upgrade.version", u.Version, problems) : u.Version,
+                Version = mode == NodeStep.KubeadmUpgrade.Apply ? RequiredVersion($"{at}.kubeadm-upgrade.version", u.Version, problems) : u.Version,
                 Timeout = timeouts.Kubeadm,
-            }));
+            });
         }
 
         if (s.Systemd is { } sd)
         {
-            var action = sd.Action is "daemon-reload" or "restart" or "enable" or "enable-now" ? sd.Action : Problem(problems, $"{at}.systemd.action: {(sd.Action is null ? "missing" : $"\"{sd.Action}\" is not daemon-reload, restart, enable or enable-now")}", "restart");
+            var action = sd.Action is not null && NodeStep.Systemd.Actions.Contains(sd.Action) ? sd.Action : Problem(problems, $"{at}.systemd.action: {(sd.Action is null ? "missing" : $"\"{sd.Action}\" is not daemon-reload, restart, enable or enable-now")}", "restart");
             if (action != "daemon-reload" && (sd.Unit is null || !UnitPattern().IsMatch(sd.Unit)))
             {
                 problems.Add($"{at}.systemd.unit: {(sd.Unit is null ? "missing" : $"\"{sd.Unit}\" is not a unit name (e.g. kubelet.service)")}");
             }
 
-            set.Add((StepKinds.Systemd, new NodeStep { Kind = StepKinds.Systemd, SystemdAction = action, Unit = sd.Unit, Timeout = timeouts.Systemd }));
+            set.Add(new NodeStep.Systemd { SystemdAction = action, Unit = sd.Unit, Timeout = timeouts.Systemd });
         }
 
         if (s.WaitKubeletHealthy is not null)
         {
-            set.Add((StepKinds.WaitKubeletHealthy, new NodeStep { Kind = StepKinds.WaitKubeletHealthy, Timeout = timeouts.KubeletHealthy }));
+            set.Add(new NodeStep.WaitKubeletHealthy { Timeout = timeouts.KubeletHealthy });
         }
 
         if (s.Cordon is not null)
         {
-            set.Add((StepKinds.Cordon, new NodeStep { Kind = StepKinds.Cordon, Timeout = timeouts.Drain }));
+            set.Add(new NodeStep.Cordon { Timeout = timeouts.Drain });
         }
 
         if (s.Drain is { } dr)
@@ -312,12 +309,12 @@ public static partial class PlanParser
                 grace = DurationText.Problem(g, out var gp) is { } graceProblem ? Problem<TimeSpan?>(problems, $"{at}.drain.gracePeriod: {graceProblem}", null) : gp;
             }
 
-            set.Add((StepKinds.Drain, new NodeStep { Kind = StepKinds.Drain, GracePeriod = grace, DeleteWhenEvictionBlocked = dr.DeleteWhenEvictionBlocked, Timeout = timeouts.Drain }));
+            set.Add(new NodeStep.Drain { GracePeriod = grace, DeleteWhenEvictionBlocked = dr.DeleteWhenEvictionBlocked, Timeout = timeouts.Drain });
         }
 
         if (s.Uncordon is not null)
         {
-            set.Add((StepKinds.Uncordon, new NodeStep { Kind = StepKinds.Uncordon, Timeout = timeouts.Drain }));
+            set.Add(new NodeStep.Uncordon { Timeout = timeouts.Drain });
         }
 
         if (s.WaitReady is { } w)
@@ -327,7 +324,7 @@ public static partial class PlanParser
                 RequiredVersion($"{at}.wait-ready.version", w.Version, problems);
             }
 
-            set.Add((StepKinds.WaitReady, new NodeStep { Kind = StepKinds.WaitReady, Version = w.Version, Timeout = timeouts.Ready }));
+            set.Add(new NodeStep.WaitReady { Version = w.Version, Timeout = timeouts.Ready });
         }
 
         if (set.Count != 1)
@@ -338,7 +335,7 @@ public static partial class PlanParser
             return null;
         }
 
-        return set[0].Step;
+        return set[0];
     }
 
     private static string Required(string at, string? value, List<string> problems) =>
@@ -378,7 +375,7 @@ public static partial class PlanParser
     {
         if (text is null)
         {
-            return 0x1ED; // 0755
+            return 0; // not given: the step's default (DownloadMode.Executable)
         }
 
         try

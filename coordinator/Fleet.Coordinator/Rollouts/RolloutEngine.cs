@@ -69,10 +69,27 @@ public sealed class RolloutEngine(IRolloutStore store, RolloutPreflight prefligh
 
     public async Task<(Rollout? View, List<string> Problems)> ApplyAsync(string yaml, CancellationToken ct)
     {
+        var (plan, problems) = PlanParser.Parse(yaml);
+        if (plan is null)
+        {
+            return (null, problems.ToList());
+        }
+
+        var (run, applyProblems) = await ApplyAsync(plan, ct);
+        return (run?.Snapshot(), applyProblems);
+    }
+
+    /// <summary>
+    /// Preflight, store and drive a parsed plan (a YAML plan, or `fleetctl run`'s one-step plan): the live run,
+    /// or every problem. <see cref="RolloutPlan.Yaml"/> must parse back to <paramref name="plan"/>: a restarted
+    /// coordinator resumes from it.
+    /// </summary>
+    public async Task<(RolloutRun? Run, List<string> Problems)> ApplyAsync(RolloutPlan plan, CancellationToken ct)
+    {
         await _applyGate.WaitAsync(ct); // two applies at once must not both pass the "held by another rollout" check
         try
         {
-            var (prepared, problems) = await PrepareAsync(yaml, ct);
+            var (prepared, problems) = await preflight.PrepareAsync(plan, ct);
             if (prepared is null)
             {
                 return (null, problems);
@@ -83,7 +100,7 @@ public sealed class RolloutEngine(IRolloutStore store, RolloutPreflight prefligh
             CoordinatorLog.RolloutAction(logger, id, "applied", prepared.Plan.Recipe.Describe(), prepared.Nodes.Count);
             await transitions.LogAsync(run, "", "info", $"applied: {prepared.Plan.Recipe.Describe()} on {prepared.Nodes.Count} node(s) in {prepared.Batches.Count} batch(es)", ct);
             Drive(run);
-            return (run.Snapshot(), problems);
+            return (run, problems);
         }
         finally
         {
@@ -255,7 +272,7 @@ public sealed class RolloutEngine(IRolloutStore store, RolloutPreflight prefligh
         foreach (var node in prepared.Nodes.OrderBy(n => batchOf[n.Node.Name]).ThenBy(n => n.Node.Name, StringComparer.Ordinal))
         {
             var v = new RolloutNode { Name = node.Node.Name, Arch = node.Node.Facts.Arch, Batch = batchOf[node.Node.Name], State = RolloutNodeState.Pending };
-            v.Steps.AddRange(node.Steps.Select((s, i) => new RolloutStep { Index = i, Kind = s.Kind, Description = s.Description, Url = s.Url ?? "", Sha256 = s.Sha256 ?? "", State = RolloutStepState.Pending }));
+            v.Steps.AddRange(node.Steps.Select((s, i) => s.ToView(i)));
             view.Nodes.Add(v);
         }
 

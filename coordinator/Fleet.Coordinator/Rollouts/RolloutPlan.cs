@@ -88,5 +88,5 @@ public sealed record StepsRecipe(IReadOnlyList<NodeStep> Steps) : Recipe
 {
     public override string Describe() => $"steps ({string.Join(", ", Steps.Select(s => s.Kind))})";
 
-    public override bool NeedsKubernetes => Steps.Any(s => StepKinds.IsKubernetes(s.Kind));
+    public override bool NeedsKubernetes => Steps.Any(s => s.NeedsKubernetes);
 }

@@ -15,7 +15,7 @@ public static class RolloutSkew
             return problems;
         }
 
-        var needsKubeNode = plan.Recipe is UpgradeRecipe || (plan.Recipe is StepsRecipe s && s.Steps.Any(x => x.Kind is StepKinds.Cordon or StepKinds.Drain or StepKinds.Uncordon));
+        var needsKubeNode = plan.Recipe is UpgradeRecipe || (plan.Recipe is StepsRecipe s && s.Steps.Any(x => x is NodeStep.Cordon or NodeStep.Drain or NodeStep.Uncordon));
         if (needsKubeNode)
         {
             var strangers = nodes.Where(n => n.KubeNode.Length > 0 && !cluster.Nodes.ContainsKey(n.KubeNode)).Select(n => $"{n.Node.Name} (as {n.KubeNode})").ToList();

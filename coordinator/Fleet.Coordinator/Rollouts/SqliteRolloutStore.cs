@@ -275,11 +275,11 @@ public sealed class SqliteRolloutStore(SqliteDatabase database) : IRolloutStore
                         Index = i,
                         Kind = spec.Kind,
                         Description = spec.Description,
-                        Url = spec.Url ?? "",
-                        Sha256 = spec.Sha256 ?? "",
+                        Url = (spec as NodeStep.Artifact)?.Url ?? "",
+                        Sha256 = (spec as NodeStep.Artifact)?.Sha256 ?? "",
                         State = state,
                         Reason = reason,
-                        StepId = StepKinds.RunsOnAgent(spec.Kind) ? StepIds.For(id, rollout.Nonce, name, i, attempt) : "",
+                        StepId = spec.RunsOnAgent ? StepIds.For(id, rollout.Nonce, name, i, attempt) : "",
                     });
                 }
 

@@ -5,8 +5,6 @@ using Google.Protobuf.WellKnownTypes;
 
 namespace Fleet.Coordinator.Rollouts;
 
-/// <summary>The outcome of one rollout step.</summary>
-public sealed record StepOutcomeText(bool Succeeded, string Reason);
 
 /// <summary>What a step tells the rollout while it runs.</summary>
 public interface IStepObserver
@@ -32,12 +30,12 @@ public sealed class StepExecutor(StepDispatcher dispatcher, IKubernetesClusterPr
     {
         try
         {
-            return step.Kind switch
+            return step switch
             {
-                StepKinds.Cordon or StepKinds.Drain or StepKinds.Uncordon or StepKinds.WaitReady =>
-                    await KubernetesAsync(step, kubeNode, observer, abort, stopping),
-                StepKinds.KubeadmJoin => await JoinAsync(stepId, nodeId, kubeNode, purpose, step, observer, abort, stopping),
-                _ => await AgentAsync(nodeId, AgentRequest(stepId, step), observer, step.Timeout, abort, stopping),
+                NodeStep.KubeadmJoin join => await JoinAsync(stepId, nodeId, kubeNode, purpose, join, observer, abort, stopping),
+                NodeStep.AgentStep agent => await AgentAsync(nodeId, agent.ToRequest(stepId), observer, step.Timeout, abort, stopping),
+                NodeStep.KubernetesStep kube => await KubernetesAsync(kube, kubeNode, observer, abort, stopping),
+                _ => throw new InvalidOperationException($"{step.Kind}: no way to run it"),
             };
         }
         catch (KubernetesActionException ex)
@@ -48,47 +46,6 @@ public sealed class StepExecutor(StepDispatcher dispatcher, IKubernetesClusterPr
         {
             return new(false, $"the Kubernetes API server: {ex.Message}");
         }
-    }
-
-    private static StepRequest AgentRequest(string stepId, NodeStep step)
-    {
-        var request = new StepRequest { Id = stepId, Timeout = Duration.FromTimeSpan(step.Timeout) };
-        switch (step.Kind)
-        {
-            case StepKinds.Download:
-                request.Download = new DownloadStep { Url = step.Url, Sha256 = step.Sha256, Dest = step.Dest, Mode = step.Mode, Executable = true };
-                break;
-            case StepKinds.InstallCni:
-                request.InstallCniPlugins = new InstallCniPluginsStep { Url = step.Url, Sha256 = step.Sha256, DestDir = step.Dest ?? "" };
-                break;
-            case StepKinds.KubeadmUpgrade:
-                request.KubeadmUpgrade = new KubeadmUpgradeStep
-                {
-                    Mode = step.UpgradeMode == "apply" ? KubeadmUpgradeMode.Apply : KubeadmUpgradeMode.Node,
-                    Version = step.Version ?? "",
-                };
-                break;
-            case StepKinds.Systemd:
-                request.Systemd = new SystemdStep
-                {
-                    Action = step.SystemdAction switch
-                    {
-                        "daemon-reload" => SystemdAction.DaemonReload,
-                        "enable" => SystemdAction.Enable,
-                        "enable-now" => SystemdAction.EnableNow,
-                        _ => SystemdAction.Restart,
-                    },
-                    Unit = step.Unit ?? "",
-                };
-                break;
-            case StepKinds.WaitKubeletHealthy:
-                request.WaitKubeletHealthy = new WaitKubeletHealthyStep();
-                break;
-            default:
-                throw new InvalidOperationException($"{step.Kind} is not an agent step");
-        }
-
-        return request;
     }
 
     private async Task<StepOutcomeText> AgentAsync(string nodeId, StepRequest request, IStepObserver observer, TimeSpan timeout, CancellationToken abort, CancellationToken stopping)
@@ -110,16 +67,10 @@ public sealed class StepExecutor(StepDispatcher dispatcher, IKubernetesClusterPr
             },
             timeout + Grace,
             abort).WaitAsync(stopping); // a shutdown stops waiting without cancelling the step on the node
-        var reason = result.Reason + (result.FromJournal ? " (answered from the node's journal)" : "");
-        return result.Outcome switch
-        {
-            StepOutcome.Succeeded => new(true, reason),
-            StepOutcome.AlreadySatisfied => new(true, $"already satisfied: {reason}"),
-            _ => new(false, reason.Length > 0 ? reason : "failed without a reason"),
-        };
+        return StepOutcomeText.From(result);
     }
 
-    private async Task<StepOutcomeText> JoinAsync(string stepId, string nodeId, string kubeNode, string purpose, NodeStep step, IStepObserver observer, CancellationToken abort, CancellationToken stopping)
+    private async Task<StepOutcomeText> JoinAsync(string stepId, string nodeId, string kubeNode, string purpose, NodeStep.KubeadmJoin step, IStepObserver observer, CancellationToken abort, CancellationToken stopping)
     {
         var cluster = await ClusterAsync(stopping);
         var hash = await cluster.GetCaCertHashAsync(stopping);
@@ -127,19 +78,7 @@ public sealed class StepExecutor(StepDispatcher dispatcher, IKubernetesClusterPr
         await observer.LogAsync("info", $"kubernetes: created bootstrap token {token} (expires {token.Expires:u}); CA hash {hash}");
         try
         {
-            var request = new StepRequest
-            {
-                Id = stepId,
-                Timeout = Duration.FromTimeSpan(step.Timeout),
-                KubeadmJoin = new KubeadmJoinStep
-                {
-                    ControlPlaneEndpoint = step.ControlPlaneEndpoint,
-                    Token = token.Value,
-                    ControlPlane = step.ControlPlane,
-                    NodeName = kubeNode,
-                },
-            };
-            request.KubeadmJoin.CaCertHashes.Add(hash);
+            var request = step.ToRequest(stepId, token.Value, hash, kubeNode);
             return await AgentAsync(nodeId, request, observer, step.Timeout, abort, stopping);
         }
         finally
@@ -157,14 +96,14 @@ public sealed class StepExecutor(StepDispatcher dispatcher, IKubernetesClusterPr
         }
     }
 
-    private async Task<StepOutcomeText> KubernetesAsync(NodeStep step, string kubeNode, IStepObserver observer, CancellationToken abort, CancellationToken stopping)
+    private async Task<StepOutcomeText> KubernetesAsync(NodeStep.KubernetesStep step, string kubeNode, IStepObserver observer, CancellationToken abort, CancellationToken stopping)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(abort, stopping);
         var ct = linked.Token;
         var cluster = await ClusterAsync(ct);
-        switch (step.Kind)
+        switch (step)
         {
-            case StepKinds.Cordon:
+            case NodeStep.Cordon:
                 var cordon = await cluster.CordonAsync(kubeNode, ct);
                 await observer.LogAsync("info", $"kubernetes: cordon {kubeNode}: {cordon}");
                 if (cordon is CordonOutcome.Cordoned or CordonOutcome.AlreadyCordonedByFleet)
@@ -174,12 +113,12 @@ public sealed class StepExecutor(StepDispatcher dispatcher, IKubernetesClusterPr
                 }
 
                 return new(true, "already cordoned by an operator: Fleet leaves it cordoned");
-            case StepKinds.Drain:
-                var drain = await cluster.DrainAsync(kubeNode, new DrainOptions(step.Timeout, step.GracePeriod, step.DeleteWhenEvictionBlocked), ct);
+            case NodeStep.Drain d:
+                var drain = await cluster.DrainAsync(kubeNode, new DrainOptions(d.Timeout, d.GracePeriod, d.DeleteWhenEvictionBlocked), ct);
                 var summary = $"evicted {drain.Evicted.Count} pod(s){List(drain.Evicted)}; skipped {drain.Skipped.Count}{List(drain.Skipped)}";
                 await observer.LogAsync(drain.Completed ? "info" : "error", $"kubernetes: drain {kubeNode}: {summary}" + (drain.Completed ? "" : $"; would not leave: {string.Join(", ", drain.Remaining)}"));
                 return drain.Completed ? new(true, summary) : new(false, $"pods would not leave within {step.Timeout.TotalSeconds:0} s: {string.Join(", ", drain.Remaining)}");
-            case StepKinds.Uncordon:
+            case NodeStep.Uncordon:
                 var uncordon = await cluster.UncordonAsync(kubeNode, ct);
                 await observer.LogAsync("info", $"kubernetes: uncordon {kubeNode}: {uncordon}");
                 if (uncordon == UncordonOutcome.Uncordoned)
@@ -193,11 +132,13 @@ public sealed class StepExecutor(StepDispatcher dispatcher, IKubernetesClusterPr
                     UncordonOutcome.LeftCordonedByOperator => "left cordoned: an operator cordoned it",
                     _ => "was not cordoned",
                 });
-            default:
-                var version = string.IsNullOrEmpty(step.Version) ? null : step.Version;
+            case NodeStep.WaitReady w:
+                var version = string.IsNullOrEmpty(w.Version) ? null : w.Version;
                 var node = await cluster.WaitReadyAsync(kubeNode, version, step.Timeout, ct);
                 await observer.LogAsync("info", $"kubernetes: {kubeNode} is Ready, kubelet {node.KubeletVersion}");
                 return new(true, $"Ready, kubelet {node.KubeletVersion}");
+            default:
+                throw new InvalidOperationException($"{step.Kind} is not a Kubernetes step");
         }
     }
 

@@ -10,7 +10,7 @@ internal static class RunCommand
 {
     public static Command Create(CtlContext ctx)
     {
-        var run = new Command("run", "Run one step on the nodes a selector picks, resolved for each node's architecture");
+        var run = new Command("run", "Run one step on the nodes a selector picks, resolved for each node's architecture: a rollout of one batch (all nodes at once) and one step, listed by `rollout list` with its logs (`rollout logs ID`); refused before anything is sent when a node is not connected, awaiting approval or held by an unfinished rollout, or the catalog cannot serve its architecture; Ctrl-C aborts it");
         run.Subcommands.Add(InstallCni(ctx));
         run.Subcommands.Add(Download(ctx));
         return run;

@@ -32,6 +32,11 @@ internal sealed class RunProgressView(TextWriter stdout, TerminalInfo terminal)
 
     public int Total => _rows.Count;
 
+    /// <summary>The rollout the run is (from the plan event): `fleetctl rollout get|logs ID`.</summary>
+    public string RolloutId { get; private set; } = "";
+
+    private string RolloutLine => $"rollout {RolloutId}: fleetctl rollout logs {RolloutId}";
+
     public async Task ShowAsync(IAsyncStreamReader<RunStepEvent> events, CancellationToken ct)
     {
         if (terminal.Width is not null)
@@ -41,7 +46,8 @@ internal sealed class RunProgressView(TextWriter stdout, TerminalInfo terminal)
                 await foreach (var e in events.ReadAllAsync(ct))
                 {
                     Apply(e, line: null);
-                    live.UpdateTarget(new Text(string.Join('\n', Progress().Lines(terminal with { Color = false }))));
+                    var lines = Progress().Lines(terminal with { Color = false });
+                    live.UpdateTarget(new Text(string.Join('\n', RolloutId.Length > 0 ? lines.Prepend(RolloutLine) : lines)));
                 }
             });
         }
@@ -61,6 +67,12 @@ internal sealed class RunProgressView(TextWriter stdout, TerminalInfo terminal)
         switch (e.KindCase)
         {
             case RunStepEvent.KindOneofCase.Plan:
+                RolloutId = e.Plan.RolloutId;
+                if (RolloutId.Length > 0)
+                {
+                    line?.Invoke(RolloutLine);
+                }
+
                 foreach (var step in e.Plan.Steps)
                 {
                     _rows[step.Node] = new Row(step.Arch.ToName());

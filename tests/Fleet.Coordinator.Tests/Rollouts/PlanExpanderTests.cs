@@ -53,8 +53,10 @@ public class PlanExpanderTests
              "download kubectl v1.12.5 (arm64) to /usr/bin/kubectl", "systemctl daemon-reload", "systemctl restart kubelet.service", "wait until pi1 is Ready at v1.12.5", "uncordon pi1"],
             pi.Steps.Select(s => s.Description));
         Assert.Equal("kubeadm upgrade apply v1.12.5 -y", cp.Steps[1].Description);
-        Assert.Equal("https://dl.example/v1.12.5/bin/linux/arm64/kubelet", pi.Steps[4].Url);
-        Assert.Equal(new string('e', 64), pi.Steps[4].Sha256);
+        var kubelet = Assert.IsType<NodeStep.Download>(pi.Steps[4]);
+        Assert.Equal("https://dl.example/v1.12.5/bin/linux/arm64/kubelet", kubelet.Url);
+        Assert.Equal(new string('e', 64), kubelet.Sha256);
+        Assert.Equal(DownloadMode.Executable, kubelet.Mode);
     }
 
     [Fact]

@@ -116,15 +116,15 @@ public sealed partial class PlanParserMutationTests(ITestOutputHelper output)
             return $"step {s.Kind}: timeout {s.Timeout}";
         }
 
-        return s.Kind switch
+        return s switch
         {
-            StepKinds.Download => s.Dest is null || !SafePath(s.Dest) ? $"download dest {s.Dest}" : s.Mode > 0x1FF ? $"download mode {s.Mode}" : s.Version is null || !Version().IsMatch(s.Version) ? $"download version {s.Version}" : null,
-            StepKinds.InstallCni => s.Dest is null || !SafePath(s.Dest) ? $"install-cni destDir {s.Dest}" : null,
-            StepKinds.Systemd => s.SystemdAction is not ("daemon-reload" or "restart" or "enable" or "enable-now") ? $"systemd action {s.SystemdAction}"
-                : s.SystemdAction != "daemon-reload" && (s.Unit is null || s.Unit.StartsWith('-') || s.Unit.Any(char.IsWhiteSpace)) ? $"systemd unit {s.Unit}" : null,
-            StepKinds.KubeadmUpgrade => s.UpgradeMode is not ("apply" or "node") ? $"kubeadm mode {s.UpgradeMode}" : null,
-            StepKinds.KubeadmJoin => s.ControlPlaneEndpoint is null || !Endpoint().IsMatch(s.ControlPlaneEndpoint) ? $"join endpoint {s.ControlPlaneEndpoint}" : null,
-            StepKinds.Cordon or StepKinds.Drain or StepKinds.Uncordon or StepKinds.WaitReady or StepKinds.WaitKubeletHealthy => null,
+            NodeStep.Download d => d.Dest is null || !SafePath(d.Dest) ? $"download dest {d.Dest}" : d.Mode > 0x1FF ? $"download mode {d.Mode}" : d.Version is null || !Version().IsMatch(d.Version) ? $"download version {d.Version}" : null,
+            NodeStep.InstallCni c => c.Dest is null || !SafePath(c.Dest) ? $"install-cni destDir {c.Dest}" : null,
+            NodeStep.Systemd sd => sd.SystemdAction is not ("daemon-reload" or "restart" or "enable" or "enable-now") ? $"systemd action {sd.SystemdAction}"
+                : sd.SystemdAction != "daemon-reload" && (sd.Unit is null || sd.Unit.StartsWith('-') || sd.Unit.Any(char.IsWhiteSpace)) ? $"systemd unit {sd.Unit}" : null,
+            NodeStep.KubeadmUpgrade u => u.UpgradeMode is not ("apply" or "node") ? $"kubeadm mode {u.UpgradeMode}" : null,
+            NodeStep.KubeadmJoin j => j.ControlPlaneEndpoint is null || !Endpoint().IsMatch(j.ControlPlaneEndpoint) ? $"join endpoint {j.ControlPlaneEndpoint}" : null,
+            NodeStep.Cordon or NodeStep.Drain or NodeStep.Uncordon or NodeStep.WaitReady or NodeStep.WaitKubeletHealthy => null,
             _ => $"unknown step kind {s.Kind}",
         };
     }

@@ -60,10 +60,10 @@ public class PlanParserTests
         Assert.Empty(problems);
         var steps = Assert.IsType<StepsRecipe>(plan!.Recipe).Steps;
         Assert.Equal(["download", "kubeadm-upgrade", "systemd", "cordon", "drain", "wait-ready", "uncordon"], steps.Select(s => s.Kind));
-        Assert.Equal(0x1E8u, steps[0].Mode); // 0750
-        Assert.Equal("node", steps[1].UpgradeMode);
-        Assert.Equal("kubelet.service", steps[2].Unit);
-        Assert.Equal(TimeSpan.FromSeconds(20), steps[4].GracePeriod);
+        Assert.Equal(0x1E8u, Assert.IsType<NodeStep.Download>(steps[0]).Mode); // 0750
+        Assert.Equal("node", Assert.IsType<NodeStep.KubeadmUpgrade>(steps[1]).UpgradeMode);
+        Assert.Equal("kubelet.service", Assert.IsType<NodeStep.Systemd>(steps[2]).Unit);
+        Assert.Equal(TimeSpan.FromSeconds(20), Assert.IsType<NodeStep.Drain>(steps[4]).GracePeriod);
         Assert.True(plan.Recipe.NeedsKubernetes);
     }
 

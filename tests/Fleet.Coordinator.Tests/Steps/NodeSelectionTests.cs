@@ -36,4 +36,18 @@ public sealed class NodeSelectionTests
         Assert.Empty(NodeSelection.Unknown(Nodes, new NodeSelector { Names = { "pi-1" }, Exclude = { "odroid-1" } }));
         Assert.Empty(NodeSelection.Unknown(Nodes, null));
     }
+
+    [Fact]
+    public void Select_CombinesNamesArchAndLabels()
+    {
+        var selector = new NodeSelector { Arch = Arch.Arm };
+        selector.Labels["role"] = "worker";
+        Assert.Equal(["odroid-1", "odroid-2"], NodeSelection.Select(Nodes, selector).Select(n => n.Name));
+
+        selector.Names.Add("odroid-2");
+        Assert.Equal(["odroid-2"], NodeSelection.Select(Nodes, selector).Select(n => n.Name));
+
+        Assert.Equal(4, NodeSelection.Select(Nodes, null).Count);
+        Assert.Empty(NodeSelection.Select(Nodes, new NodeSelector { Labels = { ["role"] = "gpu" } }));
+    }
 }
