@@ -184,7 +184,7 @@ public sealed class SqliteEnrollmentStore(SqliteDatabase database) : IEnrollment
     {
         await using var connection = await database.OpenAsync(ct);
         await using var query = connection.CreateCommand();
-        query.CommandText = $"SELECT {CertificateColumns} FROM certificates WHERE kind = $kind ORDER BY not_before, serial";
+        query.CommandText = $"SELECT {CertificateColumns} FROM certificates WHERE kind = $kind ORDER BY not_before, rowid";
         query.Parameters.AddWithValue("$kind", kind);
         await using var reader = await query.ExecuteReaderAsync(ct);
         var certificates = new List<IssuedCertificate>();
