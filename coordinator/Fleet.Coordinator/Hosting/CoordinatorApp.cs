@@ -97,6 +97,8 @@ public static class CoordinatorApp
         services.AddSingleton<AgentRegistry>();
         services.AddSingleton(options.AgentLimits);
         services.AddSingleton<NodeRateLimits>();
+        services.AddSingleton(options.RefusedIdentityLog);
+        services.AddSingleton<RefusedIdentityLog>();
         services.AddSingleton<INodeIdentityResolver, CertificateNodeIdentityResolver>();
         services.AddSingleton<FleetMetrics>();
         services.AddSingleton<ICatalogStore, SqliteCatalogStore>();
