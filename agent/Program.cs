@@ -125,8 +125,9 @@ public static class Program
             AgentLog.TokenLeftInConfig(logger, file);
         }
 
+        var exit = host.Services.GetRequiredService<AgentExit>(); // RunAsync disposes the host
         await host.RunAsync(ct);
-        return host.Services.GetRequiredService<AgentExit>().Code;
+        return exit.Code;
     }
 
     private static Dictionary<string, string?> ReadEnvironment() =>
