@@ -80,7 +80,7 @@ public static class NodeLabels
                 return labels;
             }
 
-            if (KeyProblem(kv[0]) ?? ValueProblem(kv[0], kv[1]) is { } p)
+            if ((KeyProblem(kv[0]) ?? ValueProblem(kv[0], kv[1])) is { } p)
             {
                 problem = p;
                 return labels;
