@@ -134,9 +134,12 @@ public static class AgentConfigLoader
         JsonValueKind.Number => value.GetRawText(),
         JsonValueKind.Array when value.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String) =>
             string.Join(',', value.EnumerateArray().Select(e => e.GetString())),
-        // Labels as an object ({"role": "worker"}); keys and values cannot hold ',' or '=' once validated.
+        // Labels as an object ({"role": "worker"}): each pair checked here, so a ',' or '=' inside one is named as it was written.
         JsonValueKind.Object when key == "labels" && value.EnumerateObject().All(p => p.Value.ValueKind == JsonValueKind.String) =>
-            string.Join(',', value.EnumerateObject().Select(p => $"{p.Name}={p.Value.GetString()}")),
+            string.Join(',', value.EnumerateObject().Select(p =>
+                (NodeLabels.KeyProblem(p.Name) ?? NodeLabels.ValueProblem(p.Name, p.Value.GetString()!)) is { } problem
+                    ? throw new ConfigException($"{path}: \"{key}\": {problem}")
+                    : $"{p.Name}={p.Value.GetString()}")),
         _ => throw new ConfigException($"{path}: \"{key}\" must be a string, a number or a list of strings{(key == "labels" ? " (or an object of strings)" : "")}, not {value.ValueKind}"),
     };
 

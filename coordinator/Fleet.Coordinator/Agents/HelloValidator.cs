@@ -44,6 +44,10 @@ public static class HelloValidator
             problems.Add($"facts.node_name: {nameProblem}");
         }
 
+        // Refused, not dropped: the agent validates its own labels at start, so a bad label here is a
+        // hostile or broken agent, and storing a part of what it said would be a guess.
+        problems.AddRange(NodeLabels.Problems(facts.Labels, "facts.labels"));
+
         if (!facts.Arch.IsKnown())
         {
             problems.Add(facts.Arch == Arch.Unspecified
@@ -69,12 +73,6 @@ public static class HelloValidator
         if (facts.Labels.Count > limits.MaxLabels)
         {
             problems.Add($"facts.labels: {facts.Labels.Count} labels, at most {limits.MaxLabels}");
-        }
-        else
-        {
-            // Refused, not dropped: the agent validates its own settings at start, so a bad label here
-            // is a hostile or broken agent, and storing a part of what it said would be a guess.
-            problems.AddRange(NodeLabels.Problems(facts.Labels.Where(l => l.Key.Length <= limits.MaxFieldLength && l.Value.Length <= limits.MaxFieldLength), "facts.labels"));
         }
 
         if (facts.CniPlugins.Count > limits.MaxCniPlugins)
