@@ -15,7 +15,7 @@ public sealed class AgentConfigLabelsTests : IDisposable
 
     private AgentOptions FromFile(string labelsJson)
     {
-        var file = Path.Join(_dir.Path, "agent.json");
+        var file = Path.Join(_dir.Root, "agent.json");
         File.WriteAllText(file, $"{{ \"coordinator\": \"{Coordinator}\", \"labels\": {labelsJson} }}");
         return AgentConfigLoader.Load(file, true, new Dictionary<string, string?>(), new Dictionary<string, string>());
     }

@@ -35,7 +35,7 @@ public sealed class NodeLabelsTests
     [Fact]
     public void KeyProblem_LongestValidParts_None()
     {
-        var prefix = string.Join('.', Enumerable.Repeat(new string('p', 50), 5)) + ".abc"; // 254 - 1 = 253 characters
+        var prefix = string.Join('.', Enumerable.Repeat(new string('p', 50), 4)) + "." + new string('q', 49);
         Assert.Equal(253, prefix.Length);
         Assert.Null(NodeLabels.KeyProblem($"{prefix}/{new string('n', 63)}"));
     }
@@ -83,11 +83,15 @@ public sealed class NodeLabelsTests
     [Fact]
     public void Parse_RepeatedAndCommaSeparated_AllTaken()
     {
-        var labels = NodeLabels.Parse(["role=worker,zone=a", " fleet.io/rack = r1 ", "empty="], out var problem);
+        var labels = NodeLabels.Parse(["role=worker, zone=a", " fleet.io/rack=r1 ", "empty=", ""], out var problem);
 
         Assert.Null(problem);
         Assert.Equal(new Dictionary<string, string> { ["role"] = "worker", ["zone"] = "a", ["fleet.io/rack"] = "r1", ["empty"] = "" }, labels);
     }
+
+    [Fact]
+    public void KeyProblem_APrefixOneOverTheLimit_Refused() =>
+        Assert.NotNull(NodeLabels.KeyProblem(string.Join('.', Enumerable.Repeat(new string('p', 50), 4)) + "." + new string('q', 50) + "/n"));
 
     [Theory]
     [InlineData("role", "\"role\" is not key=value")]
