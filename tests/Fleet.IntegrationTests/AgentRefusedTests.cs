@@ -108,6 +108,25 @@ public sealed class AgentRefusedTests : IDisposable
         Assert.DoesNotContain(agent.Logs.Messages, m => m.Contains("for good", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Help_DocumentsTheExitCodes()
+    {
+        var help = await ProcessRun.RunAsync("dotnet", [AgentDll(), "--help"]);
+
+        Assert.Equal(0, help.Code);
+        Assert.Contains($"{Fleet.IdentityRefusal.ExitCode} the coordinator refuses this node's certificate for good", help.Stdout, StringComparison.Ordinal);
+        Assert.Contains("2 bad settings or not enrolled", help.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SystemdUnit_DoesNotRestartOnTheRefusalCode()
+    {
+        var unit = await File.ReadAllLinesAsync(Path.Join(Repo.Root, "packaging", "systemd", "fleet-agent.service"));
+
+        var prevent = Assert.Single(unit, l => l.StartsWith("RestartPreventExitStatus=", StringComparison.Ordinal));
+        Assert.Contains(Fleet.IdentityRefusal.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture), prevent.Split('=')[1].Split(' '));
+    }
+
     private static Task<ProcessOutput> RunAgentAsync(Uri coordinator, string root) =>
         ProcessRun.RunAsync("dotnet", [AgentDll(), "--coordinator", coordinator.ToString(), "--name", "pi-1", "--root", root], unset: "FLEET_COORDINATOR");
 
