@@ -9,7 +9,7 @@ namespace Fleet;
 /// </summary>
 public static class NodeLabels
 {
-    /// <summary>At most this many labels on a node (its own and its join token's together), in a selector, on a token.</summary>
+    /// <summary>At most this many labels in an agent's settings or Hello, on a join token, in a selector or a plan target (a node holds at most twice this: its own and its token's).</summary>
     public const int MaxCount = 64;
 
     public const int MaxNameLength = 63;
