@@ -38,16 +38,16 @@ esac
 # What to publish and how; the sources the build depends on make part of the cache key.
 case "$name:$arch" in
   # Linked against the system's zlib (Depends: zlib1g), not zlib-ng built into the binary.
-  agent:amd64) sources=(agent protos) args=(agent -p:PublishAot=true -p:UseSystemZlib=true) ;;
-  agent:arm64) sources=(agent protos) args=(agent -p:PublishAot=true -p:UseSystemZlib=true
+  agent:amd64) sources=(agent protos common) args=(agent -p:PublishAot=true -p:UseSystemZlib=true) ;;
+  agent:arm64) sources=(agent protos common) args=(agent -p:PublishAot=true -p:UseSystemZlib=true
                  -p:CppCompilerAndLinker=clang -p:LinkerFlavor=lld -p:ObjCopyName=aarch64-linux-gnu-objcopy
                  -p:CustomAfterMicrosoftCommonTargets="$repo/packaging/aot-target-libs.targets"
                  -p:FleetTargetLibDir="$(packaging/target-libs.sh arm64)") ;;
   # Native AOT does not target 32-bit ARM; self-contained, trimmed, one file. Its runtime pack
   # (Microsoft.NETCore.App.Runtime.linux-arm) must restore from the configured NuGet feed.
-  agent:armhf) sources=(agent protos) args=(agent --self-contained -p:PublishSingleFile=true -p:PublishTrimmed=true) ;;
-  coordinator:amd64|coordinator:arm64) sources=(coordinator protos) args=(coordinator/Fleet.Coordinator --self-contained) ;;
-  fleetctl:amd64|fleetctl:arm64) sources=(coordinator protos) args=(coordinator/Fleet.Ctl --self-contained) ;;
+  agent:armhf) sources=(agent protos common) args=(agent --self-contained -p:PublishSingleFile=true -p:PublishTrimmed=true) ;;
+  coordinator:amd64|coordinator:arm64) sources=(coordinator protos common) args=(coordinator/Fleet.Coordinator --self-contained) ;;
+  fleetctl:amd64|fleetctl:arm64) sources=(coordinator protos common) args=(coordinator/Fleet.Ctl --self-contained) ;;
   *) echo "publish.sh: $name is not built for $arch" >&2; exit 2 ;;
 esac
 

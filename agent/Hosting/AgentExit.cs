@@ -8,6 +8,9 @@ namespace Fleet.Agent.Hosting;
 /// </summary>
 public sealed class AgentExit(IHostApplicationLifetime lifetime)
 {
+    /// <summary>The coordinator refuses this node's certificate for good (<see cref="IdentityRefusal"/>); the unit's RestartPreventExitStatus names it (EX_NOPERM in sysexits.h).</summary>
+    public const int IdentityRefusedCode = 77;
+
     private int _code;
 
     /// <summary>0 unless a service asked the agent to stop with a code.</summary>

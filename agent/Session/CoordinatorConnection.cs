@@ -13,7 +13,7 @@ namespace Fleet.Agent.Session;
 /// exponential backoff (capped) and connect again. One log line per attempt. The one failure it does
 /// not retry is the coordinator's definitive refusal of the certificate the node holds now (revoked,
 /// node removed, or not issued by it: <see cref="IdentityRefusal"/>): retrying cannot succeed, so the
-/// agent says what to do and stops with <see cref="IdentityRefusal.ExitCode"/>, which the systemd unit
+/// agent says what to do and stops with <see cref="AgentExit.IdentityRefusedCode"/>, which the systemd unit
 /// does not restart.
 /// </summary>
 public sealed class CoordinatorConnection(
@@ -60,8 +60,8 @@ public sealed class CoordinatorConnection(
             }
             catch (RpcException ex) when (IdentityRefusal.DefinitiveReason(ex, credentials.Certificate.SerialNumber) is { } refusal)
             {
-                AgentLog.IdentityRefused(logger, coordinator, refusal, ex.Status.Detail, IdentityRefusal.ExitCode);
-                exit.Stop(IdentityRefusal.ExitCode);
+                AgentLog.IdentityRefused(logger, coordinator, refusal, ex.Status.Detail, AgentExit.IdentityRefusedCode);
+                exit.Stop(AgentExit.IdentityRefusedCode);
                 return;
             }
             catch (Exception ex)

@@ -45,10 +45,10 @@ public sealed class AgentRefusedTests : IDisposable
 
     private static void AssertStoppedForGood(ProcessOutput run, string refusal)
     {
-        Assert.True(run.Code == Fleet.IdentityRefusal.ExitCode, $"exit code {run.Code}: {run.Output}");
+        Assert.True(run.Code == Fleet.Agent.Hosting.AgentExit.IdentityRefusedCode, $"exit code {run.Code}: {run.Output}");
         Assert.Contains($"refuses this node's certificate for good ({refusal})", run.Output, StringComparison.Ordinal);
         Assert.Contains("enroll the node again (fleetctl token create on the coordinator, then fleet-agent enroll here)", run.Output, StringComparison.Ordinal);
-        Assert.Contains($"stopping with exit code {Fleet.IdentityRefusal.ExitCode}", run.Output, StringComparison.Ordinal);
+        Assert.Contains($"stopping with exit code {Fleet.Agent.Hosting.AgentExit.IdentityRefusedCode}", run.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", run.Output, StringComparison.Ordinal);
     }
 
@@ -114,7 +114,7 @@ public sealed class AgentRefusedTests : IDisposable
         var help = await ProcessRun.RunAsync("dotnet", [AgentDll(), "--help"]);
 
         Assert.Equal(0, help.Code);
-        Assert.Contains($"{Fleet.IdentityRefusal.ExitCode} the coordinator refuses this node's certificate for good", help.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"{Fleet.Agent.Hosting.AgentExit.IdentityRefusedCode} the coordinator refuses this node's certificate for good", help.Stdout, StringComparison.Ordinal);
         Assert.Contains("2 bad settings or not enrolled", help.Stdout, StringComparison.Ordinal);
     }
 
@@ -124,7 +124,7 @@ public sealed class AgentRefusedTests : IDisposable
         var unit = await File.ReadAllLinesAsync(Path.Join(Repo.Root, "packaging", "systemd", "fleet-agent.service"));
 
         var prevent = Assert.Single(unit, l => l.StartsWith("RestartPreventExitStatus=", StringComparison.Ordinal));
-        Assert.Contains(Fleet.IdentityRefusal.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture), prevent.Split('=')[1].Split(' '));
+        Assert.Contains(Fleet.Agent.Hosting.AgentExit.IdentityRefusedCode.ToString(System.Globalization.CultureInfo.InvariantCulture), prevent.Split('=')[1].Split(' '));
     }
 
     private static Task<ProcessOutput> RunAgentAsync(Uri coordinator, string root) =>

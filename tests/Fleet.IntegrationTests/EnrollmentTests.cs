@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Fleet.Agent.Enrollment;
+using Fleet.Agent.Hosting;
 using Fleet.Coordinator.Agents;
 using Fleet.Security;
 using Fleet.Testing;
@@ -172,7 +173,7 @@ public sealed class EnrollmentTests : IAsyncLifetime
         var removed = await Fleetctl.RunAsync("nodes", "remove", "pi-1", "--socket", _coordinator.Socket);
 
         Assert.Equal((0, "node pi-1 removed; 1 certificate(s) revoked\n"), (removed.ExitCode, removed.Stdout));
-        await Eventually.Until(() => pi1.ExitCode == IdentityRefusal.ExitCode, "pi-1's agent stops with the refusal's exit code");
+        await Eventually.Until(() => pi1.ExitCode == AgentExit.IdentityRefusedCode, "pi-1's agent stops with the refusal's exit code");
         Assert.Contains(pi1.Logs.Events, e => e.MessageTemplate.Text.Contains("refuses this node's certificate for good", StringComparison.Ordinal) && e.RenderMessage().Contains("not-enrolled", StringComparison.Ordinal));
         Assert.DoesNotContain(pi1.Logs.Events, e => e.MessageTemplate.Text.StartsWith("Session with", StringComparison.Ordinal)); // no retry
         var nodes = await Fleetctl.NodesAsync(_coordinator.Socket);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Fleet.Coordinator.Control;
 using Fleet.Coordinator.Kubernetes;
 using Fleet.Testing;
 using Fleet.Testing.Kubernetes;

@@ -1,4 +1,3 @@
-using Fleet.Coordinator.Kubernetes;
 using Fleet.V1;
 using Grpc.Core;
 
@@ -8,16 +7,14 @@ namespace Fleet.Coordinator.Control;
 public sealed partial class ControlApi
 {
     public override Task<SetKubeconfigResponse> SetKubeconfig(SetKubeconfigRequest request, ServerCallContext context) =>
-        Cluster(context).SetKubeconfigAsync(request, context.CancellationToken);
+        cluster.SetKubeconfigAsync(request, context.CancellationToken);
 
     public override Task<ClusterStatus> GetClusterStatus(GetClusterStatusRequest request, ServerCallContext context) =>
-        Cluster(context).GetStatusAsync(context.CancellationToken);
+        cluster.GetStatusAsync(context.CancellationToken);
 
     public override Task<ClusterAuditReport> AuditCluster(AuditClusterRequest request, ServerCallContext context) =>
-        Cluster(context).AuditAsync(context.CancellationToken);
+        cluster.AuditAsync(context.CancellationToken);
 
     public override Task<MapKubeNodeResponse> MapKubeNode(MapKubeNodeRequest request, ServerCallContext context) =>
-        Cluster(context).MapAsync(request, context.CancellationToken);
-
-    private static ClusterApi Cluster(ServerCallContext context) => context.GetHttpContext().RequestServices.GetRequiredService<ClusterApi>();
+        cluster.MapAsync(request, context.CancellationToken);
 }

@@ -19,6 +19,7 @@ public sealed partial class ControlApi(
     CatalogApi catalog,
     RunStepApi runs,
     RolloutApi rollouts,
+    ClusterApi cluster,
     TimeProvider time,
     ILogger<ControlApi> logger) : ControlService.ControlServiceBase
 {

@@ -1,13 +1,11 @@
 using System.Net;
 using Fleet.Coordinator.Agents;
 using Fleet.Coordinator.Catalog;
-using Fleet.Coordinator.Steps;
 using Fleet.Coordinator.Rollouts;
 using Fleet.Coordinator.Control;
 using Fleet.Coordinator.Enrollment;
 using Fleet.Coordinator.Kubernetes;
 using Fleet.Coordinator.Metrics;
-using Fleet.Coordinator.Nodes;
 using Fleet.Coordinator.Security;
 using Fleet.Coordinator.Storage;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -37,7 +35,6 @@ public static class CoordinatorApp
         var tlsNames = new CoordinatorTlsNames(ServerNames(options));
         var serverCertificate = ca.IssueServerCertificate(tlsNames.Names, time.GetUtcNow());
         var throttle = new AddressThrottle(options.ConnectionsPerSecondPerAddress, time);
-        var enrollThrottle = new EnrollThrottle(new AddressThrottle(options.EnrollmentsPerSecondPerAddress, time));
         ControlSocket.Prepare(options.Socket);
 
         var builder = WebApplication.CreateSlimBuilder();
@@ -86,34 +83,19 @@ public static class CoordinatorApp
         services.AddSingleton(database);
         services.AddSingleton(ca);
         services.AddSingleton(tlsNames);
-        services.AddSingleton<INodeStore, SqliteNodeStore>();
-        services.AddSingleton<IJoinTokenStore, SqliteJoinTokenStore>();
-        services.AddSingleton<IEnrollmentStore, SqliteEnrollmentStore>();
-        services.AddSingleton<Enroller>();
-        services.AddSingleton(enrollThrottle);
-        services.AddSingleton<JoinTokens>();
-        services.AddSingleton<AdminCertificates>();
-        services.AddSingleton<NodeStatusPolicy>();
-        services.AddSingleton<AgentRegistry>();
-        services.AddSingleton(options.AgentLimits);
-        services.AddSingleton<NodeRateLimits>();
-        services.AddSingleton(options.RefusedIdentityLog);
-        services.AddSingleton<RefusedIdentityLog>();
-        services.AddSingleton<INodeIdentityResolver, CertificateNodeIdentityResolver>();
         services.AddSingleton<FleetMetrics>();
-        services.AddSingleton<ICatalogStore, SqliteCatalogStore>();
-        services.AddSingleton<StepDispatcher>();
-        services.AddSingleton<CatalogApi>();
-        services.AddSingleton<RunStepApi>();
-        services.AddFleetKubernetes();
-        services.AddFleetRollouts();
+        services.AddAgents(options.AgentLimits, options.RefusedIdentityLog);
+        services.AddEnrollment(options.EnrollmentsPerSecondPerAddress, time);
+        services.AddCatalog();
+        services.AddKubernetes();
+        services.AddRollouts();
+        services.AddControl();
         services.AddGrpc(o =>
         {
             o.MaxReceiveMessageSize = MaxMessageSize;
             o.MaxSendMessageSize = MaxMessageSize;
         }).AddServiceOptions<AgentApi>(o => o.MaxReceiveMessageSize = options.AgentLimits.MaxReceiveMessageBytes);
         services.AddGrpcReflection();
-        services.AddHostedService<ControlSocketSecurer>();
         services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store");
         configureServices?.Invoke(services); // tests replace a service here (e.g. a Kubernetes double)
 

@@ -23,6 +23,9 @@ public sealed class TargetDocument
     public string? Arch { get; set; }
 
     public Dictionary<string, string> Labels { get; set; } = [];
+
+    /// <summary>Nodes never targeted, whatever else matches.</summary>
+    public List<string> Exclude { get; set; } = [];
 }
 
 public sealed class StrategyDocument

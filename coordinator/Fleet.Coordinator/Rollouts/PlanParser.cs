@@ -48,15 +48,22 @@ public static partial class PlanParser
             return selector;
         }
 
-        foreach (var name in doc.Names)
+        foreach (var (key, names) in new[] { ("names", doc.Names), ("exclude", doc.Exclude) })
         {
-            if (!NodeNames.IsValid(name))
+            foreach (var name in names.Where(n => !NodeNames.IsValid(n)))
             {
-                problems.Add($"target.names: \"{name}\" is not a valid node name ({NodeNames.Rule})");
+                problems.Add($"target.{key}: \"{name}\" is not a valid node name ({NodeNames.Rule})");
             }
         }
 
+        var both = doc.Names.Intersect(doc.Exclude, StringComparer.Ordinal).ToList();
+        if (both.Count > 0)
+        {
+            problems.Add($"target: {string.Join(", ", both)} both named and excluded");
+        }
+
         selector.Names.AddRange(doc.Names);
+        selector.Exclude.AddRange(doc.Exclude);
         if (doc.Arch is not null)
         {
             if (ArchNames.TryParse(doc.Arch, out var arch))

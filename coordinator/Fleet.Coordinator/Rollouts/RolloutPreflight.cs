@@ -21,14 +21,10 @@ public sealed class RolloutPreflight(INodeStore nodes, ICatalogStore catalogs, T
     {
         var problems = new List<string>();
         var all = await nodes.ListAsync(ct);
-        var missing = plan.Target.Names.Where(name => all.All(n => n.Name != name)).ToList();
-        if (missing.Count > 0)
-        {
-            problems.Add($"no such node: {string.Join(", ", missing)}");
-        }
-
+        var unknown = NodeSelection.Unknown(all, plan.Target);
+        problems.AddRange(unknown);
         var targets = NodeSelection.Select(all, plan.Target).OrderBy(n => n.Name, StringComparer.Ordinal).ToList();
-        if (targets.Count == 0 && missing.Count == 0)
+        if (targets.Count == 0 && unknown.Count == 0)
         {
             problems.Add($"the target selects no node ({NodeSelection.Describe(plan.Target)})");
         }

@@ -1,11 +1,9 @@
-using Fleet.Coordinator.Control;
-
 namespace Fleet.Coordinator.Rollouts;
 
 public static class RolloutServices
 {
-    /// <summary>The rollout engine and its API; the Kubernetes provider comes from AddFleetKubernetes.</summary>
-    public static IServiceCollection AddFleetRollouts(this IServiceCollection services)
+    /// <summary>The rollout engine: preflight, store, driver and step executor; the Kubernetes provider comes from AddKubernetes.</summary>
+    public static IServiceCollection AddRollouts(this IServiceCollection services)
     {
         services.AddSingleton<RolloutStore>();
         services.AddSingleton<TargetChecks>();
@@ -14,7 +12,6 @@ public static class RolloutServices
         services.AddSingleton<RolloutDriver>();
         services.AddSingleton<RolloutEngine>();
         services.AddHostedService(sp => sp.GetRequiredService<RolloutEngine>());
-        services.AddSingleton<RolloutApi>();
         return services;
     }
 }

@@ -3,7 +3,7 @@ using Fleet.V1;
 
 namespace Fleet.Coordinator.Steps;
 
-/// <summary>The nodes a selector picks: every given criterion must match.</summary>
+/// <summary>The nodes a selector picks: every given criterion must match, and no excluded node is picked.</summary>
 public static class NodeSelection
 {
     public static List<NodeRecord> Select(IEnumerable<NodeRecord> nodes, NodeSelector? selector)
@@ -12,7 +12,8 @@ public static class NodeSelection
         return nodes.Where(n =>
                 (selector.Names.Count == 0 || selector.Names.Contains(n.Name))
                 && (selector.Arch == Arch.Unspecified || n.Facts.Arch == selector.Arch)
-                && selector.Labels.All(l => n.Facts.Labels.TryGetValue(l.Key, out var v) && v == l.Value))
+                && selector.Labels.All(l => n.Facts.Labels.TryGetValue(l.Key, out var v) && v == l.Value)
+                && !selector.Exclude.Contains(n.Name))
             .ToList();
     }
 
@@ -35,6 +36,32 @@ public static class NodeSelection
         }
 
         parts.AddRange(selector.Labels.Select(l => $"label {l.Key}={l.Value}"));
-        return parts.Count == 0 ? "all nodes" : string.Join(", ", parts);
+        var described = parts.Count == 0 ? "all nodes" : string.Join(", ", parts);
+        return selector.Exclude.Count == 0 ? described : $"{described}, excluding {string.Join(",", selector.Exclude)}";
+    }
+
+    /// <summary>Named nodes (names or exclude) that do not exist: a typo must not silently widen or empty a target.</summary>
+    public static List<string> Unknown(IEnumerable<NodeRecord> nodes, NodeSelector? selector)
+    {
+        if (selector is null)
+        {
+            return [];
+        }
+
+        var known = nodes.Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
+        var problems = new List<string>();
+        var missing = selector.Names.Where(n => !known.Contains(n)).ToList();
+        if (missing.Count > 0)
+        {
+            problems.Add($"no such node: {string.Join(", ", missing)}");
+        }
+
+        var missingExcluded = selector.Exclude.Where(n => !known.Contains(n)).ToList();
+        if (missingExcluded.Count > 0)
+        {
+            problems.Add($"exclude: no such node: {string.Join(", ", missingExcluded)}");
+        }
+
+        return problems;
     }
 }

@@ -119,6 +119,8 @@ public class PlanParserTests
 
     [Theory]
     [InlineData("target: {}", "recipe or steps: give one")]
+    [InlineData("target: { names: [pi-1], exclude: [pi-1, 'Bad Name'] }\nrecipe: { install-cni: { version: v1.1.1 } }", "target.exclude: \"Bad Name\" is not a valid node name")]
+    [InlineData("target: { names: [pi-1], exclude: [pi-1] }\nrecipe: { install-cni: { version: v1.1.1 } }", "target: pi-1 both named and excluded")]
     [InlineData("target: {}\nrecipe: { install-cni: { version: v1.1.1 }, join: { controlPlaneEndpoint: 'a:6443', cniVersion: v1.1.1 } }", "recipe or steps: give exactly one, not install-cni and join")]
     [InlineData("recipe: { install-cni: { version: v1.1.1 } }", "target: missing")]
     [InlineData("target: {}\nrecipe: { join: { controlPlaneEndpoint: 'no port', cniVersion: v1.1.1 } }", "recipe.join.controlPlaneEndpoint: \"no port\" is not host:port")]

@@ -102,6 +102,34 @@ public sealed class RolloutTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Exclude_LeavesAnOfflineNodeOutOfAnEveryNodeTarget_AndAnExcludedTypoIsRefused()
+    {
+        var x1 = await _h.AgentAsync("x1", "x86_64");
+        var gone = await _h.AgentAsync("pi1", "aarch64");
+        await gone.StopAsync();
+        await Eventually.Until(async () => (await Fleetctl.NodesAsync(_h.Coordinator.Socket)).Any(n => n.Str("name") == "pi1" && !n.GetProperty("connected").GetBoolean()), ok => ok, "pi1 is gone");
+        await _h.ApplyCatalogAsync(Fixtures.Catalog(_h.Artifacts.BaseUrl));
+        string Plan(string exclude) => $"""
+            target: {"{"} exclude: [{exclude}] {"}"}
+            recipe:
+              install-cni: {"{"} version: {Fixtures.CniVersion} {"}"}
+            """;
+
+        var typo = await _h.CtlAsync("rollout", "apply", "-f", await _h.PlanFileAsync(Plan("pi-1")));
+        Assert.True(typo.ExitCode == 1, typo.Stderr);
+        Assert.Contains("exclude: no such node: pi-1", typo.Stderr);
+        Assert.Contains("not connected: pi1", typo.Stderr);
+        Assert.False(File.Exists(Path.Join(x1.Root, "opt/cni/bin/bridge")));
+
+        var applied = await _h.CtlAsync("rollout", "apply", "-f", await _h.PlanFileAsync(Plan("pi1")), "--watch");
+
+        Assert.True(applied.ExitCode == 0, applied.Stdout + applied.Stderr);
+        var rollout = await _h.GetAsync("r1");
+        Assert.Equal(["x1"], rollout.GetProperty("nodes").EnumerateArray().Select(n => n.Str("name")));
+        Assert.Equal(ElfMachine.X86_64, ElfMachine.Read(Path.Join(x1.Root, "opt/cni/bin/bridge")));
+    }
+
+    [Fact]
     public async Task Upgrade_SkippingAMinorVersionWithoutTheBinaries_IsRefusedWithBothProblems()
     {
         await _h.AgentAsync("x1", "x86_64");

@@ -8,6 +8,7 @@ namespace Fleet;
 /// PermissionDenied status, so the agent decides on a contract rather than on the wording of a detail
 /// a person reads. Every other failure (no answer, a TLS error, a clock that disagrees, a rate limit,
 /// a coordinator that sends no trailer) is transient for the agent: it keeps retrying.
+/// Part of the AgentService contract (trailers of Connect and RenewCertificate), hence here.
 /// </summary>
 public static class IdentityRefusal
 {
@@ -20,9 +21,6 @@ public static class IdentityRefusal
     public const string Revoked = "revoked";
     public const string NotEnrolled = "not-enrolled";
     public const string UnknownCertificate = "unknown-certificate";
-
-    /// <summary>The exit code of an agent whose identity the coordinator refuses for good; systemd's RestartPreventExitStatus names it (77, EX_NOPERM in sysexits.h).</summary>
-    public const int ExitCode = 77;
 
     public static Metadata Trailers(string reason, string serial) => new()
     {

@@ -1,9 +1,9 @@
 namespace Fleet.Coordinator.Kubernetes;
 
-public static class KubernetesServiceCollectionExtensions
+public static class KubernetesServices
 {
-    /// <summary>The cluster behind <see cref="IKubernetesClusterProvider"/> (KubernetesClient, from the kubeconfig in use), the Kubernetes node map, the node labeler and the control API's cluster calls.</summary>
-    public static IServiceCollection AddFleetKubernetes(this IServiceCollection services)
+    /// <summary>The cluster behind <see cref="IKubernetesClusterProvider"/> (KubernetesClient, from the kubeconfig in use), the Kubernetes node map and the node labeler.</summary>
+    public static IServiceCollection AddKubernetes(this IServiceCollection services)
     {
         services.AddSingleton<KubeconfigProvider>();
         services.AddSingleton<KubeNodeMapStore>();
@@ -11,7 +11,6 @@ public static class KubernetesServiceCollectionExtensions
         services.AddSingleton<IKubernetesClusterProvider>(sp => sp.GetRequiredService<KubeconfigProvider>());
         services.AddSingleton<KubeNodeLabeler>();
         services.AddHostedService(sp => sp.GetRequiredService<KubeNodeLabeler>());
-        services.AddSingleton<ClusterApi>();
         return services;
     }
 }

@@ -1,8 +1,9 @@
+using Fleet.Coordinator.Kubernetes;
 using Fleet.Coordinator.Nodes;
 using Fleet.V1;
 using Grpc.Core;
 
-namespace Fleet.Coordinator.Kubernetes;
+namespace Fleet.Coordinator.Control;
 
 /// <summary>The control API's cluster calls: `fleetctl cluster set | status | audit`.</summary>
 public sealed class ClusterApi(KubeconfigProvider provider, INodeStore nodes, KubeNodeMap map, KubeNodeMapStore mapStore, KubeNodeLabeler labeler, TimeProvider time, ILogger<ClusterApi> logger)
