@@ -11,6 +11,9 @@ internal static partial class AgentLog
     [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Session with {Coordinator} failed (attempt {Attempt}): {Reason}; retrying in {DelaySeconds:0.0} s")]
     public static partial void SessionFailed(ILogger logger, string coordinator, int attempt, string reason, double delaySeconds);
 
+    [LoggerMessage(EventId = 20, Level = LogLevel.Critical, Message = "The coordinator {Coordinator} refuses this node's certificate for good ({Refusal}): {Detail}. Retrying cannot help: enroll the node again (fleetctl token create on the coordinator, then fleet-agent enroll here) and start the agent; stopping with exit code {ExitCode}")]
+    public static partial void IdentityRefused(ILogger logger, string coordinator, string refusal, string detail, int exitCode);
+
     [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Ignoring a coordinator message this agent does not know: {Kind}")]
     public static partial void UnknownMessage(ILogger logger, string kind);
 

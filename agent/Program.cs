@@ -21,7 +21,8 @@ public static class Program
         var config = new Option<string>("--config") { Description = $"Settings file (JSON). Default {AgentOptions.DefaultConfigPath}; a missing default file is fine.", Recursive = true };
         var root = new RootCommand(
             "fleet-agent: runs on every node, reports what the node is and how healthy it is, and executes the steps the Fleet coordinator sends.\n" +
-            "Settings come from the JSON file, then FLEET_* environment variables (FLEET_COORDINATOR, FLEET_NAME, FLEET_ROOT, FLEET_STATE_DIR, ...), then flags; later wins.")
+            "Settings come from the JSON file, then FLEET_* environment variables (FLEET_COORDINATOR, FLEET_NAME, FLEET_ROOT, FLEET_STATE_DIR, ...), then flags; later wins.\n" +
+            $"Exit codes: 0 stopped; 1 failed; 2 bad settings or not enrolled; {AgentExit.IdentityRefusedCode} the coordinator refuses this node's certificate for good (node removed, certificate revoked, or not issued by it): enroll again with a new token. The systemd unit restarts on neither 2 nor {AgentExit.IdentityRefusedCode}; every other failure (coordinator down, network) is retried forever.")
         {
             config,
         };
@@ -129,8 +130,9 @@ public static class Program
             AgentLog.TokenLeftInConfig(logger, file);
         }
 
+        var exit = host.Services.GetRequiredService<AgentExit>(); // RunAsync disposes the host
         await host.RunAsync(ct);
-        return 0;
+        return exit.Code;
     }
 
     private static Dictionary<string, string?> ReadEnvironment() =>

@@ -246,6 +246,17 @@ listed_again() { c fleetctl nodes list | grep -qw "$node"; }
 wait_for "node $node is not listed after the upgrade" 30 listed_again
 say "upgraded to $next: config and identity kept, restarted as $(c systemctl show -p MainPID --value fleet-agent), connected as the same node"
 
+# ---- fleetctl nodes remove: the agent stops for good (exit 77) and systemd does not restart it ----
+removed_restarts=$(c systemctl show -p NRestarts --value fleet-agent)
+c fleetctl nodes remove "$node" >/dev/null || fail "fleetctl nodes remove $node failed"
+stopped() { [ "$(c systemctl show -p ExecMainStatus --value fleet-agent)" = 77 ] && [ "$(c systemctl is-active fleet-agent || true)" != active ]; }
+wait_for "fleet-agent did not stop with exit code 77 after nodes remove: $(agent_status)" 60 stopped
+sleep 8   # past RestartSec=5s: a restart would have happened by now
+[ "$(c systemctl is-active fleet-agent || true)" != active ] || fail "fleet-agent was restarted after it exited 77: $(agent_status)"
+[ "$(c systemctl show -p NRestarts --value fleet-agent)" = "$removed_restarts" ] || fail "systemd restarted fleet-agent after exit 77 (NRestarts moved)"
+c journalctl -u fleet-agent --no-pager -o cat | grep -q "refuses this node's certificate for good" || fail "no line in the journal saying the node's certificate is refused for good"
+say "nodes remove: fleet-agent exited 77 ($(c systemctl is-active fleet-agent || true)), not restarted; the journal says to enroll again"
+
 # ---- remove: service gone, state kept; purge: state gone ----
 c dpkg -r fleet-agent >"$work/remove.log" 2>&1 || { cat "$work/remove.log" >&2; fail "dpkg -r fleet-agent failed"; }
 [ "$(c systemctl is-active fleet-agent || true)" != active ] || fail "fleet-agent still active after dpkg -r"

@@ -17,7 +17,7 @@ public static class AgentConfigLoader
         new("name", "FLEET_NAME", "--name", (o, v) => o.Name = NodeName(v), "Node name (default: the host name, lower-cased)"),
         new("root", "FLEET_ROOT", "--root", (o, v) => o.Root = AbsolutePath(v), "Prefix for every path the agent reads or writes (default /)"),
         new("stateDir", "FLEET_STATE_DIR", "--state-dir", (o, v) => o.StateDir = AbsolutePath(v), "State folder inside --root (default /var/lib/fleet-agent)"),
-        new("labels", "FLEET_LABELS", "--labels", (o, v) => o.Labels = Labels(v), "Comma-separated key=value labels for selectors, e.g. role=worker,zone=a"),
+        new("labels", "FLEET_LABELS", "--labels", (o, v) => o.Labels = Labels(v), "Comma-separated key=value labels for selectors, e.g. role=worker,zone=a (Kubernetes label syntax; at most 64; a join token's labels are added at the coordinator and win a conflict)"),
         new("heartbeatInterval", "FLEET_HEARTBEAT_INTERVAL", "--heartbeat-interval", (o, v) => o.HeartbeatInterval = ParseDuration(v), "Heartbeat interval until the coordinator sets one (default 5s)"),
         new("reconnectCap", "FLEET_RECONNECT_CAP", "--reconnect-cap", (o, v) => o.ReconnectCap = ParseDuration(v), "Longest wait between reconnect attempts (default 30s)"),
         new("requiredCniPlugins", "FLEET_REQUIRED_CNI_PLUGINS", "--required-cni-plugins", (o, v) => o.RequiredCniPlugins = List(v), "Comma-separated CNI plugins a healthy node has (default loopback,portmap,bridge,host-local)"),
@@ -137,7 +137,13 @@ public static class AgentConfigLoader
         JsonValueKind.Number => value.GetRawText(),
         JsonValueKind.Array when value.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String) =>
             string.Join(',', value.EnumerateArray().Select(e => e.GetString())),
-        _ => throw new ConfigException($"{path}: \"{key}\" must be a string, a number or a list of strings, not {value.ValueKind}"),
+        // Labels as an object ({"role": "worker"}): each pair checked here, so a ',' or '=' inside one is named as it was written.
+        JsonValueKind.Object when key == "labels" && value.EnumerateObject().All(p => p.Value.ValueKind == JsonValueKind.String) =>
+            string.Join(',', value.EnumerateObject().Select(p =>
+                (NodeLabels.KeyProblem(p.Name) ?? NodeLabels.ValueProblem(p.Name, p.Value.GetString()!)) is { } problem
+                    ? throw new ConfigException($"{path}: \"{key}\": {problem}")
+                    : $"{p.Name}={p.Value.GetString()}")),
+        _ => throw new ConfigException($"{path}: \"{key}\" must be a string, a number or a list of strings{(key == "labels" ? " (or an object of strings)" : "")}, not {value.ValueKind}"),
     };
 
     private static void Apply(AgentOptions options, Setting setting, string value, string source)
@@ -202,23 +208,11 @@ public static class AgentConfigLoader
             ? n
             : throw new FormatException($"\"{v}\" is not a whole number from 0 to {max}");
 
+    /// <summary>key=value pairs, each a valid Kubernetes label (<see cref="NodeLabels"/>), each key once, at most <see cref="NodeLabels.MaxCount"/>.</summary>
     private static Dictionary<string, string> Labels(string v)
     {
-        var labels = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var kv in List(v).Select(kv => kv.Split('=', 2)))
-        {
-            if (kv.Length != 2 || kv[0].Length == 0)
-            {
-                throw new FormatException($"\"{string.Join('=', kv)}\" is not a label key=value");
-            }
-
-            if (!labels.TryAdd(kv[0], kv[1]))
-            {
-                throw new FormatException($"the label key \"{kv[0]}\" is given twice (\"{labels[kv[0]]}\" and \"{kv[1]}\"); give each key once");
-            }
-        }
-
-        return labels;
+        var labels = NodeLabels.Parse([v], out var problem);
+        return problem is null ? labels : throw new FormatException(problem);
     }
 
     private static string[] List(string v) =>

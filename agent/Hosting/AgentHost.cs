@@ -59,6 +59,7 @@ public static class AgentHost
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<HostPaths>();
+        services.AddSingleton<AgentExit>();
         services.AddSingleton<IProcessRunner, ProcessRunner>();
         services.AddSingleton<IUname, LibcUname>();
         services.AddSingleton(sp => SystemdStatus.FromEnvironment(Environment.GetEnvironmentVariable, Environment.ProcessId, sp.GetRequiredService<ILogger<SystemdStatus>>()));

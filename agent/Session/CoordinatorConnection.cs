@@ -9,8 +9,12 @@ using Microsoft.Extensions.Logging;
 namespace Fleet.Agent.Session;
 
 /// <summary>
-/// Keeps a session with the coordinator open forever: connect, run, and after any failure wait
-/// with jittered exponential backoff (capped) and connect again. One log line per attempt.
+/// Keeps a session with the coordinator open: connect, run, and after any failure wait with jittered
+/// exponential backoff (capped) and connect again. One log line per attempt. The one failure it does
+/// not retry is the coordinator's definitive refusal of the certificate the node holds now (revoked,
+/// node removed, or not issued by it: <see cref="IdentityRefusal"/>): retrying cannot succeed, so the
+/// agent says what to do and stops with <see cref="AgentExit.IdentityRefusedCode"/>, which the systemd unit
+/// does not restart.
 /// </summary>
 public sealed class CoordinatorConnection(
     AgentOptions options,
@@ -18,6 +22,7 @@ public sealed class CoordinatorConnection(
     Backoff backoff,
     SystemdStatus systemd,
     NodeCredentials credentials,
+    AgentExit exit,
     TimeProvider time,
     ILogger<CoordinatorConnection> logger) : BackgroundService
 {
@@ -51,6 +56,12 @@ public sealed class CoordinatorConnection(
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
+                return;
+            }
+            catch (RpcException ex) when (IdentityRefusal.DefinitiveReason(ex, credentials.Certificate.SerialNumber) is { } refusal)
+            {
+                AgentLog.IdentityRefused(logger, coordinator, refusal, ex.Status.Detail, AgentExit.IdentityRefusedCode);
+                exit.Stop(AgentExit.IdentityRefusedCode);
                 return;
             }
             catch (Exception ex)

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Fleet.Agent.Enrollment;
+using Fleet.Agent.Hosting;
 using Fleet.Coordinator.Agents;
 using Fleet.Security;
 using Fleet.Testing;
@@ -158,7 +159,7 @@ public sealed class EnrollmentTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task RemovedNode_IsDisconnectedAndRefusedOnItsNextConnect()
+    public async Task RemovedNode_IsDisconnected_AndItsAgentStopsForGood()
     {
         var (token, pin) = await CreateTokenAsync("--uses", "2");
         var pi1 = NewAgent("pi-1");
@@ -172,9 +173,9 @@ public sealed class EnrollmentTests : IAsyncLifetime
         var removed = await Fleetctl.RunAsync("nodes", "remove", "pi-1", "--socket", _coordinator.Socket);
 
         Assert.Equal((0, "node pi-1 removed; 1 certificate(s) revoked\n"), (removed.ExitCode, removed.Stdout));
-        await Eventually.Until(
-            () => pi1.Logs.Events.Any(e => e.MessageTemplate.Text.StartsWith("Session with", StringComparison.Ordinal) && e.RenderMessage().Contains("PermissionDenied", StringComparison.Ordinal)),
-            "pi-1's reconnect is refused");
+        await Eventually.Until(() => pi1.ExitCode == AgentExit.IdentityRefusedCode, "pi-1's agent stops with the refusal's exit code");
+        Assert.Contains(pi1.Logs.Events, e => e.MessageTemplate.Text.Contains("refuses this node's certificate for good", StringComparison.Ordinal) && e.RenderMessage().Contains("not-enrolled", StringComparison.Ordinal));
+        Assert.DoesNotContain(pi1.Logs.Events, e => e.MessageTemplate.Text.StartsWith("Session with", StringComparison.Ordinal)); // no retry
         var nodes = await Fleetctl.NodesAsync(_coordinator.Socket);
         Assert.Equal(["pi-2"], nodes.Select(n => n.Str("name")));
         Assert.True(Connected("pi-2"));
@@ -266,7 +267,7 @@ public sealed class EnrollmentTests : IAsyncLifetime
         var uses = await Fleetctl.RunAsync("token", "create", "--uses", "0", "--socket", _coordinator.Socket);
         Assert.Equal((1, "fleetctl: uses: must be at least 1\n"), (uses.ExitCode, uses.Stderr));
         var label = await Fleetctl.RunAsync("token", "create", "--label", "nolabel", "--socket", _coordinator.Socket);
-        Assert.Equal((2, "fleetctl: --label: \"nolabel\" is not k=v\n"), (label.ExitCode, label.Stderr));
+        Assert.Equal((2, "fleetctl: --label: \"nolabel\" is not key=value\n"), (label.ExitCode, label.Stderr));
     }
 
     [Fact]

@@ -89,6 +89,9 @@ public sealed class TestAgent : IAsyncDisposable
         await _host.StartAsync().DefaultTimeout();
     }
 
+    /// <summary>The exit code a service of the running agent asked for (0: none; it keeps running).</summary>
+    public int ExitCode => _host?.Services.GetRequiredService<AgentExit>().Code ?? 0;
+
     public async Task StopAsync()
     {
         if (_host is { } host)

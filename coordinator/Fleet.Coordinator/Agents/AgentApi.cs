@@ -91,7 +91,7 @@ public sealed class AgentApi(
         if (!await enrollments.IsCurrentAsync(nodeId, identity.Name, identity.CertificateSerial, ct))
         {
             registry.Detach(agent);
-            throw Reject(StatusCode.PermissionDenied, nodeId, AgentRegistry.RemovedReason);
+            throw Reject(StatusCode.PermissionDenied, nodeId, AgentRegistry.RemovedReason, IdentityRefusal.Trailers(IdentityRefusal.NotEnrolled, identity.CertificateSerial));
         }
 
         CoordinatorLog.AgentConnected(logger, agent.NodeName, hello.Facts.Arch.ToName(), agent.Peer, hello.Facts.AgentVersion);
@@ -108,7 +108,7 @@ public sealed class AgentApi(
         }
         catch (OperationCanceledException) when (agent.Closed.IsCancellationRequested)
         {
-            throw new RpcException(agent.CloseStatus);
+            throw new RpcException(agent.CloseStatus, agent.CloseTrailers);
         }
         catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
         {
@@ -216,7 +216,7 @@ public sealed class AgentApi(
         }
         catch (NodeNotEnrolledException ex)
         {
-            throw Reject(StatusCode.PermissionDenied, identity.NodeId, ex.Message);
+            throw Reject(StatusCode.PermissionDenied, identity.NodeId, ex.Message, IdentityRefusal.Trailers(IdentityRefusal.NotEnrolled, identity.CertificateSerial));
         }
         catch (NodeNameConflictException ex)
         {
@@ -278,9 +278,9 @@ public sealed class AgentApi(
         return Reject(code, nodeId, detail);
     }
 
-    private RpcException Reject(StatusCode code, string nodeId, string detail)
+    private RpcException Reject(StatusCode code, string nodeId, string detail, Metadata? trailers = null)
     {
         CoordinatorLog.SessionRejected(logger, nodeId, detail);
-        return new RpcException(new Status(code, detail));
+        return new RpcException(new Status(code, detail), trailers ?? []);
     }
 }

@@ -37,7 +37,7 @@ public sealed class AgentRegistry
     {
         foreach (var agent in _agents.Values.Where(a => a.NodeName == nodeName))
         {
-            agent.Close(Grpc.Core.StatusCode.PermissionDenied, RemovedReason);
+            agent.Close(Grpc.Core.StatusCode.PermissionDenied, RemovedReason, IdentityRefusal.Trailers(IdentityRefusal.NotEnrolled, agent.CertificateSerial));
         }
     }
 

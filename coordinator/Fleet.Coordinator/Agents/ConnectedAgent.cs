@@ -31,12 +31,16 @@ public sealed class ConnectedAgent(string nodeId, string nodeName, string peer) 
     /// <summary>Why the coordinator closed the stream, once <see cref="Closed"/> has fired.</summary>
     public Grpc.Core.Status CloseStatus { get; private set; }
 
+    /// <summary>The trailers sent with <see cref="CloseStatus"/> (a removal's <see cref="IdentityRefusal"/>).</summary>
+    public Grpc.Core.Metadata CloseTrailers { get; private set; } = [];
+
     public void Replace() => Close(Grpc.Core.StatusCode.Aborted, "replaced by a newer session of this node");
 
     /// <summary>Ends the stream from the coordinator's side with this status.</summary>
-    public void Close(Grpc.Core.StatusCode code, string reason)
+    public void Close(Grpc.Core.StatusCode code, string reason, Grpc.Core.Metadata? trailers = null)
     {
         CloseStatus = new Grpc.Core.Status(code, reason);
+        CloseTrailers = trailers ?? [];
         _replaced.Cancel();
     }
 

@@ -44,6 +44,10 @@ public static class HelloValidator
             problems.Add($"facts.node_name: {nameProblem}");
         }
 
+        // Refused, not dropped: the agent validates its own labels at start, so a bad label here is a
+        // hostile or broken agent, and storing a part of what it said would be a guess.
+        problems.AddRange(NodeLabels.Problems(facts.Labels, "facts.labels"));
+
         if (!facts.Arch.IsKnown())
         {
             problems.Add(facts.Arch == Arch.Unspecified

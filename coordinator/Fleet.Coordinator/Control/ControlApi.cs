@@ -59,11 +59,17 @@ public sealed partial class ControlApi(
             throw new RpcException(new Status(StatusCode.InvalidArgument, $"arch: unknown value {(int)request.Arch}"));
         }
 
+        if (NodeLabels.Problems(request.Labels, "labels") is { Count: > 0 } labelProblems)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, string.Join("; ", labelProblems)));
+        }
+
         foreach (var record in await store.ListAsync(context.CancellationToken))
         {
             var node = ToNode(record);
             if ((request.Arch == Arch.Unspecified || node.Facts.Arch == request.Arch)
-                && (request.Status == NodeStatus.Unspecified || node.Status == request.Status))
+                && (request.Status == NodeStatus.Unspecified || node.Status == request.Status)
+                && NodeLabels.Matches(request.Labels, node.Facts.Labels))
             {
                 await responseStream.WriteAsync(node, context.CancellationToken);
             }

@@ -24,6 +24,12 @@ public sealed class JoinTokens(IJoinTokenStore store, CertificateAuthority ca, T
             throw new RpcException(new Status(StatusCode.InvalidArgument, "uses: must be at least 1"));
         }
 
+        // Validated here, where the labels enter the coordinator: they become every enrolled node's labels.
+        if (NodeLabels.Problems(request.Labels, "labels") is { Count: > 0 } labelProblems)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, string.Join("; ", labelProblems)));
+        }
+
         var token = JoinToken.New();
         var now = time.GetUtcNow();
         var record = new JoinTokenRecord(token.Id, new Dictionary<string, string>(request.Labels), request.Uses, 0, now, now + ttl, null);

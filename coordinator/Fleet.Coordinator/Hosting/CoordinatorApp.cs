@@ -84,7 +84,7 @@ public static class CoordinatorApp
         services.AddSingleton(ca);
         services.AddSingleton(tlsNames);
         services.AddSingleton<FleetMetrics>();
-        services.AddAgents(options.AgentLimits);
+        services.AddAgents(options.AgentLimits, options.RefusedIdentityLog);
         services.AddEnrollment(options.EnrollmentsPerSecondPerAddress, time);
         services.AddCatalog();
         services.AddKubernetes();

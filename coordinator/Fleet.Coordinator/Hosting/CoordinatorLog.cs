@@ -21,6 +21,9 @@ internal static partial class CoordinatorLog
     [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "Refused the client certificate {Subject} from {Peer}: {Reason}")]
     public static partial void IdentityRefused(ILogger logger, string subject, string peer, string reason);
 
+    [LoggerMessage(EventId = 19, Level = LogLevel.Warning, Message = "Refused the client certificate {Subject} from {Peer}: {Reason} ({Suppressed} more refusals of this node since its last line; at most one line per node every {IntervalMinutes} min)")]
+    public static partial void NodeIdentityRefused(ILogger logger, string subject, string peer, string reason, int suppressed, double intervalMinutes);
+
     [LoggerMessage(EventId = 7, Level = LogLevel.Information, Message = "Enrolled node {Node} (id {NodeId}) with join token {TokenId} from {Peer}; certificate valid until {NotAfter:u}; awaiting approval: {AwaitingApproval}")]
     public static partial void NodeEnrolled(ILogger logger, string node, string nodeId, string tokenId, string peer, DateTime notAfter, bool awaitingApproval);
 

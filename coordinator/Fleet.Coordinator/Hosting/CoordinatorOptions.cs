@@ -61,5 +61,8 @@ public sealed class CoordinatorOptions
     /// <summary>What one node may cost the coordinator: Hello timeout, message and facts sizes, rates.</summary>
     public Agents.AgentLimits AgentLimits { get; set; } = new();
 
+    /// <summary>How often a refused client certificate is logged (once per node per interval), and how many nodes that remembers.</summary>
+    public Agents.RefusedIdentityLogOptions RefusedIdentityLog { get; set; } = new();
+
     public string DatabasePath => Path.Join(DataDir, "fleet.db");
 }

@@ -21,16 +21,31 @@ public sealed class SqliteNodeStore(SqliteDatabase database) : INodeStore
         await using (var enrolled = connection.CreateCommand())
         {
             enrolled.Transaction = tx;
+            // With the labels of the join token the node enrolled with: they are the operator's, applied to
+            // what the node says at every write, and they win a conflict (NodeLabels.Merge).
             enrolled.CommandText = """
-                SELECT 1 FROM enrollments e JOIN certificates c ON c.node_id = e.node_id
+                SELECT COALESCE(t.labels, '{}') FROM enrollments e JOIN certificates c ON c.node_id = e.node_id
+                LEFT JOIN join_tokens t ON t.id = e.token_id
                 WHERE e.node_id = $id AND e.name = $name AND c.serial = $serial AND c.revoked_at IS NULL
                 """;
             enrolled.Parameters.AddWithValue("$id", nodeId);
             enrolled.Parameters.AddWithValue("$name", facts.NodeName);
             enrolled.Parameters.AddWithValue("$serial", certificateSerial);
-            if (await enrolled.ExecuteScalarAsync(ct) is null)
+            if (await enrolled.ExecuteScalarAsync(ct) is not string tokenLabels)
             {
                 throw new NodeNotEnrolledException(facts.NodeName);
+            }
+
+            // Only valid ones: a token made before labels were validated may hold others.
+            var fromToken = (System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(tokenLabels) ?? [])
+                .Where(l => NodeLabels.KeyProblem(l.Key) is null && NodeLabels.ValueProblem(l.Key, l.Value) is null)
+                .ToList();
+            if (fromToken.Count > 0)
+            {
+                var merged = NodeLabels.Merge(facts.Labels, fromToken);
+                facts = facts.Clone();
+                facts.Labels.Clear();
+                facts.Labels.Add(merged);
             }
         }
 

@@ -77,6 +77,7 @@ public static partial class PlanParser
         }
 
         selector.Labels.Add(doc.Labels);
+        problems.AddRange(NodeLabels.Problems(doc.Labels, "target.labels"));
         return selector;
     }
 

@@ -10,7 +10,7 @@ internal static class NodeTables
     {
         Column[] columns = wide
             ? [new("NAME"), new("ARCH"), new("BOARD", Free: true), new("STATUS"), new("KUBELET"), new("HEALTH", Free: true), new("LAST SEEN"), new("MACHINE"), new("OS", Free: true),
-                new("KERNEL"), new("CPUS"), new("MEMORY"), new("RUNTIME", Free: true), new("CNI PLUGINS"), new("AGENT")]
+                new("KERNEL"), new("CPUS"), new("MEMORY"), new("RUNTIME", Free: true), new("CNI PLUGINS"), new("AGENT"), new("LABELS", Free: true)]
             : [new("NAME"), new("ARCH"), new("BOARD", Free: true), new("STATUS"), new("KUBELET"), new("HEALTH", Free: true), new("LAST SEEN")];
         var table = new TableWriter(columns);
         foreach (var v in views)
@@ -24,7 +24,7 @@ internal static class NodeTables
                 cells.AddRange(
                 [
                     Cell.OrDash(v.RawMachine), Cell.OrDash(v.Os), Cell.OrDash(v.Kernel), v.Cpus.ToString(CultureInfo.InvariantCulture), Memory(v.MemoryBytes),
-                    Cell.OrDash(v.ContainerRuntime), v.CniPlugins.Count == 0 ? "-" : v.CniPlugins.Count.ToString(CultureInfo.InvariantCulture), Cell.OrDash(v.AgentVersion),
+                    Cell.OrDash(v.ContainerRuntime), v.CniPlugins.Count == 0 ? "-" : v.CniPlugins.Count.ToString(CultureInfo.InvariantCulture), Cell.OrDash(v.AgentVersion), LabelsText(v.Labels),
                 ]);
             }
 
@@ -33,6 +33,10 @@ internal static class NodeTables
 
         return table;
     }
+
+    /// <summary>Labels as kubectl shows them: key=value,key=value in key order; "-" for none.</summary>
+    public static string LabelsText(IReadOnlyDictionary<string, string> labels) =>
+        labels.Count == 0 ? "-" : string.Join(",", labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}={l.Value}"));
 
     /// <summary>The worst status and the checks that have it: "failing (cni-plugins)".</summary>
     public static Cell HealthSummary(NodeView v)
@@ -59,6 +63,7 @@ internal static class NodeTables
         facts.AddRow("Kubelet", Cell.OrDash(v.Kubelet));
         facts.AddRow("Kubeadm", Cell.OrDash(v.Kubeadm));
         facts.AddRow("Container runtime", Cell.OrDash(v.ContainerRuntime));
+        facts.AddRow("Labels", LabelsText(v.Labels));
         facts.AddRow("CNI plugins", v.CniPlugins.Count == 0 ? "-" : string.Join(", ", v.CniPlugins));
         facts.AddRow("First seen", $"{Timestamps.Format(v.FirstSeen)} ({Ago.Format(now - v.FirstSeen)} ago)");
         facts.AddRow("Last seen", $"{Timestamps.Format(v.LastSeen)} ({Ago.Format(now - v.LastSeen)} ago)");

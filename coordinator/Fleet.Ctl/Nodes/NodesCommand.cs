@@ -49,7 +49,8 @@ internal static class NodesCommand
         var output = OutputOption.Create();
         var arch = new Option<string>("--arch") { Description = "Only nodes of this architecture: amd64, arm64 or arm" };
         var status = new Option<string>("--status") { Description = "Only nodes in this status: online, stale or offline" };
-        var list = new Command("list", "List nodes: NAME, ARCH, BOARD, STATUS, KUBELET, HEALTH (worst check), LAST SEEN") { output, arch, status };
+        var selector = new Option<string[]>("--selector", "-l") { Description = "Only nodes with these labels: key=value, repeatable or comma-separated; every one must match (as kubectl -l)", AllowMultipleArgumentsPerToken = false };
+        var list = new Command("list", "List nodes: NAME, ARCH, BOARD, STATUS, KUBELET, HEALTH (worst check), LAST SEEN; -o wide adds LABELS and more") { output, arch, status, selector };
         list.Aliases.Add("ls");
         list.SetAction((parse, ct) => ctx.CallAsync(parse, async (connection, stdout) =>
         {
@@ -68,6 +69,8 @@ internal static class NodesCommand
                     : throw new UsageException($"--status: \"{s}\" is not a node status (online, stale, offline)");
             }
 
+            var labels = NodeLabels.Parse(parse.GetValue(selector) ?? [], out var problem);
+            request.Labels.Add(problem is null ? labels : throw new UsageException($"--selector: {problem}"));
             using var call = connection.Client.ListNodes(request, deadline: ControlConnection.Deadline, cancellationToken: ct);
             var views = new List<NodeView>();
             await foreach (var node in call.ResponseStream.ReadAllAsync(ct))

@@ -23,7 +23,7 @@ internal static class TokensCommand
     {
         var ttl = new Option<string>("--ttl") { Description = "How long the token may be used: 30m, 1h, 1d, 1h30m (at most 30d)", DefaultValueFactory = _ => "1h" };
         var uses = new Option<int>("--uses") { Description = "How many nodes may enroll with it", DefaultValueFactory = _ => 1 };
-        var labels = new Option<string[]>("--label") { Description = "A label k=v for the token (repeatable)", AllowMultipleArgumentsPerToken = false };
+        var labels = new Option<string[]>("--label") { Description = "A label key=value (repeatable or comma-separated) that every node enrolling with this token gets; it wins over the node's own label of that key", AllowMultipleArgumentsPerToken = false };
         var create = new Command("create", "Create a join token; prints the token ID.SECRET (shown once) and the CA pin for fleet-agent enroll") { ttl, uses, labels };
         create.SetAction((parse, ct) => ctx.CallAsync(parse, async (connection, stdout) =>
         {
@@ -32,21 +32,18 @@ internal static class TokensCommand
                 Ttl = Duration.FromTimeSpan(DurationOption.Parse("--ttl", parse.GetValue(ttl)!)),
                 Uses = parse.GetValue(uses),
             };
-            foreach (var label in parse.GetValue(labels) ?? [])
-            {
-                var eq = label.IndexOf('=', StringComparison.Ordinal);
-                if (eq <= 0)
-                {
-                    throw new UsageException($"--label: \"{label}\" is not k=v");
-                }
-
-                request.Labels[label[..eq]] = label[(eq + 1)..];
-            }
+            var given = NodeLabels.Parse(parse.GetValue(labels) ?? [], out var problem);
+            request.Labels.Add(problem is null ? given : throw new UsageException($"--label: {problem}"));
 
             var response = await connection.Client.CreateTokenAsync(request, deadline: ControlConnection.Deadline, cancellationToken: ct);
             await stdout.WriteLineAsync($"token:   {response.SecretToken}");
             await stdout.WriteLineAsync($"ca-pin:  {response.CaPin}");
             await stdout.WriteLineAsync($"expires: {response.Token.ExpiresAt.ToDateTimeOffset():u} ({response.Token.UsesAllowed} use{(response.Token.UsesAllowed == 1 ? "" : "s")})");
+            if (response.Token.Labels.Count > 0)
+            {
+                await stdout.WriteLineAsync($"labels:  {Nodes.NodeTables.LabelsText(response.Token.Labels)} (given to every node that enrolls with it)");
+            }
+
             await stdout.WriteLineAsync();
             await stdout.WriteLineAsync("Enroll a node with (the token is shown only now):");
             await stdout.WriteLineAsync($"  fleet-agent enroll --coordinator https://COORDINATOR:7443 --token {response.SecretToken} --ca-pin {response.CaPin}");

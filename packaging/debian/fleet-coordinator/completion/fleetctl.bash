@@ -56,7 +56,7 @@ _fleetctl_opts() {
   case "$1" in
     "") echo "--socket --server --cert --key --ca" ;;
     "nodes") echo "--socket --server --cert --key --ca" ;;
-    "nodes list") echo "--output -o --arch --status --socket --server --cert --key --ca" ;;
+    "nodes list") echo "--output -o --arch --status --selector -l --socket --server --cert --key --ca" ;;
     "nodes get") echo "--output -o --socket --server --cert --key --ca" ;;
     "nodes remove") echo "--socket --server --cert --key --ca" ;;
     "nodes approve") echo "--socket --server --cert --key --ca" ;;
