@@ -22,6 +22,8 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("token create --ttl 5", "fleetctl: --ttl: \"5\" has no unit: write 5s, 5m, 5h or 5d")]
     [InlineData("token create --ttl 1x", "fleetctl: --ttl: \"1x\": \"x\" is not a unit (ms, s, m, h, d)")]
     [InlineData("run download --component kubectl --version v1.20.2 --dest /k --timeout 5", "fleetctl: --timeout: \"5\" has no unit: write 5s, 5m, 5h or 5d")]
+    [InlineData("run download --component kubectl --version v1.20.2 --dest /k --label bad@key=v", "fleetctl: --label: ")]
+    [InlineData("run install-cni --version v1.1.1 --label role", "fleetctl: --label: \"role\" is not key=value")]
     [InlineData("bogus", "fleetctl: Unrecognized command or argument 'bogus'.")]
     [InlineData("nodes get", "fleetctl: Required argument missing for command: 'get'.")]
     [InlineData("completion powershell", "fleetctl: Argument 'powershell' not recognized. Must be one of:")]

@@ -16,18 +16,20 @@ internal static class RunCommand
         return run;
     }
 
-    private sealed record Selector(Option<string[]> Nodes, Option<string> Arch, Option<string[]> Labels, Option<string> Timeout);
+    private sealed record Selector(Option<string[]> Nodes, Option<string> Arch, Option<string[]> Labels, Option<string[]> Exclude, Option<string> Timeout);
 
     private static Selector AddSelector(Command command)
     {
         var s = new Selector(
             new Option<string[]>("--node") { Description = "Only these nodes (repeatable)", AllowMultipleArgumentsPerToken = true },
             new Option<string>("--arch") { Description = "Only nodes of this architecture: amd64, arm64 or arm" },
-            new Option<string[]>("--label") { Description = "Only nodes with this key=value label (repeatable)" },
+            new Option<string[]>("--label") { Description = "Only nodes with this key=value label (repeatable or comma-separated; every one must match)" },
+            new Option<string[]>("--exclude") { Description = "Never these nodes, whatever else matches (repeatable; each must exist)", AllowMultipleArgumentsPerToken = true },
             new Option<string>("--timeout") { Description = "Time allowed per node, retries included: 90s, 10m, 1h30m (default 10m)" });
         command.Options.Add(s.Nodes);
         command.Options.Add(s.Arch);
         command.Options.Add(s.Labels);
+        command.Options.Add(s.Exclude);
         command.Options.Add(s.Timeout);
         return s;
     }
@@ -73,16 +75,9 @@ internal static class RunCommand
             request.Selector.Arch = ArchNames.TryParse(arch, out var a) ? a : throw new UsageException($"--arch: \"{arch}\" is not an architecture (amd64, arm64, arm)");
         }
 
-        foreach (var label in parse.GetValue(s.Labels) ?? [])
-        {
-            var kv = label.Split('=', 2);
-            if (kv.Length != 2 || kv[0].Length == 0)
-            {
-                throw new UsageException($"--label: \"{label}\" is not key=value");
-            }
-
-            request.Selector.Labels[kv[0]] = kv[1];
-        }
+        var labels = NodeLabels.Parse(parse.GetValue(s.Labels) ?? [], out var problem);
+        request.Selector.Labels.Add(problem is null ? labels : throw new UsageException($"--label: {problem}"));
+        request.Selector.Exclude.AddRange(parse.GetValue(s.Exclude) ?? []);
 
         if (parse.GetValue(s.Timeout) is { } timeout)
         {
