@@ -97,6 +97,30 @@ public sealed partial class RunAsRolloutTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Run_WithAnOfflineNode_IsRefusedNamingIt_UnlessSkipDisconnected_WhichListsIt()
+    {
+        var x86 = await AgentAsync("x86-1");
+        var pi = await AgentAsync("pi-1", machine: "aarch64");
+        await pi.StopAsync();
+        await Eventually.Until(async () => (await Fleetctl.NodesAsync(_coordinator.Socket)).Any(n => n.Str("name") == "pi-1" && !n.GetProperty("connected").GetBoolean()), ok => ok, "pi-1 is gone");
+        await ApplyCatalogAsync(Fixtures.Catalog(_artifacts.BaseUrl));
+
+        var refused = await RunAsync(DownloadKubectl);
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("not connected: pi-1", refused.Stderr);
+        Assert.False(File.Exists(Path.Join(x86.Root, "usr/local/bin/kubectl")));
+
+        var run = await RunAsync([.. DownloadKubectl, "--skip-disconnected"]);
+
+        Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
+        Assert.Contains("; skipped, not connected: pi-1", run.Stdout);
+        Assert.Equal(ElfMachine.X86_64, ElfMachine.Read(Path.Join(x86.Root, "usr/local/bin/kubectl")));
+        var id = RolloutLine().Match(run.Stdout).Groups[1].Value;
+        var rollout = JsonDocument.Parse((await RunAsync("rollout", "get", id, "-o", "json")).Stdout).RootElement;
+        Assert.Equal(["pi-1"], rollout.GetProperty("skippedDisconnected").EnumerateArray().Select(n => n.GetString()));
+    }
+
+    [Fact]
     public async Task Run_CancelledByItsClient_AbortsTheRollout_AndHoldsTheNodeUntilThen()
     {
         var agent = await AgentAsync("x86-1");
