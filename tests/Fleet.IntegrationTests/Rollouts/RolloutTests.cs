@@ -82,8 +82,7 @@ public sealed class RolloutTests : IAsyncLifetime
         await _h.AgentAsync("x1", "x86_64");
         await _h.AgentAsync("odroid1", "armv7l");
         var gone = await _h.AgentAsync("pi1", "aarch64");
-        await gone.StopAsync();
-        await Eventually.Until(async () => (await Fleetctl.NodesAsync(_h.Coordinator.Socket)).Any(n => n.Str("name") == "pi1" && !n.GetProperty("connected").GetBoolean()), ok => ok, "pi1 is gone");
+        await _h.DisconnectAsync(gone);
         await _h.ApplyCatalogAsync(Fixtures.Catalog(_h.Artifacts.BaseUrl, kubectlArches: ["amd64", "arm64"]));
 
         var applied = await _h.CtlAsync("rollout", "apply", "-f", await _h.PlanFileAsync($"""
@@ -106,8 +105,7 @@ public sealed class RolloutTests : IAsyncLifetime
     {
         var x1 = await _h.AgentAsync("x1", "x86_64");
         var gone = await _h.AgentAsync("pi1", "aarch64");
-        await gone.StopAsync();
-        await Eventually.Until(async () => (await Fleetctl.NodesAsync(_h.Coordinator.Socket)).Any(n => n.Str("name") == "pi1" && !n.GetProperty("connected").GetBoolean()), ok => ok, "pi1 is gone");
+        await _h.DisconnectAsync(gone);
         await _h.ApplyCatalogAsync(Fixtures.Catalog(_h.Artifacts.BaseUrl));
         string Plan(string exclude) => $"""
             target: {"{"} exclude: [{exclude}] {"}"}
@@ -134,8 +132,7 @@ public sealed class RolloutTests : IAsyncLifetime
     {
         var x1 = await _h.AgentAsync("x1", "x86_64");
         var gone = await _h.AgentAsync("pi1", "aarch64");
-        await gone.StopAsync();
-        await Eventually.Until(async () => (await Fleetctl.NodesAsync(_h.Coordinator.Socket)).Any(n => n.Str("name") == "pi1" && !n.GetProperty("connected").GetBoolean()), ok => ok, "pi1 is gone");
+        await _h.DisconnectAsync(gone);
         await _h.ApplyCatalogAsync(Fixtures.Catalog(_h.Artifacts.BaseUrl));
         var plan = await _h.PlanFileAsync($"""
             target: {"{ skipDisconnected: true }"}
