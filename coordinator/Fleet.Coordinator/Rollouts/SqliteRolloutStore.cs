@@ -26,6 +26,8 @@ public sealed class SqliteRolloutStore(SqliteDatabase database) : IRolloutStore
 {
     private static readonly RolloutState[] Active = [RolloutState.Running, RolloutState.Paused, RolloutState.Aborting];
 
+    private readonly StatementGroupCommit _transitions = new(database);
+
     public async Task<string> CreateAsync(PreparedRollout prepared, string nonce, DateTimeOffset now, CancellationToken ct)
     {
         await using var connection = await database.OpenWriterAsync(ct);
@@ -324,17 +326,9 @@ public sealed class SqliteRolloutStore(SqliteDatabase database) : IRolloutStore
         return command;
     }
 
-    private async Task ExecuteAsync(string sql, CancellationToken ct, params (string Name, object Value)[] parameters)
-    {
-        await using var connection = await database.OpenWriterAsync(ct);
-        await using var command = Command(connection, null, sql);
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value);
-        }
-
-        await command.ExecuteNonQueryAsync(ct);
-    }
+    /// <summary>A transition: committed (synced) with whatever other transitions arrive at the same time, before the task completes.</summary>
+    private Task ExecuteAsync(string sql, CancellationToken ct, params (string Name, object Value)[] parameters) =>
+        _transitions.ExecuteAsync(sql, ct, parameters);
 }
 
 /// <summary>Step ids: unique per rollout, node and step, stable across coordinator restarts, so an agent answers a
