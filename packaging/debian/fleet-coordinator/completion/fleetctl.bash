@@ -8,7 +8,7 @@ _fleetctl() {
   local values; values=$(_fleetctl_values "$path" "$prev")
   if [ -n "$values" ]; then COMPREPLY=($(compgen -W "$values" -- "$cur")); return; fi
   case "$prev" in -f|--filename|--kubeconfig|--out|--cert|--key|--ca|--socket) COMPREPLY=($(compgen -f -- "$cur")); return ;; esac
-  COMPREPLY=($(compgen -W "$(_fleetctl_subs "$path") $(_fleetctl_opts "$path")" -- "$cur"))
+  COMPREPLY=($(compgen -W "$(_fleetctl_subs "$path") $(_fleetctl_args "$path") $(_fleetctl_opts "$path")" -- "$cur"))
 }
 _fleetctl_subs() {
   case "$1" in
@@ -50,6 +50,11 @@ _fleetctl_subs() {
     "cluster unmap") echo "" ;;
     "completion") echo "" ;;
     "man") echo "" ;;
+  esac
+}
+_fleetctl_args() {
+  case "$1" in
+    "completion") echo "bash fish zsh" ;;
   esac
 }
 _fleetctl_opts() {
