@@ -2,7 +2,7 @@
 _fleet_coordinator() {
   local cur prev words cword path w
   cur="${COMP_WORDS[COMP_CWORD]}"; prev="${COMP_WORDS[COMP_CWORD-1]}"; path=""
-  for w in "${COMP_WORDS[@]:1:COMP_CWORD-1}"; do
+  for w in "${COMP_WORDS[@]:1:$((COMP_CWORD-1))}"; do
     case "$w" in -*) ;; *) case " $(_fleet_coordinator_subs "$path") " in *" $w "*) path="${path:+$path }$w" ;; esac ;; esac
   done
   local values; values=$(_fleet_coordinator_values "$path" "$prev")
