@@ -42,6 +42,7 @@ public sealed class AgentCompletionTests
         Assert.Equal("", await Completions.BashSyntaxErrorsAsync(await Completions.GenerateAsync(root, "bash")));
         var zsh = await Completions.GenerateAsync(root, "zsh");
         Assert.StartsWith("#compdef fleet-agent\n", zsh, StringComparison.Ordinal);
+        Assert.EndsWith("then _bash_complete -F _fleet_agent; fi\n", zsh, StringComparison.Ordinal); // completes the Tab that autoloads it
         Assert.Equal("", await Completions.BashSyntaxErrorsAsync(zsh));
         var fish = await Completions.GenerateAsync(root, "fish");
         Assert.Contains("complete -c fleet-agent -n '__fish_use_subcommand' -a enroll", fish, StringComparison.Ordinal);

@@ -41,6 +41,7 @@ public sealed class CoordinatorCompletionTests
         Assert.Equal("", await Completions.BashSyntaxErrorsAsync(await Completions.GenerateAsync(root, "bash")));
         var zsh = await Completions.GenerateAsync(root, "zsh");
         Assert.StartsWith("#compdef fleet-coordinator\n", zsh, StringComparison.Ordinal);
+        Assert.EndsWith("then _bash_complete -F _fleet_coordinator; fi\n", zsh, StringComparison.Ordinal); // completes the Tab that autoloads it
         Assert.Equal("", await Completions.BashSyntaxErrorsAsync(zsh));
         var fish = await Completions.GenerateAsync(root, "fish");
         Assert.All(root.Options.Where(o => !o.Hidden && o.Name is not ("--help" or "--version")),
