@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Fleet.Agent.Steps;
+using Fleet.IntegrationTests.Rollouts;
 using Fleet.Testing;
 using Fleet.V1;
 using Grpc.Core;
@@ -14,48 +15,17 @@ namespace Fleet.IntegrationTests;
 /// </summary>
 public sealed partial class RunAsRolloutTests : IAsyncLifetime
 {
-    private readonly TempDir _dir = new();
-    private readonly List<TestAgent> _agents = [];
-    private TestCoordinator _coordinator = null!;
-    private ArtifactServer _artifacts = null!;
+    private RolloutHarness _h = null!;
 
-    public async Task InitializeAsync()
-    {
-        _coordinator = await TestCoordinator.StartAsync(TestCoordinator.OptionsIn(_dir.Path));
-        _artifacts = await ArtifactServer.StartAsync(Fixtures.Require(Fixtures.Artifacts));
-    }
+    public async Task InitializeAsync() => _h = await RolloutHarness.StartAsync();
 
-    public async Task DisposeAsync()
-    {
-        foreach (var agent in _agents)
-        {
-            await agent.DisposeAsync();
-        }
+    public async Task DisposeAsync() => await _h.DisposeAsync();
 
-        await _artifacts.DisposeAsync();
-        await _coordinator.DisposeAsync();
-        _dir.Dispose();
-    }
+    private Task<TestAgent> AgentAsync(string name, string machine = "x86_64") => _h.AgentAsync(name, machine);
 
-    private async Task<TestAgent> AgentAsync(string name, string? machine = null)
-    {
-        var agent = new TestAgent(name, _coordinator.AgentUri, _dir.Combine(name)) { Machine = machine };
-        _agents.Add(agent);
-        await agent.EnrollAsync(await _coordinator.CreateTokenAsync(uses: 1), _coordinator.CaPin);
-        await agent.StartAsync();
-        await Eventually.Until(async () => (await Fleetctl.NodesAsync(_coordinator.Socket)).Any(n => n.Str("name") == name && n.GetProperty("connected").GetBoolean()), ok => ok, $"{name} is connected");
-        return agent;
-    }
+    private Task ApplyCatalogAsync(string yaml) => _h.ApplyCatalogAsync(yaml);
 
-    private async Task ApplyCatalogAsync(string yaml)
-    {
-        var file = _dir.Combine($"catalog-{Guid.NewGuid():N}.yaml");
-        await File.WriteAllTextAsync(file, yaml);
-        var result = await RunAsync("catalog", "apply", "-f", file);
-        Assert.True(result.ExitCode == 0, result.Stderr);
-    }
-
-    private Task<Fleetctl.Result> RunAsync(params string[] args) => Fleetctl.RunAsync([.. args, "--socket", _coordinator.Socket]);
+    private Task<Fleetctl.Result> RunAsync(params string[] args) => _h.CtlAsync(args);
 
     private static readonly string[] DownloadKubectl = ["run", "download", "--component", "kubectl", "--version", Fixtures.KubectlVersion, "--dest", "/usr/local/bin/kubectl"];
 
@@ -63,7 +33,7 @@ public sealed partial class RunAsRolloutTests : IAsyncLifetime
     public async Task Run_IsARolloutOfOneStep_ListedByRolloutList_WithItsLogs()
     {
         await AgentAsync("x86-1");
-        await ApplyCatalogAsync(Fixtures.Catalog(_artifacts.BaseUrl));
+        await ApplyCatalogAsync(Fixtures.Catalog(_h.Artifacts.BaseUrl));
 
         var run = await RunAsync(DownloadKubectl);
 
@@ -85,23 +55,46 @@ public sealed partial class RunAsRolloutTests : IAsyncLifetime
     {
         var x86 = await AgentAsync("x86-1");
         var pi = await AgentAsync("pi-1", machine: "aarch64");
-        await ApplyCatalogAsync(Fixtures.Catalog(_artifacts.BaseUrl));
+        await ApplyCatalogAsync(Fixtures.Catalog(_h.Artifacts.BaseUrl));
 
         var run = await RunAsync(DownloadKubectl);
 
         Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
-        Assert.Contains($"x86-1 (amd64): {_artifacts.BaseUrl}/files/{Fixtures.Kubectl("amd64")}", run.Stdout);
-        Assert.Contains($"pi-1 (arm64): {_artifacts.BaseUrl}/files/{Fixtures.Kubectl("arm64")}", run.Stdout);
+        Assert.Contains($"x86-1 (amd64): {_h.Artifacts.BaseUrl}/files/{Fixtures.Kubectl("amd64")}", run.Stdout);
+        Assert.Contains($"pi-1 (arm64): {_h.Artifacts.BaseUrl}/files/{Fixtures.Kubectl("arm64")}", run.Stdout);
         Assert.Equal(ElfMachine.X86_64, ElfMachine.Read(Path.Join(x86.Root, "usr/local/bin/kubectl")));
         Assert.Equal(ElfMachine.AArch64, ElfMachine.Read(Path.Join(pi.Root, "usr/local/bin/kubectl")));
+    }
+
+    [Fact]
+    public async Task Run_WithAnOfflineNode_IsRefusedNamingIt_UnlessSkipDisconnected_WhichListsIt()
+    {
+        var x86 = await AgentAsync("x86-1");
+        var pi = await AgentAsync("pi-1", machine: "aarch64");
+        await _h.DisconnectAsync(pi);
+        await ApplyCatalogAsync(Fixtures.Catalog(_h.Artifacts.BaseUrl));
+
+        var refused = await RunAsync(DownloadKubectl);
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("not connected: pi-1", refused.Stderr);
+        Assert.False(File.Exists(Path.Join(x86.Root, "usr/local/bin/kubectl")));
+
+        var run = await RunAsync([.. DownloadKubectl, "--skip-disconnected"]);
+
+        Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
+        Assert.Contains("; skipped, not connected: pi-1", run.Stdout);
+        Assert.Equal(ElfMachine.X86_64, ElfMachine.Read(Path.Join(x86.Root, "usr/local/bin/kubectl")));
+        var id = RolloutLine().Match(run.Stdout).Groups[1].Value;
+        var rollout = JsonDocument.Parse((await RunAsync("rollout", "get", id, "-o", "json")).Stdout).RootElement;
+        Assert.Equal(["pi-1"], rollout.GetProperty("skippedDisconnected").EnumerateArray().Select(n => n.GetString()));
     }
 
     [Fact]
     public async Task Run_CancelledByItsClient_AbortsTheRollout_AndHoldsTheNodeUntilThen()
     {
         var agent = await AgentAsync("x86-1");
-        await ApplyCatalogAsync(Fixtures.Catalog(_artifacts.BaseUrl).Replace("/files/kubectl/", "/stall/kubectl/", StringComparison.Ordinal));
-        using var channel = _coordinator.ControlChannel();
+        await ApplyCatalogAsync(Fixtures.Catalog(_h.Artifacts.BaseUrl).Replace("/files/kubectl/", "/stall/kubectl/", StringComparison.Ordinal));
+        using var channel = _h.Coordinator.ControlChannel();
         var client = new ControlService.ControlServiceClient(channel);
         using var cancel = new CancellationTokenSource();
         var request = new RunStepRequest { Download = new RunDownload { Component = "kubectl", Version = Fixtures.KubectlVersion, Dest = "/usr/local/bin/kubectl" } };
@@ -109,7 +102,7 @@ public sealed partial class RunAsRolloutTests : IAsyncLifetime
         Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None).DefaultTimeout());
         var id = call.ResponseStream.Current.Plan.RolloutId;
         Assert.NotEmpty(id);
-        await Eventually.Until(() => Task.FromResult(_artifacts.Requests($"/stall/{Fixtures.Kubectl("amd64")}")), n => n > 0, "the node is downloading (and the download stalls)");
+        await Eventually.Until(() => Task.FromResult(_h.Artifacts.Requests($"/stall/{Fixtures.Kubectl("amd64")}")), n => n > 0, "the node is downloading (and the download stalls)");
 
         var second = await RunAsync(DownloadKubectl);
         Assert.Equal(1, second.ExitCode);

@@ -78,7 +78,7 @@ public sealed class RunStepEvents
 
     public RunStepEvent Plan(Rollout snapshot)
     {
-        var plan = new RunPlan { RolloutId = snapshot.Id };
+        var plan = new RunPlan { RolloutId = snapshot.Id, SkippedDisconnected = { snapshot.SkippedDisconnected } };
         foreach (var node in snapshot.Nodes)
         {
             var step = node.Steps.Single();

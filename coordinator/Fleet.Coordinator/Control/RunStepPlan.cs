@@ -67,6 +67,7 @@ public static class RunStepPlan
                 Arch = selector.Arch == Arch.Unspecified ? null : selector.Arch.ToName(),
                 Labels = selector.Labels.ToDictionary(l => l.Key, l => l.Value, StringComparer.Ordinal),
                 Exclude = [.. selector.Exclude],
+                SkipDisconnected = selector.SkipDisconnected ? true : null,
             },
             Strategy = new StrategyDocument { BatchSize = "100%", FailureThreshold = "100%", OnFailure = "abort" },
             Steps = [step],

@@ -26,6 +26,9 @@ public sealed class TargetDocument
 
     /// <summary>Nodes never targeted, whatever else matches.</summary>
     public List<string> Exclude { get; set; } = [];
+
+    /// <summary>Leave out the selected nodes that are not connected, and list them, instead of refusing the plan.</summary>
+    public bool? SkipDisconnected { get; set; }
 }
 
 public sealed class StrategyDocument

@@ -64,6 +64,7 @@ public static partial class PlanParser
 
         selector.Names.AddRange(doc.Names);
         selector.Exclude.AddRange(doc.Exclude);
+        selector.SkipDisconnected = doc.SkipDisconnected ?? false;
         if (doc.Arch is not null)
         {
             if (ArchNames.TryParse(doc.Arch, out var arch))

@@ -99,6 +99,11 @@ public sealed class RolloutEngine(IRolloutStore store, RolloutPreflight prefligh
             var run = await LoadAsync(id, ct);
             CoordinatorLog.RolloutAction(logger, id, "applied", prepared.Plan.Recipe.Describe(), prepared.Nodes.Count);
             await transitions.LogAsync(run, "", "info", $"applied: {prepared.Plan.Recipe.Describe()} on {prepared.Nodes.Count} node(s) in {prepared.Batches.Count} batch(es)", ct);
+            if (prepared.SkippedDisconnected.Count > 0)
+            {
+                await transitions.LogAsync(run, "", "warn", $"skipped, not connected (target.skipDisconnected): {string.Join(", ", prepared.SkippedDisconnected)}", ct);
+            }
+
             Drive(run);
             return (run, problems);
         }
@@ -267,6 +272,7 @@ public sealed class RolloutEngine(IRolloutStore store, RolloutPreflight prefligh
         {
             Name = prepared.Plan.Name, Recipe = prepared.Plan.Recipe.Describe(), BatchCount = prepared.Batches.Count, PlanYaml = prepared.Plan.Yaml,
             Strategy = StrategySummary.From(prepared.Plan.Strategy),
+            SkippedDisconnected = { prepared.SkippedDisconnected },
         };
         var batchOf = prepared.Batches.SelectMany(b => b.Nodes.Select(n => (n, b.Number))).ToDictionary(x => x.n, x => x.Number, StringComparer.Ordinal);
         foreach (var node in prepared.Nodes.OrderBy(n => batchOf[n.Node.Name]).ThenBy(n => n.Node.Name, StringComparer.Ordinal))

@@ -8,7 +8,11 @@ using Fleet.V1;
 namespace Fleet.Coordinator.Rollouts;
 
 /// <summary>A plan that passed preflight: each node's resolved steps and the batches.</summary>
-public sealed record PreparedRollout(RolloutPlan Plan, IReadOnlyList<NodePlan> Nodes, IReadOnlyList<Batch> Batches);
+public sealed record PreparedRollout(RolloutPlan Plan, IReadOnlyList<NodePlan> Nodes, IReadOnlyList<Batch> Batches)
+{
+    /// <summary>Selected nodes left out because they were not connected (target.skipDisconnected), by name.</summary>
+    public IReadOnlyList<string> SkippedDisconnected { get; init; } = [];
+}
 
 /// <summary>
 /// Checks a plan before any node is touched and reports every problem at once: the target, the nodes'
@@ -24,9 +28,18 @@ public sealed class RolloutPreflight(INodeStore nodes, ICatalogStore catalogs, T
         var unknown = NodeSelection.Unknown(all, plan.Target);
         problems.AddRange(unknown);
         var targets = NodeSelection.Select(all, plan.Target).OrderBy(n => n.Name, StringComparer.Ordinal).ToList();
+        List<string> skipped = [];
+        if (plan.Target.SkipDisconnected)
+        {
+            skipped = targets.Where(n => !targetChecks.IsConnected(n)).Select(n => n.Name).ToList();
+            targets = targets.Where(n => !skipped.Contains(n.Name)).ToList();
+        }
+
         if (targets.Count == 0 && unknown.Count == 0)
         {
-            problems.Add($"the target selects no node ({NodeSelection.Describe(plan.Target)})");
+            problems.Add(skipped.Count == 0
+                ? $"the target selects no node ({NodeSelection.Describe(plan.Target)})"
+                : $"the target selects no connected node ({NodeSelection.Describe(plan.Target)}; not connected: {string.Join(", ", skipped)})");
         }
 
         problems.AddRange(await targetChecks.ProblemsAsync(targets, ct));
@@ -62,7 +75,7 @@ public sealed class RolloutPreflight(INodeStore nodes, ICatalogStore catalogs, T
             return (null, problems);
         }
 
-        return (new PreparedRollout(plan, planned, Batches.Plan(planned, plan.Strategy)), problems);
+        return (new PreparedRollout(plan, planned, Batches.Plan(planned, plan.Strategy)) { SkippedDisconnected = skipped }, problems);
     }
 
     private async Task<ClusterView> ClusterAsync(List<string> problems, CancellationToken ct)

@@ -38,8 +38,8 @@ public sealed class SqliteRolloutStore(SqliteDatabase database) : IRolloutStore
 
         var id = $"r{seq}";
         await using (var insert = Command(connection, tx, """
-            INSERT INTO rollouts (id, seq, nonce, name, recipe, plan_yaml, state, reason, batches, created_at, updated_at)
-            VALUES ($id, $seq, $nonce, $name, $recipe, $yaml, $state, '', $batches, $now, $now)
+            INSERT INTO rollouts (id, seq, nonce, name, recipe, plan_yaml, state, reason, batches, created_at, updated_at, skipped_disconnected)
+            VALUES ($id, $seq, $nonce, $name, $recipe, $yaml, $state, '', $batches, $now, $now, $skipped)
             """))
         {
             insert.Parameters.AddWithValue("$id", id);
@@ -50,6 +50,7 @@ public sealed class SqliteRolloutStore(SqliteDatabase database) : IRolloutStore
             insert.Parameters.AddWithValue("$yaml", prepared.Plan.Yaml);
             insert.Parameters.AddWithValue("$state", RolloutState.Running.ToName());
             insert.Parameters.AddWithValue("$batches", JsonSerializer.Serialize(prepared.Batches));
+            insert.Parameters.AddWithValue("$skipped", JsonSerializer.Serialize(prepared.SkippedDisconnected));
             insert.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
             await insert.ExecuteNonQueryAsync(ct);
         }
@@ -291,7 +292,7 @@ public sealed class SqliteRolloutStore(SqliteDatabase database) : IRolloutStore
         return new StoredRollout { View = rollout.View, Nonce = rollout.Nonce, Batches = rollout.Batches, Nodes = nodes };
     }
 
-    private const string RolloutColumns = "id, nonce, name, recipe, plan_yaml, state, reason, batches, created_at, updated_at, finished_at";
+    private const string RolloutColumns = "id, nonce, name, recipe, plan_yaml, state, reason, batches, created_at, updated_at, finished_at, skipped_disconnected";
 
     private static StoredRollout ReadRollout(SqliteDataReader reader)
     {
@@ -309,6 +310,7 @@ public sealed class SqliteRolloutStore(SqliteDatabase database) : IRolloutStore
             UpdatedAt = Time(reader.GetInt64(9)),
             FinishedAt = reader.IsDBNull(10) ? null : Time(reader.GetInt64(10)),
         };
+        view.SkippedDisconnected.AddRange(JsonSerializer.Deserialize<List<string>>(reader.GetString(11))!);
         return new StoredRollout { View = view, Nonce = reader.GetString(1), Batches = batches, Nodes = new Dictionary<string, StoredNode>() };
     }
 

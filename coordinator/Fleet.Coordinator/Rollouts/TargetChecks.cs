@@ -24,6 +24,8 @@ public sealed class TargetChecks(AgentRegistry registry, IRolloutStore rollouts)
         return problems;
     }
 
+    public bool IsConnected(NodeRecord node) => registry.IsConnected(node.Id);
+
     /// <summary>One problem line naming every node it applies to (by name, or as <paramref name="describe"/> says), or none.</summary>
     internal static void Group(List<string> problems, string what, IEnumerable<NodeRecord> nodes, Func<NodeRecord, string>? describe = null)
     {

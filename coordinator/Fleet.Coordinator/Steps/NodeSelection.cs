@@ -37,7 +37,8 @@ public static class NodeSelection
 
         parts.AddRange(selector.Labels.Select(l => $"label {l.Key}={l.Value}"));
         var described = parts.Count == 0 ? "all nodes" : string.Join(", ", parts);
-        return selector.Exclude.Count == 0 ? described : $"{described}, excluding {string.Join(",", selector.Exclude)}";
+        described = selector.Exclude.Count == 0 ? described : $"{described}, excluding {string.Join(",", selector.Exclude)}";
+        return selector.SkipDisconnected ? $"{described}, skipping disconnected nodes" : described;
     }
 
     /// <summary>Named nodes (names or exclude) that do not exist: a typo must not silently widen or empty a target.</summary>

@@ -123,6 +123,10 @@ public sealed class SqliteDatabase
         -- "sha256:<hex of the DER certificate>"; NULL for certificates issued before this column existed.
         ALTER TABLE certificates ADD COLUMN sha256 TEXT;
         """,
+        """
+        -- target.skipDisconnected: the selected nodes a rollout left out because they were not connected at apply (JSON array of names).
+        ALTER TABLE rollouts ADD COLUMN skipped_disconnected TEXT NOT NULL DEFAULT '[]';
+        """,
     ];
 
     private readonly string _connectionString;

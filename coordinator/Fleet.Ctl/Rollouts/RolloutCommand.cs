@@ -61,6 +61,10 @@ internal static class RolloutCommand
             var yaml = await InputFile.ReadAsync(parse.GetValue(file)!, ct);
             var rollout = await connection.Client.ApplyRolloutAsync(new ApplyRolloutRequest { Yaml = yaml }, deadline: ControlConnection.Deadline, cancellationToken: ct);
             await stdout.WriteLineAsync($"rollout {rollout.Id} started: {rollout.Recipe} on {rollout.Nodes.Count} node(s) in {rollout.BatchCount} batch(es)");
+            if (RolloutView.From(rollout).SkippedLine is { } skipped)
+            {
+                await stdout.WriteLineAsync(skipped);
+            }
             if (parse.GetValue(watch))
             {
                 await WatchAsync(ctx, connection, rollout.Id, stdout, ct);

@@ -16,8 +16,12 @@ public sealed record RolloutView(
     DateTimeOffset? UpdatedAt,
     DateTimeOffset? FinishedAt,
     IReadOnlyList<RolloutNodeView> Nodes,
-    StrategyView? Strategy = null)
+    StrategyView? Strategy = null,
+    IReadOnlyList<string>? SkippedDisconnected = null)
 {
+    /// <summary>"skipped, not connected (target.skipDisconnected): pi3, pi4", or null when none was skipped.</summary>
+    public string? SkippedLine => SkippedDisconnected is { Count: > 0 } s ? $"skipped, not connected (target.skipDisconnected): {string.Join(", ", s)}" : null;
+
     public static RolloutView From(Rollout r) => new(
         r.Id,
         r.Name,
@@ -30,7 +34,8 @@ public sealed record RolloutView(
         r.UpdatedAt?.ToDateTimeOffset(),
         r.FinishedAt?.ToDateTimeOffset(),
         r.Nodes.Select(RolloutNodeView.From).ToArray(),
-        r.Strategy is { } s ? StrategyView.From(s) : null);
+        r.Strategy is { } s ? StrategyView.From(s) : null,
+        [.. r.SkippedDisconnected]);
 }
 
 /// <summary>The effective strategy `rollout plan` shows: defaults filled in.</summary>

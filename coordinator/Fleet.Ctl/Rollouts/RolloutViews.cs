@@ -14,6 +14,11 @@ internal static class RolloutViews
             w.WriteLine($"strategy: {strategy}");
             w.WriteLine($"timeouts: {string.Join(", ", strategy.Timeouts.Select(t => $"{t.Key} {t.Value}"))}");
         }
+
+        if (plan.SkippedLine is { } skipped)
+        {
+            w.WriteLine(skipped);
+        }
         foreach (var batch in plan.Nodes.GroupBy(n => n.Batch).OrderBy(g => g.Key))
         {
             w.WriteLine();
@@ -72,6 +77,11 @@ internal static class RolloutViews
         if (r.Reason.Length > 0)
         {
             w.WriteLine($"  {r.Reason}");
+        }
+
+        if (r.SkippedLine is { } skipped)
+        {
+            w.WriteLine($"  {skipped}");
         }
 
         w.WriteLine($"  batch {r.CurrentBatch} of {r.BatchCount}; created {Timestamps.Format(r.CreatedAt)}{(r.FinishedAt is { } f ? $", finished {Timestamps.Format(f)}" : "")}");

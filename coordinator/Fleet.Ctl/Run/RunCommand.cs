@@ -16,7 +16,7 @@ internal static class RunCommand
         return run;
     }
 
-    private sealed record Selector(Option<string[]> Nodes, Option<string> Arch, Option<string[]> Labels, Option<string[]> Exclude, Option<string> Timeout);
+    private sealed record Selector(Option<string[]> Nodes, Option<string> Arch, Option<string[]> Labels, Option<string[]> Exclude, Option<bool> SkipDisconnected, Option<string> Timeout);
 
     private static Selector AddSelector(Command command)
     {
@@ -25,11 +25,13 @@ internal static class RunCommand
             new Option<string>("--arch") { Description = "Only nodes of this architecture: amd64, arm64 or arm" },
             new Option<string[]>("--label") { Description = "Only nodes with this key=value label (repeatable or comma-separated; every one must match)" },
             new Option<string[]>("--exclude") { Description = "Never these nodes, whatever else matches (repeatable; each must exist)", AllowMultipleArgumentsPerToken = true },
+            new Option<bool>("--skip-disconnected") { Description = "Leave out the selected nodes that are not connected, and list them, instead of refusing" },
             new Option<string>("--timeout") { Description = "Time allowed per node, retries included: 90s, 10m, 1h30m (default 10m)" });
         command.Options.Add(s.Nodes);
         command.Options.Add(s.Arch);
         command.Options.Add(s.Labels);
         command.Options.Add(s.Exclude);
+        command.Options.Add(s.SkipDisconnected);
         command.Options.Add(s.Timeout);
         return s;
     }
@@ -78,6 +80,7 @@ internal static class RunCommand
         var labels = NodeLabels.Parse(parse.GetValue(s.Labels) ?? [], out var problem);
         request.Selector.Labels.Add(problem is null ? labels : throw new UsageException($"--label: {problem}"));
         request.Selector.Exclude.AddRange(parse.GetValue(s.Exclude) ?? []);
+        request.Selector.SkipDisconnected = parse.GetValue(s.SkipDisconnected);
 
         if (parse.GetValue(s.Timeout) is { } timeout)
         {

@@ -35,7 +35,9 @@ internal sealed class RunProgressView(TextWriter stdout, TerminalInfo terminal)
     /// <summary>The rollout the run is (from the plan event): `fleetctl rollout get|logs ID`.</summary>
     public string RolloutId { get; private set; } = "";
 
-    private string RolloutLine => $"rollout {RolloutId}: fleetctl rollout logs {RolloutId}";
+    private string _skipped = "";
+
+    private string RolloutLine => $"rollout {RolloutId}: fleetctl rollout logs {RolloutId}{_skipped}";
 
     public async Task ShowAsync(IAsyncStreamReader<RunStepEvent> events, CancellationToken ct)
     {
@@ -68,6 +70,7 @@ internal sealed class RunProgressView(TextWriter stdout, TerminalInfo terminal)
         {
             case RunStepEvent.KindOneofCase.Plan:
                 RolloutId = e.Plan.RolloutId;
+                _skipped = e.Plan.SkippedDisconnected.Count == 0 ? "" : $"; skipped, not connected: {string.Join(", ", e.Plan.SkippedDisconnected)}";
                 if (RolloutId.Length > 0)
                 {
                     line?.Invoke(RolloutLine);

@@ -70,7 +70,7 @@ public class RunStepPlanTests
     {
         // Were the YAML written by hand, this dest would add a cordon step and this component would close the flow.
         var request = new RunStepRequest { Download = new RunDownload { Component = "kubectl }\n  - cordon: {", Version = "v1.20.2", Dest = "/usr/bin/k\"\n  - cordon: {}\n#" } };
-        request.Selector = new NodeSelector { Labels = { ["a: b"] = "c\nd: e", ["null"] = "~" } };
+        request.Selector = new NodeSelector { Labels = { ["null"] = "true", ["fleet.io/zone"] = "a" } };
 
         var (plan, problems) = RunStepPlan.From(request);
 
@@ -78,6 +78,20 @@ public class RunStepPlanTests
         Assert.Equal(request.Selector, plan!.Target);
         var step = Assert.IsType<NodeStep.Download>(Assert.IsType<StepsRecipe>(plan.Recipe).Steps.Single());
         Assert.Equal((request.Download.Component, request.Download.Dest), (step.Component, step.Dest));
+    }
+
+    [Fact]
+    public void From_HostileLabels_AreRefusedByTheLabelRules_NeverWrittenAsYamlStructure()
+    {
+        var request = Download();
+        request.Selector = new NodeSelector { Labels = { ["a: b"] = "c", ["role"] = "c\nd: e" } };
+
+        var (plan, problems) = RunStepPlan.From(request);
+
+        Assert.Null(plan);
+        Assert.Equal(2, problems.Count);
+        Assert.Contains(problems, p => p.StartsWith("target.labels: the label key \"a: b\" is not valid", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("target.labels: the value ", StringComparison.Ordinal) && p.Contains("\"role\"", StringComparison.Ordinal));
     }
 
     [Fact]

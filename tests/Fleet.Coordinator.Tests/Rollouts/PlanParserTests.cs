@@ -68,6 +68,18 @@ public class PlanParserTests
     }
 
     [Fact]
+    public void Parse_SkipDisconnected_IsOffUnlessSaid_AndMustBeABoolean()
+    {
+        const string Recipe = "\nrecipe: { install-cni: { version: v1.1.1 } }";
+
+        Assert.False(PlanParser.Parse("target: {}" + Recipe).Plan!.Target.SkipDisconnected);
+        Assert.True(PlanParser.Parse("target: { skipDisconnected: true }" + Recipe).Plan!.Target.SkipDisconnected);
+        var (plan, problems) = PlanParser.Parse("target: { skipDisconnected: maybe }" + Recipe);
+        Assert.Null(plan);
+        Assert.Contains(problems, p => p.StartsWith("target.skipDisconnected: ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Parse_ABadPlan_ListsEveryProblemByPath()
     {
         var (plan, problems) = PlanParser.Parse("""

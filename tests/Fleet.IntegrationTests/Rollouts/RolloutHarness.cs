@@ -54,6 +54,13 @@ public sealed partial class RolloutHarness : IAsyncDisposable
         return agent;
     }
 
+    /// <summary>Stops <paramref name="agent"/> and waits until the coordinator lists its node as not connected.</summary>
+    public async Task DisconnectAsync(TestAgent agent)
+    {
+        await agent.StopAsync();
+        await Eventually.Until(async () => (await Fleetctl.NodesAsync(Coordinator.Socket)).Any(n => n.Str("name") == agent.Name && !n.GetProperty("connected").GetBoolean()), ok => ok, $"{agent.Name} is gone");
+    }
+
     public async Task ApplyCatalogAsync(string yaml)
     {
         var file = Dir.Combine($"catalog-{Guid.NewGuid():N}.yaml");

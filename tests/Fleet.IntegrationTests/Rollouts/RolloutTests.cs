@@ -82,8 +82,7 @@ public sealed class RolloutTests : IAsyncLifetime
         await _h.AgentAsync("x1", "x86_64");
         await _h.AgentAsync("odroid1", "armv7l");
         var gone = await _h.AgentAsync("pi1", "aarch64");
-        await gone.StopAsync();
-        await Eventually.Until(async () => (await Fleetctl.NodesAsync(_h.Coordinator.Socket)).Any(n => n.Str("name") == "pi1" && !n.GetProperty("connected").GetBoolean()), ok => ok, "pi1 is gone");
+        await _h.DisconnectAsync(gone);
         await _h.ApplyCatalogAsync(Fixtures.Catalog(_h.Artifacts.BaseUrl, kubectlArches: ["amd64", "arm64"]));
 
         var applied = await _h.CtlAsync("rollout", "apply", "-f", await _h.PlanFileAsync($"""
@@ -106,8 +105,7 @@ public sealed class RolloutTests : IAsyncLifetime
     {
         var x1 = await _h.AgentAsync("x1", "x86_64");
         var gone = await _h.AgentAsync("pi1", "aarch64");
-        await gone.StopAsync();
-        await Eventually.Until(async () => (await Fleetctl.NodesAsync(_h.Coordinator.Socket)).Any(n => n.Str("name") == "pi1" && !n.GetProperty("connected").GetBoolean()), ok => ok, "pi1 is gone");
+        await _h.DisconnectAsync(gone);
         await _h.ApplyCatalogAsync(Fixtures.Catalog(_h.Artifacts.BaseUrl));
         string Plan(string exclude) => $"""
             target: {"{"} exclude: [{exclude}] {"}"}
@@ -127,6 +125,44 @@ public sealed class RolloutTests : IAsyncLifetime
         var rollout = await _h.GetAsync("r1");
         Assert.Equal(["x1"], rollout.GetProperty("nodes").EnumerateArray().Select(n => n.Str("name")));
         Assert.Equal(ElfMachine.X86_64, ElfMachine.Read(Path.Join(x1.Root, "opt/cni/bin/bridge")));
+    }
+
+    [Fact]
+    public async Task SkipDisconnected_LeavesOutAndListsTheOfflineNodes_AndRefusesWhenNoneIsLeft()
+    {
+        var x1 = await _h.AgentAsync("x1", "x86_64");
+        var gone = await _h.AgentAsync("pi1", "aarch64");
+        await _h.DisconnectAsync(gone);
+        await _h.ApplyCatalogAsync(Fixtures.Catalog(_h.Artifacts.BaseUrl));
+        var plan = await _h.PlanFileAsync($"""
+            target: {"{ skipDisconnected: true }"}
+            recipe:
+              install-cni: {"{"} version: {Fixtures.CniVersion} {"}"}
+            """);
+        const string Skipped = "skipped, not connected (target.skipDisconnected): pi1";
+
+        var dry = await _h.CtlAsync("rollout", "plan", "-f", plan);
+        Assert.True(dry.ExitCode == 0, dry.Stderr);
+        Assert.Contains(Skipped, dry.Stdout);
+        Assert.Contains("batch 1: x1\n", dry.Stdout);
+        var applied = await _h.CtlAsync("rollout", "apply", "-f", plan, "--watch");
+
+        Assert.True(applied.ExitCode == 0, applied.Stdout + applied.Stderr);
+        Assert.Contains(Skipped, applied.Stdout);
+        Assert.Equal(ElfMachine.X86_64, ElfMachine.Read(Path.Join(x1.Root, "opt/cni/bin/bridge")));
+        var rollout = await _h.GetAsync("r1");
+        Assert.Equal(["pi1"], rollout.GetProperty("skippedDisconnected").EnumerateArray().Select(n => n.GetString()));
+        Assert.Equal(["x1"], rollout.GetProperty("nodes").EnumerateArray().Select(n => n.Str("name")));
+        Assert.Contains(Skipped, (await _h.CtlAsync("rollout", "get", "r1")).Stdout);
+        Assert.Contains(Skipped, await _h.LogsAsync("r1", null));
+
+        var none = await _h.CtlAsync("rollout", "apply", "-f", await _h.PlanFileAsync($"""
+            target: {"{ names: [pi1], skipDisconnected: true }"}
+            recipe:
+              install-cni: {"{"} version: {Fixtures.CniVersion} {"}"}
+            """));
+        Assert.Equal(1, none.ExitCode);
+        Assert.Contains("the target selects no connected node (names pi1, skipping disconnected nodes; not connected: pi1)", none.Stderr);
     }
 
     [Fact]

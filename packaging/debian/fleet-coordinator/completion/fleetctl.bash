@@ -69,8 +69,8 @@ _fleetctl_opts() {
     "catalog apply") echo "--filename -f --socket --server --cert --key --ca" ;;
     "catalog get") echo "--output -o --socket --server --cert --key --ca" ;;
     "run") echo "--socket --server --cert --key --ca" ;;
-    "run install-cni") echo "--component --dest-dir --node --arch --label --exclude --timeout --socket --server --cert --key --ca" ;;
-    "run download") echo "--component --dest --node --arch --label --exclude --timeout --socket --server --cert --key --ca" ;;
+    "run install-cni") echo "--component --dest-dir --node --arch --label --exclude --skip-disconnected --timeout --socket --server --cert --key --ca" ;;
+    "run download") echo "--component --dest --node --arch --label --exclude --skip-disconnected --timeout --socket --server --cert --key --ca" ;;
     "rollout") echo "--socket --server --cert --key --ca" ;;
     "rollout plan") echo "--filename -f --output -o --socket --server --cert --key --ca" ;;
     "rollout apply") echo "--filename -f --watch -w --socket --server --cert --key --ca" ;;
