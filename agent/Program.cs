@@ -15,7 +15,7 @@ public static class Program
 {
     public static Task<int> Main(string[] args) => Root().Parse(args).InvokeAsync();
 
-    /// <summary>The whole command tree; `fleet-agent man` generates fleet-agent(1) from it.</summary>
+    /// <summary>The whole command tree; `fleet-agent man` generates fleet-agent(1) from it, `fleet-agent completion SHELL` the completion scripts.</summary>
     internal static RootCommand Root()
     {
         var config = new Option<string>("--config") { Description = $"Settings file (JSON). Default {AgentOptions.DefaultConfigPath}; a missing default file is fine.", Recursive = true };
@@ -34,6 +34,7 @@ public static class Program
 
         root.SetAction(async (parse, ct) => Load(parse, config, flags) is { } options ? await RunAsync(options, ct) : 2);
         root.Subcommands.Add(EnrollCommand(config));
+        root.Subcommands.Add(CompletionCommand.Create(() => root, AgentManPage.Info));
         root.Subcommands.Add(ManCommand.Create(() => root, AgentManPage.Info));
         return root;
     }

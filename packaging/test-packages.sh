@@ -3,7 +3,8 @@
 #   1. lintian on every package of this version: no error, no warning.
 #   2. In a Debian bookworm container booted with systemd as PID 1 (systemd-nspawn, its own network
 #      namespace: the coordinator and the agent talk over the container's loopback):
-#      systemd-analyze verify on both units (any output on stderr fails); install the coordinator and
+#      systemd-analyze verify on both units (any output on stderr fails); the shell completion scripts
+#      (what the installed programs print, registering in bash); install the coordinator and
 #      the agent; a token from fleetctl; enroll; the agent `active (running)` with its STATUS text;
 #      the node in `fleetctl nodes list`; the control socket's owner and mode; the agent retrying
 #      (STATUS and a warning in the journal) while the coordinator is stopped; kill the agent's main
@@ -145,6 +146,20 @@ for unit in fleet-agent.service fleet-coordinator.service; do
   [ -z "$verify_err" ] || fail "systemd-analyze verify $unit: $verify_err"
 done
 say "systemd-analyze verify: both units clean"
+
+# Shell completion, as installed: the packaged bash script is what the installed program prints, bash
+# sourcing it registers its function for the command, and the zsh and fish scripts are there.
+for program in fleetctl fleet-agent fleet-coordinator; do
+  bin=$program
+  [ "$program" = fleet-coordinator ] && bin=/usr/lib/fleet-coordinator/fleet-coordinator
+  c sh -c "$bin completion bash | cmp -s - /usr/share/bash-completion/completions/$program" \
+    || fail "/usr/share/bash-completion/completions/$program is not what \`$bin completion bash\` prints"
+  registered=$(c bash --norc --noprofile -c ". /usr/share/bash-completion/completions/$program && complete -p $program" 2>&1) || true
+  [ "$registered" = "complete -F _${program//-/_} $program" ] || fail "sourcing the bash completion of $program: $registered"
+  c test -s "/usr/share/zsh/vendor-completions/_$program" || fail "no zsh completion for $program"
+  c test -s "/usr/share/fish/vendor_completions.d/$program.fish" || fail "no fish completion for $program"
+done
+say "shell completion of fleetctl, fleet-agent and fleet-coordinator installed and registering in bash"
 
 # The coordinator: its own user, in group fleet; listening on the container's loopback.
 c sed -i 's/^FLEET_COORDINATOR_OPTS=.*/FLEET_COORDINATOR_OPTS="--listen 127.0.0.1:7443"/' /etc/default/fleet-coordinator

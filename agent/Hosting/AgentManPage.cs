@@ -3,7 +3,7 @@ using Fleet.CommandDocs;
 
 namespace Fleet.Agent.Hosting;
 
-/// <summary>What fleet-agent(1) says beyond its command tree (`fleet-agent man`; the package installs the page).</summary>
+/// <summary>What fleet-agent(1) and its completion scripts say beyond its command tree (`fleet-agent man`; the package installs the page).</summary>
 internal static class AgentManPage
 {
     public static readonly ManPageInfo Info = new("fleet-agent", "Fleet node agent")
@@ -25,5 +25,6 @@ internal static class AgentManPage
             ("/var/lib/fleet-agent", "The node's key, certificate and CA, stored as one set in credentials/N/ (node.key, node.crt and ca.crt link to the current set; a renewal writes a new set and then moves the pointer credentials/current), and the journal of finished steps."),
         ],
         SeeAlso = ["fleetctl(1)", "fleet-coordinator(1)", "systemctl(1)", "journalctl(1)"],
+        FileOptions = ["--config", "--token-file", "--root", "--state-dir", "--systemctl-path", "--kubeadm-path"],
     };
 }

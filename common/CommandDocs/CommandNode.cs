@@ -13,6 +13,10 @@ internal sealed record CommandNode(IReadOnlyList<string> Path, Command Command)
             .Where(o => !o.Hidden && o.Name is not ("--help" or "--version"))
             .Distinct();
 
+    /// <summary>The values its arguments accept when they are a fixed set (e.g. completion bash|zsh|fish), for completion.</summary>
+    public IEnumerable<string> ArgumentValues =>
+        Command.Arguments.SelectMany(a => a.GetCompletions(System.CommandLine.Completions.CompletionContext.Empty)).Select(c => c.Label);
+
     public static IEnumerable<string> Names(Option o) => new[] { o.Name }.Concat(o.Aliases).Where(n => n.StartsWith('-'));
 
     /// <summary>Every command, depth first, starting at the root.</summary>

@@ -3,9 +3,12 @@ using System.Text;
 
 namespace Fleet.CommandDocs;
 
-/// <summary>What a man page says beyond the command tree: the summary line, exit codes, environment, files, related pages.</summary>
+/// <summary>What a man page and the completion scripts say beyond the command tree: the summary line, exit codes, environment, files, related pages, options that take a path.</summary>
 internal sealed record ManPageInfo(string Name, string Summary)
 {
+    /// <summary>Options (any of their names) whose value is a path: the shells complete file names after them. Each must be in the tree.</summary>
+    public IReadOnlyList<string> FileOptions { get; init; } = [];
+
     /// <summary>Paragraphs added to DESCRIPTION after the root command's own description.</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
 

@@ -10,7 +10,7 @@ public static class Program
 {
     public static Task<int> Main(string[] args) => Root().Parse(args).InvokeAsync();
 
-    /// <summary>The whole command tree; `fleet-coordinator man` generates fleet-coordinator(1) from it.</summary>
+    /// <summary>The whole command tree; `fleet-coordinator man` generates fleet-coordinator(1) from it, `fleet-coordinator completion SHELL` the completion scripts.</summary>
     internal static RootCommand Root()
     {
         var defaults = new CoordinatorOptions();
@@ -86,6 +86,7 @@ public static class Program
             };
             return await RunAsync(options, ct);
         });
+        root.Subcommands.Add(CompletionCommand.Create(() => root, CoordinatorManPage.Info));
         root.Subcommands.Add(ManCommand.Create(() => root, CoordinatorManPage.Info));
         return root;
     }

@@ -69,7 +69,7 @@ public static class FleetCtl
         root.Subcommands.Add(TokensCommand.Create(ctx));
         root.Subcommands.Add(AdminCertCommand.Create(ctx));
         root.Subcommands.Add(ClusterCommand.Create(ctx));
-        root.Subcommands.Add(CompletionCommand.Create(ctx, () => root));
+        root.Subcommands.Add(CompletionCommand.Create(() => root, FleetctlManPage.Info));
         root.Subcommands.Add(ManCommand.Create(() => root, FleetctlManPage.Info));
         return root;
     }

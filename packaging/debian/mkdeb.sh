@@ -27,6 +27,16 @@ root=$(mktemp -d "${TMPDIR:-/tmp}/fleet-deb.XXXXXX")
 trap 'rm -rf "$root"' EXIT
 install -d -m 0755 "$root/DEBIAN" "$root/lib/systemd/system" "$root/usr/share/doc/$package" "$root/usr/share/man/man1" "$root/usr/bin"
 
+# Shell completion for PROGRAM from FOLDER/completion/ (PROGRAM.bash, _PROGRAM, PROGRAM.fish), where
+# bash-completion, zsh and fish look for vendors' scripts. Generated from the command tree
+# (PROGRAM completion SHELL); the tests of each program fail when a copy drifts.
+install_completion() {
+  local program=$1 folder=$2
+  install -D -m 0644 "$folder/completion/$program.bash" "$root/usr/share/bash-completion/completions/$program"
+  install -D -m 0644 "$folder/completion/_$program" "$root/usr/share/zsh/vendor-completions/_$program"
+  install -D -m 0644 "$folder/completion/$program.fish" "$root/usr/share/fish/vendor_completions.d/$program.fish"
+}
+
 # Every packaged executable must be of the package's architecture.
 check_elf() {
   file -b "$1" | grep -q "$elf" || { echo "mkdeb.sh: $1 is not a $arch ($elf) ELF file: $(file -b "$1")" >&2; exit 1; }
@@ -40,6 +50,7 @@ if [ "$kind" = agent ]; then
   install -m 0644 "$packaging/systemd/fleet-agent.service" "$root/lib/systemd/system/"
   # Generated from the command tree (fleet-agent man); Fleet.Agent.Tests fails when it drifts.
   gzip -9n <"$here/fleet-agent/fleet-agent.1" >"$root/usr/share/man/man1/fleet-agent.1.gz"
+  install_completion fleet-agent "$here/fleet-agent"
 
   if [ "$arch" = armhf ]; then
     # Self-contained (not AOT): the .NET runtime needs the C++ runtime too.
@@ -75,11 +86,10 @@ else
   install -m 0644 "$packaging/systemd/fleet-coordinator.service" "$root/lib/systemd/system/"
   gzip -9n <"$here/fleet-coordinator/fleetctl.1" >"$root/usr/share/man/man1/fleetctl.1.gz"
   gzip -9n <"$here/fleet-coordinator/fleet-coordinator.1" >"$root/usr/share/man/man1/fleet-coordinator.1.gz"
-  # Generated from the command trees (fleetctl man, fleet-coordinator man, fleetctl completion SHELL);
+  # Generated from the command trees (fleetctl man, fleet-coordinator man, PROGRAM completion SHELL);
   # Fleet.Ctl.Tests and Fleet.Coordinator.Tests fail when they drift.
-  install -D -m 0644 "$here/fleet-coordinator/completion/fleetctl.bash" "$root/usr/share/bash-completion/completions/fleetctl"
-  install -D -m 0644 "$here/fleet-coordinator/completion/_fleetctl" "$root/usr/share/zsh/vendor-completions/_fleetctl"
-  install -D -m 0644 "$here/fleet-coordinator/completion/fleetctl.fish" "$root/usr/share/fish/vendor_completions.d/fleetctl.fish"
+  install_completion fleetctl "$here/fleet-coordinator"
+  install_completion fleet-coordinator "$here/fleet-coordinator"
   install -D -m 0644 "$here/fleet-coordinator/lintian-overrides" "$root/usr/share/lintian/overrides/fleet-coordinator"
   depends="libc6 (>= 2.34), libgcc-s1, libstdc++6, libssl3 | libssl1.1, zlib1g (>= 1:1.2.0), systemd | systemd-standalone-sysusers"
   description="Fleet coordinator and fleetctl

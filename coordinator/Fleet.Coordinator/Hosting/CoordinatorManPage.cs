@@ -2,7 +2,7 @@ using Fleet.CommandDocs;
 
 namespace Fleet.Coordinator.Hosting;
 
-/// <summary>What fleet-coordinator(1) says beyond its command tree (`fleet-coordinator man`; the package installs the page).</summary>
+/// <summary>What fleet-coordinator(1) and its completion scripts say beyond its command tree (`fleet-coordinator man`; the package installs the page).</summary>
 internal static class CoordinatorManPage
 {
     public static readonly ManPageInfo Info = new("fleet-coordinator", "the Fleet coordinator")
@@ -22,5 +22,6 @@ internal static class CoordinatorManPage
         ],
         SeeAlso = ["fleetctl(1)", "fleet-agent(1)", "systemctl(1)", "journalctl(1)"],
         SeeAlsoNote = "docs/security.md in the Fleet sources.",
+        FileOptions = ["--data-dir", "--socket", "--kubeconfig"],
     };
 }

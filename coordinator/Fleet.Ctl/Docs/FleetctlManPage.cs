@@ -2,7 +2,7 @@ using Fleet.CommandDocs;
 
 namespace Fleet.Ctl.Docs;
 
-/// <summary>What fleetctl(1) says beyond its command tree.</summary>
+/// <summary>What fleetctl(1) and its completion scripts say beyond its command tree.</summary>
 internal static class FleetctlManPage
 {
     public static readonly ManPageInfo Info = new("fleetctl", "drive a Fleet coordinator")
@@ -22,5 +22,6 @@ internal static class FleetctlManPage
         ],
         SeeAlso = ["fleet-coordinator(1)", "fleet-agent(1)"],
         SeeAlsoNote = "docs/output.md, docs/rollouts.md and docs/catalog.md in the Fleet sources.",
+        FileOptions = ["-f", "--filename", "--kubeconfig", "--out", "--cert", "--key", "--ca", "--socket"],
     };
 }

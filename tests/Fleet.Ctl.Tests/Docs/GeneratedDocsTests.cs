@@ -45,11 +45,15 @@ public sealed class GeneratedDocsTests
         Assert.Equal("list logs", await Complete(script, "fleetctl rollout l"));
         Assert.Equal("json table wide", await Complete(script, "fleetctl nodes list -o "));
         Assert.Equal("--arch", await Complete(script, "fleetctl nodes list --ar"));
+        Assert.Equal("--ca --cert --key --server --socket bash fish zsh", await Complete(script, "fleetctl completion "));
+        Assert.Equal("zsh", await Complete(script, "fleetctl completion z"));
     }
 
     [Theory]
     [InlineData("zsh", "#compdef fleetctl")]
     [InlineData("fish", "complete -c fleetctl -n '__fish_use_subcommand' -a rollout")]
+    [InlineData("fish", "complete -c fleetctl -n '__fish_use_subcommand' -l socket -r")]
+    [InlineData("fish", "complete -c fleetctl -n '__fish_seen_subcommand_from completion' -a 'bash fish zsh'")]
     public async Task Completion_OtherShells_AreGenerated(string shell, string expected)
     {
         var script = await RunAsync("completion", shell);

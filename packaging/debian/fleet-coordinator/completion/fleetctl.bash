@@ -2,13 +2,13 @@
 _fleetctl() {
   local cur prev words cword path w
   cur="${COMP_WORDS[COMP_CWORD]}"; prev="${COMP_WORDS[COMP_CWORD-1]}"; path=""
-  for w in "${COMP_WORDS[@]:1:COMP_CWORD-1}"; do
+  for w in "${COMP_WORDS[@]:1:$((COMP_CWORD-1))}"; do
     case "$w" in -*) ;; *) case " $(_fleetctl_subs "$path") " in *" $w "*) path="${path:+$path }$w" ;; esac ;; esac
   done
   local values; values=$(_fleetctl_values "$path" "$prev")
   if [ -n "$values" ]; then COMPREPLY=($(compgen -W "$values" -- "$cur")); return; fi
   case "$prev" in -f|--filename|--kubeconfig|--out|--cert|--key|--ca|--socket) COMPREPLY=($(compgen -f -- "$cur")); return ;; esac
-  COMPREPLY=($(compgen -W "$(_fleetctl_subs "$path") $(_fleetctl_opts "$path")" -- "$cur"))
+  COMPREPLY=($(compgen -W "$(_fleetctl_subs "$path") $(_fleetctl_args "$path") $(_fleetctl_opts "$path")" -- "$cur"))
 }
 _fleetctl_subs() {
   case "$1" in
@@ -50,6 +50,11 @@ _fleetctl_subs() {
     "cluster unmap") echo "" ;;
     "completion") echo "" ;;
     "man") echo "" ;;
+  esac
+}
+_fleetctl_args() {
+  case "$1" in
+    "completion") echo "bash fish zsh" ;;
   esac
 }
 _fleetctl_opts() {
