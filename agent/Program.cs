@@ -13,7 +13,7 @@ namespace Fleet.Agent;
 
 public static class Program
 {
-    public static Task<int> Main(string[] args) => Root().Parse(args).InvokeAsync();
+    public static Task<int> Main(string[] args) => UsageErrors.InvokeAsync(Root(), args, Console.Error);
 
     /// <summary>The whole command tree; `fleet-agent man` generates fleet-agent(1) from it, `fleet-agent completion SHELL` the completion scripts.</summary>
     internal static RootCommand Root()

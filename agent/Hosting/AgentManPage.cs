@@ -15,7 +15,7 @@ internal static class AgentManPage
             "The token comes from a file that only root can read (--token-file), standard input (--token -), FLEET_TOKEN or the settings file; a token given on the command line works, with a warning: every local user can read it there. " +
             "A token in the settings file is removed from it once the node is enrolled. Start the service afterwards: systemctl start fleet-agent",
         ],
-        ExitStatus = "0 stopped normally or enrolled; 1 enrollment failed or an unexpected error (the service is restarted); 2 bad settings or not enrolled; " +
+        ExitStatus = "0 stopped normally or enrolled; 1 enrollment failed or an unexpected error (the service is restarted); 2 a command line that does not parse, bad settings, or not enrolled; " +
             $"{AgentExit.IdentityRefusedCode} the coordinator refuses this node's certificate for good (the node was removed or its certificate revoked): enroll again with a new token. " +
             "fleet-agent.service does not restart on 2 or 77 (RestartPreventExitStatus).",
         Environment = [.. AgentConfigLoader.EnvironmentHelp.Select(e => (e.Variable, $"As {e.Flag}; a flag wins over it, it wins over the settings file."))],

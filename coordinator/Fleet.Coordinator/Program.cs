@@ -8,7 +8,7 @@ namespace Fleet.Coordinator;
 
 public static class Program
 {
-    public static Task<int> Main(string[] args) => Root().Parse(args).InvokeAsync();
+    public static Task<int> Main(string[] args) => UsageErrors.InvokeAsync(Root(), args, Console.Error);
 
     /// <summary>The whole command tree; `fleet-coordinator man` generates fleet-coordinator(1) from it, `fleet-coordinator completion SHELL` the completion scripts.</summary>
     internal static RootCommand Root()
