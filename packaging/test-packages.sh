@@ -129,7 +129,18 @@ wait_for() {
     sleep 0.5
   done
 }
-has_pid1() { pid1=$(ps -o pid= --ppid "$nspawn_pid" | tr -d ' ' | head -1); [ -n "$pid1" ]; }
+# The container's PID 1 is the child of systemd-nspawn that lives in a PID namespace of its own. Not just
+# any child: for a moment nspawn's intermediate child (in the host's PID namespace) is there too, and it
+# exits once it has started the container, which left a stale PID here once.
+has_pid1() {
+  local host p ns
+  host=$(readlink "/proc/$nspawn_pid/ns/pid") || return 1
+  for p in $(ps -o pid= --ppid "$nspawn_pid"); do
+    ns=$(readlink "/proc/$p/ns/pid" 2>/dev/null) || continue
+    if [ "$ns" != "$host" ]; then pid1=$p; return 0; fi
+  done
+  return 1
+}
 wait_for "systemd-nspawn started no container (console: $(tail -5 "$work/console.log" 2>/dev/null))" 30 has_pid1
 booted() { state=$(c systemctl is-system-running 2>/dev/null || true); [ "$state" = running ] || [ "$state" = degraded ]; }
 wait_for "the container did not finish booting (state: $(c systemctl is-system-running 2>&1 || true))" 60 booted
