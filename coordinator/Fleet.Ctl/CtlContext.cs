@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Fleet.Ctl.Client;
 using Fleet.Ctl.Output;
 using Grpc.Core;
@@ -48,6 +50,26 @@ internal sealed class CtlContext(TextWriter stdout, TextWriter stderr, IReadOnly
 
     /// <summary>Where a table goes: a terminal's width and colours, or none when piped.</summary>
     public TerminalInfo Terminal(TextWriter writer) => TerminalInfo.For(writer, environment);
+
+    /// <summary>
+    /// Every list command's one output shape (docs/output.md): with -o json an array, empty or not;
+    /// otherwise <paramref name="none"/> for an empty list, else the table (-o wide: its wide form).
+    /// </summary>
+    public async Task WriteListAsync<T>(TextWriter stdout, List<T> views, OutputFormat format, JsonTypeInfo<List<T>> json, string none, Func<bool, TableWriter> table)
+    {
+        if (format == OutputFormat.Json)
+        {
+            await stdout.WriteLineAsync(JsonSerializer.Serialize(views, json));
+        }
+        else if (views.Count == 0)
+        {
+            await stdout.WriteLineAsync(none);
+        }
+        else
+        {
+            table(format == OutputFormat.Wide).Write(stdout, Terminal(stdout));
+        }
+    }
 
     /// <summary>A usage error found before anything is asked of the coordinator: one line on stderr, exit code 2.</summary>
     public async Task<int> UsageErrorAsync(string message)

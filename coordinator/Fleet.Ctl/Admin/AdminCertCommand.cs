@@ -60,20 +60,7 @@ internal static class AdminCertCommand
         {
             var response = await connection.Client.ListAdminCertificatesAsync(new ListAdminCertificatesRequest(), deadline: ControlConnection.Deadline, cancellationToken: ct);
             var views = response.Certificates.Select(c => AdminCertView.From(c, ctx.Now)).ToList();
-            var format = parse.GetValue(output);
-            if (format == OutputFormat.Json)
-            {
-                await stdout.WriteLineAsync(JsonSerializer.Serialize(views, AdminCertJson.Default.ListAdminCertView));
-                return;
-            }
-
-            if (views.Count == 0)
-            {
-                await stdout.WriteLineAsync("No admin certificates.");
-                return;
-            }
-
-            AdminCertTables.List(views, format == OutputFormat.Wide, ctx.Now).Write(stdout, ctx.Terminal(stdout));
+            await ctx.WriteListAsync(stdout, views, parse.GetValue(output), AdminCertJson.Default.ListAdminCertView, "No admin certificates.", wide => AdminCertTables.List(views, wide, ctx.Now));
         }));
         return list;
     }

@@ -78,20 +78,7 @@ internal static class NodesCommand
                 views.Add(NodeView.From(node));
             }
 
-            var format = parse.GetValue(output);
-            if (format == OutputFormat.Json)
-            {
-                await stdout.WriteLineAsync(JsonSerializer.Serialize(views, FleetCtlJson.Default.ListNodeView));
-                return;
-            }
-
-            if (views.Count == 0)
-            {
-                await stdout.WriteLineAsync("No nodes.");
-                return;
-            }
-
-            NodeTables.List(views, format == OutputFormat.Wide, ctx.Now).Write(stdout, ctx.Terminal(stdout));
+            await ctx.WriteListAsync(stdout, views, parse.GetValue(output), FleetCtlJson.Default.ListNodeView, "No nodes.", wide => NodeTables.List(views, wide, ctx.Now));
         }));
         return list;
     }

@@ -82,20 +82,7 @@ internal static class RolloutCommand
         {
             var response = await connection.Client.ListRolloutsAsync(new ListRolloutsRequest(), deadline: ControlConnection.Deadline, cancellationToken: ct);
             var views = response.Rollouts.Select(RolloutView.From).ToList();
-            var format = parse.GetValue(output);
-            if (format == OutputFormat.Json)
-            {
-                await stdout.WriteLineAsync(JsonSerializer.Serialize(views, RolloutJson.Default.ListRolloutView));
-                return;
-            }
-
-            if (views.Count == 0)
-            {
-                await stdout.WriteLineAsync("No rollouts.");
-                return;
-            }
-
-            RolloutViews.List(views, format == OutputFormat.Wide, ctx.Now).Write(stdout, ctx.Terminal(stdout));
+            await ctx.WriteListAsync(stdout, views, parse.GetValue(output), RolloutJson.Default.ListRolloutView, "No rollouts.", wide => RolloutViews.List(views, wide, ctx.Now));
         }));
         return list;
     }

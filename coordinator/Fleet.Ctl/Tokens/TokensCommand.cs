@@ -60,20 +60,7 @@ internal static class TokensCommand
         {
             var response = await connection.Client.ListTokensAsync(new ListTokensRequest(), deadline: ControlConnection.Deadline, cancellationToken: ct);
             var views = response.Tokens.Select(t => TokenView.From(t, ctx.Now)).ToList();
-            var format = parse.GetValue(output);
-            if (format == OutputFormat.Json)
-            {
-                await stdout.WriteLineAsync(JsonSerializer.Serialize(views, TokenJson.Default.ListTokenView));
-                return;
-            }
-
-            if (views.Count == 0)
-            {
-                await stdout.WriteLineAsync("No join tokens.");
-                return;
-            }
-
-            TokenTables.List(views, format == OutputFormat.Wide, ctx.Now).Write(stdout, ctx.Terminal(stdout));
+            await ctx.WriteListAsync(stdout, views, parse.GetValue(output), TokenJson.Default.ListTokenView, "No join tokens.", wide => TokenTables.List(views, wide, ctx.Now));
         }));
         return list;
     }
