@@ -41,6 +41,8 @@ public sealed class MaintenanceWindowWaiter(RolloutTransitions transitions, Time
 
                 var (at, window) = WindowSchedule.NextOpening(windows, now);
                 var wait = $"waiting for window (next: {window.Describe(at)})";
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, run.AbortToken, run.PauseToken);
+                var delay = Task.Delay(at - now < Recheck ? at - now : Recheck, time, linked.Token); // the timer runs from here, before the rollout says it waits
                 if (run.Read(v => v.WindowWait) != wait)
                 {
                     run.Change(v =>
@@ -52,10 +54,9 @@ public sealed class MaintenanceWindowWaiter(RolloutTransitions transitions, Time
                 }
 
                 waited = true;
-                using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, run.AbortToken, run.PauseToken);
                 try
                 {
-                    await Task.Delay(at - now < Recheck ? at - now : Recheck, time, linked.Token);
+                    await delay;
                 }
                 catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
                 {

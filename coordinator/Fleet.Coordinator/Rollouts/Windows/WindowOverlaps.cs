@@ -32,7 +32,7 @@ public static class WindowOverlaps
             }
         }
 
-        occurrences.Sort((a, b) => a.Start.CompareTo(b.Start));
+        occurrences.Sort((a, b) => a.Start != b.Start ? a.Start.CompareTo(b.Start) : a.Index.CompareTo(b.Index));
         var reported = new HashSet<(int, int)>();
         var active = new List<(DateTimeOffset Start, DateTimeOffset End, int Index)>();
         foreach (var o in occurrences)
