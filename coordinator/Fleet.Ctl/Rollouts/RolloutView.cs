@@ -22,6 +22,9 @@ public sealed record RolloutView(
     /// <summary>strategy.windows: "waiting for window (next: Sat 2026-12-05 02:00 Europe/Berlin)" while no node may start; null otherwise.</summary>
     public string? WindowWait { get; init; }
 
+    /// <summary>With <see cref="WindowWait"/>: when the next window opens.</summary>
+    public DateTimeOffset? WindowOpensAt { get; init; }
+
     /// <summary>"skipped, not connected (target.skipDisconnected): pi3, pi4", or null when none was skipped.</summary>
     public string? SkippedLine => SkippedDisconnected is { Count: > 0 } s ? $"skipped, not connected (target.skipDisconnected): {string.Join(", ", s)}" : null;
 
@@ -41,6 +44,7 @@ public sealed record RolloutView(
         [.. r.SkippedDisconnected])
     {
         WindowWait = r.WindowWait.Length > 0 ? r.WindowWait : null,
+        WindowOpensAt = r.WindowWait.Length > 0 ? r.WindowOpensAt?.ToDateTimeOffset() : null,
     };
 }
 

@@ -13,6 +13,7 @@ public sealed class RolloutWindowViewTests
     private static Rollout Waiting()
     {
         var rollout = new Rollout { Id = "r1", State = RolloutState.Running, Recipe = "install-cni v1.1.1", BatchCount = 1, CurrentBatch = 1, WindowWait = Wait };
+        rollout.WindowOpensAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(new DateTimeOffset(2026, 12, 5, 1, 0, 0, TimeSpan.Zero));
         rollout.Nodes.Add(new RolloutNode { Name = "x1", Arch = Arch.Amd64, Batch = 1, State = RolloutNodeState.Pending });
         return rollout;
     }
@@ -27,6 +28,7 @@ public sealed class RolloutWindowViewTests
 
         using var json = JsonDocument.Parse(JsonSerializer.Serialize(view, RolloutJson.Default.RolloutView));
         Assert.Equal(Wait, json.RootElement.GetProperty("windowWait").GetString());
+        Assert.Equal("2026-12-05T01:00:00Z", json.RootElement.GetProperty("windowOpensAt").GetString());
     }
 
     [Fact]
@@ -36,6 +38,7 @@ public sealed class RolloutWindowViewTests
         rollout.WindowWait = "";
         var view = RolloutView.From(rollout);
         Assert.Null(view.WindowWait);
+        Assert.Null(view.WindowOpensAt);
         var text = new StringWriter();
         RolloutViews.PrintRollout(text, new TerminalInfo(120, false), view, wide: false);
         Assert.DoesNotContain("waiting for window", text.ToString());

@@ -9,7 +9,7 @@ namespace Fleet.Coordinator.Rollouts.Windows;
 /// </summary>
 public static partial class MaintenanceWindowParser
 {
-    public const int MaxWindows = 50;
+    public const int MaxWindows = 20;
     public const int MaxLength = 200;
 
     private const string Example = "e.g. \"Sat 02:00-06:00 Europe/Berlin\" or \"Mon-Fri 22:00-02:00 UTC\"";

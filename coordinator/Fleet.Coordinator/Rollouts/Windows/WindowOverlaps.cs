@@ -2,15 +2,15 @@ namespace Fleet.Coordinator.Rollouts.Windows;
 
 /// <summary>
 /// Two windows of one plan may not overlap, in the same zone or across zones: every occurrence of every window is
-/// laid out as real instants over <see cref="From"/>..<see cref="To"/> (every day of three whole years, so each
-/// zone's changes of the clocks fall in it on the weekdays they fall on, and zones that change on different dates
-/// meet in every combination) and any two occurrences of different windows that share an instant are refused, naming
+/// laid out as real instants over <see cref="From"/>..<see cref="To"/> (every day of a whole year and a week more,
+/// so each zone's changes of the clocks fall in it, and zones that change on different dates meet in every state
+/// of their clocks) and any two occurrences of different windows that share an instant are refused, naming
 /// the first moment they do. The span is fixed, not read from the clock: a stored plan parses the same way on any day.
 /// </summary>
 public static class WindowOverlaps
 {
     public static readonly DateOnly From = new(2026, 1, 1);
-    public static readonly DateOnly To = new(2028, 12, 31);
+    public static readonly DateOnly To = new(2027, 1, 7);
 
     public static IEnumerable<string> Problems(IReadOnlyList<(string At, MaintenanceWindow Window)> windows)
     {
@@ -22,8 +22,7 @@ public static class WindowOverlaps
         var occurrences = new List<(DateTimeOffset Start, DateTimeOffset End, int Index)>();
         for (var i = 0; i < windows.Count; i++)
         {
-            // A day early: an occurrence from the day before the span may reach into it.
-            for (var day = From.AddDays(-1); day <= To; day = day.AddDays(1))
+            for (var day = From; day <= To; day = day.AddDays(1))
             {
                 if (windows[i].Window.Occurrence(day) is { } o)
                 {
