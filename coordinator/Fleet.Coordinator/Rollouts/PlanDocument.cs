@@ -51,6 +51,9 @@ public sealed class StrategyDocument
     public bool? KeepCordoned { get; set; }
 
     public Dictionary<string, string> Timeouts { get; set; } = [];
+
+    /// <summary>Maintenance windows, e.g. "Sat 02:00-06:00 Europe/Berlin" (Rollouts/Windows/MaintenanceWindowParser).</summary>
+    public List<string>? Windows { get; set; }
 }
 
 public sealed class RecipeDocument

@@ -14,6 +14,8 @@ namespace Fleet.Coordinator.Rollouts;
 /// </summary>
 public sealed class RolloutDriver(StepExecutor executor, RolloutTransitions transitions, IKubernetesClusterProvider kubernetes, TimeProvider time, ILogger<RolloutDriver> logger)
 {
+    private readonly Windows.MaintenanceWindowWaiter _windows = new(transitions, time);
+
     public async Task DriveAsync(RolloutRun run, CancellationToken stopping)
     {
         try
@@ -75,6 +77,7 @@ public sealed class RolloutDriver(StepExecutor executor, RolloutTransitions tran
                 foreach (var node in todo)
                 {
                     await slots.WaitAsync(stopping);
+                    await _windows.WaitAsync(run, node, () => Failures(run) >= threshold, stopping); // strategy.windows: no node starts outside them
                     if (run.AbortToken.IsCancellationRequested || run.PauseRequested || Failures(run) >= threshold)
                     {
                         slots.Release();

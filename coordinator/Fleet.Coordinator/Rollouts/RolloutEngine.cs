@@ -116,7 +116,16 @@ public sealed class RolloutEngine(IRolloutStore store, RolloutPreflight prefligh
     public async Task<Rollout?> GetAsync(string id, CancellationToken ct) =>
         _runs.TryGetValue(id, out var run) ? run.Snapshot() : (await store.GetAsync(id, ct))?.View;
 
-    public Task<List<Rollout>> ListAsync(CancellationToken ct) => store.ListAsync(ct);
+    public async Task<List<Rollout>> ListAsync(CancellationToken ct)
+    {
+        var list = await store.ListAsync(ct);
+        foreach (var r in list)
+        {
+            r.WindowWait = Live(r.Id)?.Read(v => v.WindowWait) ?? ""; // derived, not stored: from the live run
+        }
+
+        return list;
+    }
 
     public IAsyncEnumerable<RolloutLogLine> LogsAsync(string id, string? node, CancellationToken ct) => store.LogsAsync(id, node, ct);
 

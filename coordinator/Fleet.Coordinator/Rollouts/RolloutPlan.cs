@@ -50,6 +50,9 @@ public sealed record RolloutStrategy(
     StepTimeouts Timeouts)
 {
     public static readonly RolloutStrategy Default = new(new(1, false), null, 0, TimeSpan.Zero, new(1, false), OnFailure.Pause, false, StepTimeouts.Default);
+
+    /// <summary>strategy.windows: no node starts outside them; none means any time (Rollouts/Windows).</summary>
+    public IReadOnlyList<Windows.MaintenanceWindow> Windows { get; init; } = [];
 }
 
 /// <summary>What each node gets: a built-in recipe or an explicit list of steps.</summary>

@@ -16,6 +16,7 @@ public static class StrategySummary
             FailureThreshold = s.FailureThreshold.ToString(),
             OnFailure = s.OnFailure == OnFailure.Abort ? "abort" : "pause",
             KeepCordoned = s.KeepCordoned,
+            Windows = { s.Windows.Select(w => w.Text) },
         };
         var t = s.Timeouts;
         summary.Timeouts.Add(new Dictionary<string, string>

@@ -19,6 +19,12 @@ public sealed record RolloutView(
     StrategyView? Strategy = null,
     IReadOnlyList<string>? SkippedDisconnected = null)
 {
+    /// <summary>strategy.windows: "waiting for window (next: Sat 2026-12-05 02:00 Europe/Berlin)" while no node may start; null otherwise.</summary>
+    public string? WindowWait { get; init; }
+
+    /// <summary>With <see cref="WindowWait"/>: when the next window opens.</summary>
+    public DateTimeOffset? WindowOpensAt { get; init; }
+
     /// <summary>"skipped, not connected (target.skipDisconnected): pi3, pi4", or null when none was skipped.</summary>
     public string? SkippedLine => SkippedDisconnected is { Count: > 0 } s ? $"skipped, not connected (target.skipDisconnected): {string.Join(", ", s)}" : null;
 
@@ -35,7 +41,11 @@ public sealed record RolloutView(
         r.FinishedAt?.ToDateTimeOffset(),
         r.Nodes.Select(RolloutNodeView.From).ToArray(),
         r.Strategy is { } s ? StrategyView.From(s) : null,
-        [.. r.SkippedDisconnected]);
+        [.. r.SkippedDisconnected])
+    {
+        WindowWait = r.WindowWait.Length > 0 ? r.WindowWait : null,
+        WindowOpensAt = r.WindowWait.Length > 0 ? r.WindowOpensAt?.ToDateTimeOffset() : null,
+    };
 }
 
 /// <summary>The effective strategy `rollout plan` shows: defaults filled in.</summary>
@@ -43,6 +53,9 @@ public sealed record StrategyView(
     string? BatchSize, string? MaxUnavailable, int Canary, string PauseBetweenBatches, string FailureThreshold, string OnFailure, bool KeepCordoned,
     IReadOnlyDictionary<string, string> Timeouts)
 {
+    /// <summary>strategy.windows as written; empty: nodes start at any time.</summary>
+    public IReadOnlyList<string> Windows { get; init; } = [];
+
     public static StrategyView From(RolloutStrategySummary s) => new(
         s.BatchSize.Length > 0 ? s.BatchSize : null,
         s.MaxUnavailable.Length > 0 ? s.MaxUnavailable : null,
@@ -51,7 +64,10 @@ public sealed record StrategyView(
         s.FailureThreshold,
         s.OnFailure,
         s.KeepCordoned,
-        new SortedDictionary<string, string>(s.Timeouts, StringComparer.Ordinal));
+        new SortedDictionary<string, string>(s.Timeouts, StringComparer.Ordinal))
+    {
+        Windows = [.. s.Windows],
+    };
 
     /// <summary>"batchSize 2, canary 1, pauseBetweenBatches 30s, failureThreshold 1, onFailure pause".</summary>
     public override string ToString() =>

@@ -13,6 +13,7 @@ internal static class RolloutViews
         {
             w.WriteLine($"strategy: {strategy}");
             w.WriteLine($"timeouts: {string.Join(", ", strategy.Timeouts.Select(t => $"{t.Key} {t.Value}"))}");
+            w.WriteLine($"windows: {(strategy.Windows.Count == 0 ? "any time" : string.Join("; ", strategy.Windows))}");
         }
 
         if (plan.SkippedLine is { } skipped)
@@ -39,7 +40,7 @@ internal static class RolloutViews
         }
     }
 
-    /// <summary>`rollout list`: ID, NAME, RECIPE, STATE, AGE, REASON; -o wide adds BATCH, NODES, CREATED, FINISHED.</summary>
+    /// <summary>`rollout list`: ID, NAME, RECIPE, STATE, AGE, REASON (or the wait for a maintenance window); -o wide adds BATCH, NODES, CREATED, FINISHED.</summary>
     public static TableWriter List(IEnumerable<RolloutView> rollouts, bool wide, DateTimeOffset now)
     {
         Column[] columns = wide
@@ -51,8 +52,8 @@ internal static class RolloutViews
             var age = r.CreatedAt is { } c ? Ago.Format(now - c) : "-";
             Cell[] cells = wide
                 ? [r.Id, Cell.OrDash(r.Name), r.Recipe, Cell.Status(r.State), age, $"{r.CurrentBatch}/{r.BatchCount}", r.Nodes.Count.ToString(CultureInfo.InvariantCulture),
-                    Timestamps.Format(r.CreatedAt), Timestamps.Format(r.FinishedAt), Cell.OrDash(r.Reason)]
-                : [r.Id, Cell.OrDash(r.Name), r.Recipe, Cell.Status(r.State), age, Cell.OrDash(r.Reason)];
+                    Timestamps.Format(r.CreatedAt), Timestamps.Format(r.FinishedAt), Cell.OrDash(r.WindowWait ?? r.Reason)]
+                : [r.Id, Cell.OrDash(r.Name), r.Recipe, Cell.Status(r.State), age, Cell.OrDash(r.WindowWait ?? r.Reason)];
             table.AddRow(cells);
         }
 
@@ -77,6 +78,11 @@ internal static class RolloutViews
         if (r.Reason.Length > 0)
         {
             w.WriteLine($"  {r.Reason}");
+        }
+
+        if (r.WindowWait is { } wait)
+        {
+            w.WriteLine($"  {wait}");
         }
 
         if (r.SkippedLine is { } skipped)

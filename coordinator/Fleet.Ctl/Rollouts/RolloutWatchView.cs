@@ -60,7 +60,7 @@ internal sealed class RolloutWatchView(TextWriter stdout, TerminalInfo terminal)
     private string Frame(RolloutView r)
     {
         var lines = RolloutViews.Nodes(r).Lines(terminal with { Color = false }).ToList();
-        lines.Add($"rollout {r.Id}: {r.Recipe}, {r.State}, batch {r.CurrentBatch} of {r.BatchCount}");
+        lines.Add($"rollout {r.Id}: {r.Recipe}, {r.State}, batch {r.CurrentBatch} of {r.BatchCount}{(r.WindowWait is { } wait ? $"; {wait}" : "")}");
         return string.Join('\n', lines);
     }
 

@@ -54,6 +54,13 @@ public sealed partial class PlanParserMutationTests(ITestOutputHelper output)
             cniVersion: v1.1.1
         """,
         "target: {}\nrecipe:\n  install-cni: { version: v1.1.1, destDir: /opt/cni/bin }\n",
+        """
+        target: {}
+        strategy:
+          windows: ["Sat 02:00-06:00 Europe/Berlin", "Mon-Thu 22:00-02:00 UTC", "Sun,Wed 12:30-13:00 Asia/Kolkata"]
+        recipe:
+          install-cni: { version: v1.1.1 }
+        """,
     ];
 
     [Fact]
@@ -89,6 +96,12 @@ public sealed partial class PlanParserMutationTests(ITestOutputHelper output)
             || (s.MaxUnavailable is { } mu && (mu.Value < 1 || (mu.Percent && mu.Value > 100))) || s.PauseBetweenBatches < TimeSpan.Zero)
         {
             return $"the strategy is out of range: {s}";
+        }
+
+        if (s.Windows.FirstOrDefault(w => !WindowText().IsMatch(w.Text) || w.Days.Count == 0 || w.StartMinute is < 0 or > 1439 || w.EndMinute is < 0 or > 1440
+            || w.StartMinute == w.EndMinute || !w.Zone.HasIanaId || w.Text.Contains("..", StringComparison.Ordinal)) is { } window)
+        {
+            return $"window \"{window.Text}\"";
         }
 
         var t = s.Timeouts;
@@ -128,6 +141,9 @@ public sealed partial class PlanParserMutationTests(ITestOutputHelper output)
             _ => $"unknown step kind {s.Kind}",
         };
     }
+
+    [GeneratedRegex(@"^ *[A-Za-z,\-]+ +[0-9]{2}:[0-9]{2}-[0-9]{2}:[0-9]{2} +[A-Za-z0-9_+\-/]+ *$")]
+    private static partial Regex WindowText();
 
     private static bool SafePath(string path) => path.StartsWith('/') && !path.Split('/').Contains("..") && !path.Contains('\0');
 
