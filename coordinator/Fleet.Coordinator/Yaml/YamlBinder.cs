@@ -91,19 +91,25 @@ public static class YamlBinder
 
             var list = (System.Collections.IList)Activator.CreateInstance(target)!;
             var itemType = target.GetGenericArguments()[0];
+            var complete = true;
             for (var i = 0; i < sequence.Children.Count; i++)
             {
                 if (Bind(sequence.Children[i], itemType, $"{path}[{i}]", problems) is { } item)
                 {
                     list.Add(item);
+                    continue;
                 }
-                else if (IsNull(sequence.Children[i]))
+
+                complete = false;
+                if (IsNull(sequence.Children[i]))
                 {
                     problems.Add($"{path}[{i}]: empty");
                 }
             }
 
-            return list;
+            // A list with a hole is not handed on: the parsers after the binder name items by their index, and
+            // with an item left out every later index would name the wrong entry. Its problems are listed above.
+            return complete ? list : null;
         }
 
         if (target.IsGenericType && target.GetGenericTypeDefinition() == typeof(Dictionary<,>))

@@ -90,6 +90,28 @@ public sealed class YamlBinderTests
     public void Plan_NotAMapping_OrNotYaml_IsSaidPlainly(string yaml, string problem) =>
         Assert.Contains(PlanParser.Parse(yaml).Problems, p => p.StartsWith(problem, StringComparison.Ordinal));
 
+    [Fact]
+    public void Plan_AListWithAnEmptyEntry_NamesEachLaterEntryByItsOwnIndex()
+    {
+        const string yaml = """
+            target:
+              names:
+                - pi1
+                -
+                - "bad name!"
+            steps:
+              -
+              - systemd: { action: bounce, unit: kubelet.service }
+            """;
+
+        var problems = PlanParser.Parse(yaml).Problems;
+
+        Assert.Contains("target.names[1]: empty", problems);
+        Assert.Contains("steps[0]: empty", problems);
+        Assert.DoesNotContain(problems, p => p.StartsWith("target.names[1]: \"bad name!\"", StringComparison.Ordinal));
+        Assert.DoesNotContain(problems, p => p.StartsWith("steps[0].systemd", StringComparison.Ordinal));
+    }
+
     public static TheoryData<string> Mutations()
     {
         var data = new TheoryData<string>();
