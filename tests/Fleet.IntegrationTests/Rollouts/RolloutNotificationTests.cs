@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Fleet.Coordinator.Notifications;
+using Fleet.Coordinator.Rollouts;
 using Fleet.Testing;
 
 namespace Fleet.IntegrationTests.Rollouts;
@@ -30,6 +31,7 @@ public sealed class RolloutNotificationTests : IAsyncLifetime
     {
         WriteSecret("ops", SecretValue);
         await using var receiver = await WebhookReceiver.StartAsync();
+        await using var finishedOnly = await WebhookReceiver.StartAsync();
         await _h.AgentAsync("pi1", "aarch64");
         await _h.AgentAsync("x1", "x86_64");
         using var mirrorDir = new TempDir();
@@ -47,18 +49,27 @@ public sealed class RolloutNotificationTests : IAsyncLifetime
               webhooks:
                 - url: {{receiver.Url}}
                   secret: ops
+                - url: {{finishedOnly.Url}}
+                  secret: ops
+                  events: [finished]
             """);
         await _h.UntilStateAsync(id, "paused");
         await Eventually.Until(() => receiver.Count == 4, "started, node-failed, batch-done and paused have arrived");
+        // What the gate and window code announce (their calls are wired at merge): told to the same receivers, in order.
+        var run = _h.Coordinator.Service<RolloutEngine>().Live(id)!;
+        var transitions = _h.Coordinator.Service<RolloutTransitions>();
+        await transitions.AnnounceAsync(run, RolloutAnnouncement.GateFailed, "gate prometheus: 1 series for 1m", CancellationToken.None);
+        await transitions.AnnounceAsync(run, RolloutAnnouncement.WindowWait, "waiting for window (next: Sat 02:00 Europe/Berlin)", CancellationToken.None, node: "x1");
+        await Eventually.Until(() => receiver.Count == 6, "gate-failed and window-wait have arrived");
         Directory.CreateDirectory(mirrorDir.Combine("kubectl/arm64"));
         File.Copy(Path.Join(Fixtures.Artifacts, Fixtures.Kubectl("arm64")), mirrorDir.Combine(Fixtures.Kubectl("arm64")));
         Assert.Equal(0, (await _h.CtlAsync("rollout", "resume", id)).ExitCode);
         await _h.UntilStateAsync(id, "succeeded");
-        await Eventually.Until(() => receiver.Count == 8, "every event has arrived");
+        await Eventually.Until(() => receiver.Count == 10 && finishedOnly.Count == 1, "every event has arrived");
 
         var events = receiver.Requests.OrderBy(r => r.Number).ToList();
         Assert.Equal(
-            ["started", "node-failed", "batch-done", "paused", "resumed", "batch-done", "batch-done", "finished"],
+            ["started", "node-failed", "batch-done", "paused", "gate-failed", "window-wait", "resumed", "batch-done", "batch-done", "finished"],
             events.Select(e => e.Json.GetProperty("event").GetString()));
         Assert.All(events, e => Assert.Equal(e.Json.GetProperty("event").GetString(), e.Header("Fleet-Event")));
         Assert.All(events, e => Assert.Equal(id, e.Json.GetProperty("rollout").GetProperty("id").GetString()));
@@ -69,13 +80,16 @@ public sealed class RolloutNotificationTests : IAsyncLifetime
         Assert.Contains("404", failed.GetProperty("message").GetString());
         Assert.Equal(1, events[2].Json.GetProperty("batch").GetInt32());
         Assert.Contains("failure threshold reached", events[3].Json.GetProperty("message").GetString());
-        var finished = events[7].Json.GetProperty("rollout");
+        Assert.Equal("gate prometheus: 1 series for 1m", events[4].Json.GetProperty("message").GetString());
+        Assert.Equal("x1", events[5].Json.GetProperty("node").GetString());
+        Assert.Equal("finished", Assert.Single(finishedOnly.Requests).Header("Fleet-Event")); // events: [finished] gets nothing else
+        var finished = events[9].Json.GetProperty("rollout");
         Assert.Equal("succeeded", finished.GetProperty("state").GetString());
         Assert.Equal(2, finished.GetProperty("nodes").GetProperty("succeeded").GetInt32());
 
-        var tampered = events[7].Body.ToArray();
+        var tampered = events[9].Body.ToArray();
         tampered[Array.IndexOf(tampered, (byte)'s')] = (byte)'S';
-        Assert.Equal("the signature does not match the body", Verify(events[7].Header("Fleet-Signature"), tampered));
+        Assert.Equal("the signature does not match the body", Verify(events[9].Header("Fleet-Signature"), tampered));
 
         // The secret is named in the plan, never given: it is in no log, no plan, no payload.
         var shown = (await _h.CtlAsync("rollout", "get", id, "-o", "json")).Stdout + await _h.LogsAsync(id) + string.Join("\n", _h.Coordinator.Logs.Messages);
