@@ -1,16 +1,21 @@
 using System.Text;
+using Fleet.Coordinator.Hosting;
 
 namespace Fleet.Coordinator.Notifications;
 
 /// <summary>
 /// The webhook secrets the coordinator holds: one file per name in its secrets folder (DATA_DIR/webhook-secrets,
-/// created 0700), written by root (`install -m 0600 /dev/stdin DIR/NAME`). A plan names a secret; its value
-/// never appears in a plan, a log or a payload. A secret file must be a regular file (not a link), readable by
-/// its owner only, 1 to 4096 bytes (a final newline is not part of it).
+/// created 0700 by the coordinator), written by root for the coordinator's user
+/// (`install -m 0600 -o fleet-coordinator /dev/stdin DIR/NAME`). A plan names a secret; its value never appears
+/// in a plan, a log or a payload. A secret file must be a regular file (not a link, FIFO or device), readable
+/// by its owner only, 1 to 4096 bytes (a final newline is not part of it).
 /// </summary>
 public sealed class WebhookSecrets
 {
     public const int MaxBytes = 4096;
+
+    /// <summary>The user the packaged coordinator runs as (packaging/systemd/fleet-coordinator.service).</summary>
+    public const string CoordinatorUser = "fleet-coordinator";
 
     private const UnixFileMode OthersOrGroup = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
         | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
@@ -48,23 +53,37 @@ public sealed class WebhookSecrets
         }
 
         var path = Path.Join(Dir, name);
+        var type = UnixFileType.Of(path); // not following a link
+        if (type == UnixFileType.None)
+        {
+            return $"the coordinator holds no secret \"{name}\" (create it as root: install -m 0600 -o {CoordinatorUser} /dev/stdin {path}, then type the secret and Ctrl-D)";
+        }
+
+        if (type != UnixFileType.Regular)
+        {
+            return $"{path} is a {UnixFileType.Describe(type)}; a secret must be a regular file (a link, FIFO or device is refused)";
+        }
+
         var info = new FileInfo(path);
-        if (!info.Exists && info.LinkTarget is null)
-        {
-            return $"the coordinator holds no secret \"{name}\" (create it as root: install -m 0600 /dev/stdin {path}, then type the secret and Ctrl-D)";
-        }
-
-        if (info.LinkTarget is not null || !info.Exists)
-        {
-            return $"{path} is a link or not a regular file; a secret must be a regular file";
-        }
-
         if ((info.UnixFileMode & OthersOrGroup) != 0)
         {
             return $"{path} can be read or written by group or others (mode {Convert.ToString((int)info.UnixFileMode, 8)}); chmod 600 it";
         }
 
-        var text = File.ReadAllBytes(path);
+        if (info.Length > MaxBytes + 2)
+        {
+            return $"{path} holds {info.Length} bytes; a secret is 1 to {MaxBytes} bytes";
+        }
+
+        byte[] text;
+        try
+        {
+            text = File.ReadAllBytes(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return $"{path} cannot be read by the coordinator ({ex.Message}); it must belong to the user the coordinator runs as ({CoordinatorUser} in the package)";
+        }
         var length = text.Length;
         while (length > 0 && text[length - 1] is (byte)'\n' or (byte)'\r')
         {

@@ -37,13 +37,15 @@ public sealed class WebhookSecretsTests : IDisposable
         Write("target", "s3cret", UnixFileMode.UserRead);
         File.CreateSymbolicLink(Path.Join(_secrets.Dir, "link"), Path.Join(_secrets.Dir, "target"));
         Directory.CreateDirectory(Path.Join(_secrets.Dir, "folder"));
+        Assert.Equal(0, mkfifo(Path.Join(_secrets.Dir, "fifo"), Convert.ToUInt32("600", 8)));
 
-        Assert.StartsWith("the coordinator holds no secret \"nope\" (create it as root: install -m 0600 /dev/stdin", _secrets.Read("nope", out _));
+        Assert.StartsWith("the coordinator holds no secret \"nope\" (create it as root: install -m 0600 -o fleet-coordinator /dev/stdin", _secrets.Read("nope", out _));
         Assert.Contains("can be read or written by group or others (mode 640); chmod 600 it", _secrets.Read("shared", out _));
         Assert.Contains("holds 0 bytes; a secret is 1 to 4096 bytes", _secrets.Read("empty", out _));
         Assert.Contains("holds 4097 bytes", _secrets.Read("large", out _));
-        Assert.Contains("is a link or not a regular file", _secrets.Read("link", out _));
-        Assert.NotNull(_secrets.Read("folder", out _));
+        Assert.Contains("is a symbolic link; a secret must be a regular file", _secrets.Read("link", out _));
+        Assert.Contains("is a folder; a secret must be a regular file", _secrets.Read("folder", out _));
+        Assert.Contains("is a FIFO; a secret must be a regular file", _secrets.Read("fifo", out _)); // reading it would block the rollout's preflight
         Assert.StartsWith("\"../target\" is not a secret name", _secrets.Read("../target", out _));
     }
 
@@ -59,6 +61,9 @@ public sealed class WebhookSecretsTests : IDisposable
         var problem = Assert.Single(_secrets.Problems(notifications));
         Assert.StartsWith("notifications.webhooks[1].secret: the coordinator holds no secret \"missing\"", problem);
     }
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int mkfifo(string path, uint mode);
 
     private void Write(string name, string text, UnixFileMode mode)
     {
