@@ -6,6 +6,7 @@ using Fleet.Coordinator.Control;
 using Fleet.Coordinator.Enrollment;
 using Fleet.Coordinator.Kubernetes;
 using Fleet.Coordinator.Metrics;
+using Fleet.Coordinator.Notifications;
 using Fleet.Coordinator.Security;
 using Fleet.Coordinator.Storage;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -89,6 +90,7 @@ public static class CoordinatorApp
         services.AddCatalog();
         services.AddKubernetes();
         services.AddRollouts();
+        services.AddNotifications(options.Notifications, options.DataDir);
         services.AddControl();
         services.AddGrpc(o =>
         {

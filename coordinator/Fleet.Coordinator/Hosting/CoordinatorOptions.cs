@@ -64,5 +64,8 @@ public sealed class CoordinatorOptions
     /// <summary>How often a refused client certificate is logged (once per node per interval), and how many nodes that remembers.</summary>
     public Agents.RefusedIdentityLogOptions RefusedIdentityLog { get; set; } = new();
 
+    /// <summary>Rollout webhooks: where the secrets are, the queue bound, timeouts and retries.</summary>
+    public Notifications.NotificationOptions Notifications { get; set; } = new();
+
     public string DatabasePath => Path.Join(DataDir, "fleet.db");
 }

@@ -14,6 +14,8 @@ public sealed class PlanDocument
     public RecipeDocument? Recipe { get; set; }
 
     public List<StepDocument>? Steps { get; set; }
+
+    public Notifications.NotificationsDocument? Notifications { get; set; }
 }
 
 public sealed class TargetDocument

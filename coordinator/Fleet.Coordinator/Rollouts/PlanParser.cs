@@ -26,6 +26,7 @@ public static partial class PlanParser
         var target = Target(doc.Target, problems);
         var strategy = Strategy(doc.Strategy, problems);
         var recipe = RecipeOf(doc, strategy.Timeouts, problems);
+        var notifications = Notifications.NotificationParser.Parse(doc.Notifications, problems);
         if (doc.Name is { } name && !NodeNames.IsValid(name))
         {
             problems.Add($"name: \"{name}\" is not a valid name ({NodeNames.Rule})");
@@ -36,7 +37,7 @@ public static partial class PlanParser
             return (null, problems);
         }
 
-        return (new RolloutPlan(doc.Name ?? "", target, strategy, recipe) { Yaml = yaml }, problems);
+        return (new RolloutPlan(doc.Name ?? "", target, strategy, recipe) { Yaml = yaml, Notifications = notifications }, problems);
     }
 
     private static NodeSelector Target(TargetDocument? doc, List<string> problems)

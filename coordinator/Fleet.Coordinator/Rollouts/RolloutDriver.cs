@@ -91,6 +91,7 @@ public sealed class RolloutDriver(StepExecutor executor, RolloutTransitions tran
             }
 
             stopping.ThrowIfCancellationRequested();
+            await transitions.BatchEndedAsync(run, batch, stopping);
             ranBatch = true;
             if (await StopBeforeAsync(run, threshold, stopping))
             {

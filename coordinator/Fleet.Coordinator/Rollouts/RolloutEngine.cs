@@ -99,6 +99,7 @@ public sealed class RolloutEngine(IRolloutStore store, RolloutPreflight prefligh
             var run = await LoadAsync(id, ct);
             CoordinatorLog.RolloutAction(logger, id, "applied", prepared.Plan.Recipe.Describe(), prepared.Nodes.Count);
             await transitions.LogAsync(run, "", "info", $"applied: {prepared.Plan.Recipe.Describe()} on {prepared.Nodes.Count} node(s) in {prepared.Batches.Count} batch(es)", ct);
+            await transitions.AnnounceAsync(run, RolloutAnnouncement.Started, $"started: {prepared.Plan.Recipe.Describe()} on {prepared.Nodes.Count} node(s) in {prepared.Batches.Count} batch(es)", ct);
             if (prepared.SkippedDisconnected.Count > 0)
             {
                 await transitions.LogAsync(run, "", "warn", $"skipped, not connected (target.skipDisconnected): {string.Join(", ", prepared.SkippedDisconnected)}", ct);

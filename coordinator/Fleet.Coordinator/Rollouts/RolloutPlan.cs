@@ -7,6 +7,9 @@ public sealed record RolloutPlan(string Name, NodeSelector Target, RolloutStrate
 {
     /// <summary>The YAML as applied, kept with the rollout.</summary>
     public string Yaml { get; init; } = "";
+
+    /// <summary>Webhooks told of the rollout's events (Notifications/).</summary>
+    public Notifications.RolloutNotifications Notifications { get; init; } = Fleet.Coordinator.Notifications.RolloutNotifications.None;
 }
 
 /// <summary>A count, or a percentage of the targeted nodes (rounded up, at least 1).</summary>

@@ -19,7 +19,7 @@ public sealed record PreparedRollout(RolloutPlan Plan, IReadOnlyList<NodePlan> N
 /// connections, approvals and other rollouts holding them, the catalog for every arch and version the plan
 /// needs, the Kubernetes API when the plan needs it, and the version-skew policy.
 /// </summary>
-public sealed class RolloutPreflight(INodeStore nodes, ICatalogStore catalogs, TargetChecks targetChecks, IKubernetesClusterProvider kubernetes, KubeNodeMap kubeNodeMap)
+public sealed class RolloutPreflight(INodeStore nodes, ICatalogStore catalogs, TargetChecks targetChecks, IKubernetesClusterProvider kubernetes, KubeNodeMap kubeNodeMap, Notifications.WebhookSecrets webhookSecrets)
 {
     public async Task<(PreparedRollout? Rollout, List<string> Problems)> PrepareAsync(RolloutPlan plan, CancellationToken ct)
     {
@@ -62,6 +62,7 @@ public sealed class RolloutPreflight(INodeStore nodes, ICatalogStore catalogs, T
             TargetChecks.Group(problems, "no Kubernetes node", targets.Where(n => !kubeNodes[n.Name].Mapped), n => kubeNodes[n.Name].Describe());
         }
 
+        problems.AddRange(webhookSecrets.Problems(plan.Notifications));
         var catalog = await catalogs.CurrentAsync(ct);
         var (planned, resolveProblems) = PlanExpander.Expand(plan, targets, catalog?.Document, cluster, kubeNodes);
         problems.AddRange(resolveProblems);

@@ -8,13 +8,17 @@ namespace Fleet.Coordinator.Rollouts;
 /// a node cordoned or uncordoned by Fleet, a failed node set to retry, a log line) is written to the store
 /// first and published to the rollout's watchers after, so a watcher never sees what a restart would lose.
 /// The driver and the engine change state only through this class. Progress (bytes of a download) and the
-/// current batch are derived, not stored: they are published only.
+/// current batch are derived, not stored: they are published only. Listeners (<see cref="IRolloutListener"/>:
+/// metrics, webhooks) are told of each change after it is stored and published.
 /// </summary>
-public sealed class RolloutTransitions(IRolloutStore store, TimeProvider time)
+public sealed class RolloutTransitions(IRolloutStore store, TimeProvider time, IEnumerable<IRolloutListener>? listeners = null)
 {
+    private readonly IRolloutListener[] _listeners = [.. listeners ?? []];
+
     public async Task SetStateAsync(RolloutRun run, RolloutState state, string reason, CancellationToken ct)
     {
         var now = time.GetUtcNow();
+        var from = run.Read(v => v.State);
         await store.SetRolloutAsync(run.Id, state, reason, now, ct);
         run.Change(v =>
         {
@@ -22,11 +26,12 @@ public sealed class RolloutTransitions(IRolloutStore store, TimeProvider time)
             v.Reason = reason;
             v.FinishedAt = state.IsFinished() ? Timestamp.FromDateTimeOffset(now) : null;
         });
+        Tell(new RolloutStateChanged(run, now, from, state, reason));
     }
 
     public async Task SetNodeAsync(RolloutRun run, string node, RolloutNodeState state, string error, CancellationToken ct)
     {
-        var cordoned = run.Read(v => run.Node(v, node).CordonedByFleet);
+        var (cordoned, from) = run.Read(v => (run.Node(v, node).CordonedByFleet, run.Node(v, node).State));
         await store.SetNodeAsync(run.Id, node, state, error, cordoned, ct);
         run.Change(v =>
         {
@@ -36,6 +41,42 @@ public sealed class RolloutTransitions(IRolloutStore store, TimeProvider time)
             n.BytesDone = 0;
             n.BytesTotal = 0;
         });
+        Tell(new RolloutNodeChanged(run, time.GetUtcNow(), node, from, state, error));
+    }
+
+    /// <summary>
+    /// An event that is not a stored state (webhooks and metrics hear of it; nothing is written): the caller logs
+    /// its own line with <see cref="LogAsync"/>. Gates call it with <see cref="RolloutAnnouncement.GateFailed"/>,
+    /// maintenance windows with <see cref="RolloutAnnouncement.WindowWait"/>.
+    /// </summary>
+    public Task AnnounceAsync(RolloutRun run, RolloutAnnouncement what, string message, CancellationToken ct, string node = "", int batch = 0)
+    {
+        ct.ThrowIfCancellationRequested();
+        Tell(new RolloutAnnounced(run, time.GetUtcNow(), what, message, node, batch));
+        return Task.CompletedTask;
+    }
+
+    /// <summary>After a batch's nodes ran: announces <see cref="RolloutAnnouncement.BatchDone"/> when every node of it
+    /// finished (succeeded or failed); a batch cut short by a pause or an abort is not done.</summary>
+    public Task BatchEndedAsync(RolloutRun run, Batch batch, CancellationToken ct)
+    {
+        var states = run.Read(v => batch.Nodes.Select(n => run.Node(v, n).State).ToList());
+        if (!states.All(s => s is RolloutNodeState.Succeeded or RolloutNodeState.Failed))
+        {
+            return Task.CompletedTask;
+        }
+
+        var failed = states.Count(s => s == RolloutNodeState.Failed);
+        var message = $"batch {batch.Number} of {run.Batches.Count} done: {states.Count - failed} succeeded, {failed} failed";
+        return AnnounceAsync(run, RolloutAnnouncement.BatchDone, message, ct, batch: batch.Number);
+    }
+
+    private void Tell(RolloutChange change)
+    {
+        foreach (var listener in _listeners)
+        {
+            listener.OnChange(change);
+        }
     }
 
     /// <summary>Fleet cordoned (true) or uncordoned (false) the node: remembered so a failure or abort uncordons it.</summary>
@@ -48,6 +89,7 @@ public sealed class RolloutTransitions(IRolloutStore store, TimeProvider time)
 
     public async Task SetStepAsync(RolloutRun run, string node, int index, RolloutStepState state, string reason, CancellationToken ct)
     {
+        var (from, kind) = run.Read(v => (run.Node(v, node).Steps[index].State, run.Node(v, node).Steps[index].Kind));
         await store.SetStepAsync(run.Id, node, index, state, reason, ct);
         run.Change(v =>
         {
@@ -57,6 +99,7 @@ public sealed class RolloutTransitions(IRolloutStore store, TimeProvider time)
             n.BytesDone = 0;
             n.BytesTotal = 0;
         });
+        Tell(new RolloutStepChanged(run, time.GetUtcNow(), node, index, kind, from, state));
     }
 
     /// <summary>A failed node goes back to pending; its failed step (if any) becomes pending under a new step id,

@@ -33,11 +33,13 @@ public sealed partial class RolloutHarness : IAsyncDisposable
 
     public IReadOnlyList<TestAgent> Agents => _agents;
 
-    public static async Task<RolloutHarness> StartAsync()
+    public static async Task<RolloutHarness> StartAsync(Action<Fleet.Coordinator.Hosting.CoordinatorOptions>? configure = null)
     {
         var dir = new TempDir();
         var kube = new RecordingKubernetesCluster();
-        var coordinator = await TestCoordinator.StartAsync(TestCoordinator.OptionsIn(dir.Path), services: s => s.AddSingleton<IKubernetesClusterProvider>(kube));
+        var options = TestCoordinator.OptionsIn(dir.Path);
+        configure?.Invoke(options);
+        var coordinator = await TestCoordinator.StartAsync(options, services: s => s.AddSingleton<IKubernetesClusterProvider>(kube));
         var artifacts = await ArtifactServer.StartAsync(Fixtures.Require(Fixtures.Artifacts));
         return new RolloutHarness(dir, coordinator, artifacts, kube);
     }

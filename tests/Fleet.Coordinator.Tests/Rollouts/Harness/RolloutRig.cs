@@ -239,7 +239,7 @@ public sealed class RolloutRig : IAsyncDisposable
         Dispatcher = new StepDispatcher(Registry, new AgentLimits(), metrics);
         Transitions = new RolloutTransitions(Store, Time);
         Driver = new RolloutDriver(new StepExecutor(Dispatcher, Cluster), Transitions, Cluster, Time, NullLogger<RolloutDriver>.Instance);
-        var preflight = _preflight = new RolloutPreflight(_nodes, new SqliteCatalogStore(_database), new TargetChecks(Registry, Store), Cluster, new KubeNodeMap(new KubeNodeMapStore(_database)));
+        var preflight = _preflight = new RolloutPreflight(_nodes, new SqliteCatalogStore(_database), new TargetChecks(Registry, Store), Cluster, new KubeNodeMap(new KubeNodeMapStore(_database)), new Fleet.Coordinator.Notifications.WebhookSecrets(_dir.Combine("webhook-secrets")));
         Engine = new RolloutEngine(Store, preflight, Driver, Transitions, Time, NullLogger<RolloutEngine>.Instance);
     }
 
