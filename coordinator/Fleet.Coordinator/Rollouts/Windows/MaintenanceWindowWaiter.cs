@@ -51,6 +51,7 @@ public sealed class MaintenanceWindowWaiter(RolloutTransitions transitions, Time
                         v.WindowOpensAt = Timestamp.FromDateTimeOffset(at);
                     });
                     await transitions.LogAsync(run, "", "info", $"{wait}: no node starts outside strategy.windows; {node} is next", stopping);
+                    await transitions.AnnounceAsync(run, RolloutAnnouncement.WindowWait, wait, stopping, node);
                 }
 
                 waited = true;
