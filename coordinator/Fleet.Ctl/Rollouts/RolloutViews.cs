@@ -8,8 +8,8 @@ internal static class RolloutViews
 {
     public static void PrintPlan(TextWriter w, RolloutView plan)
     {
-        var phases = plan.Phases is { Count: > 1 } p ? $" in {p.Count} phases" : "";
-        w.WriteLine($"plan: {plan.Recipe} on {plan.Nodes.Count} node(s) in {plan.BatchCount} batch(es){phases}; preflight passed, nothing was touched");
+        var inPhases = plan.Phases is { Count: > 1 } hops ? $" in {hops.Count} phases" : "";
+        w.WriteLine($"plan: {plan.Recipe} on {plan.Nodes.Count} node(s) in {plan.BatchCount} batch(es){inPhases}; preflight passed, nothing was touched");
         if (plan.Strategy is { } strategy)
         {
             w.WriteLine($"strategy: {strategy}");
