@@ -1,7 +1,18 @@
 namespace Fleet.Coordinator.Rollouts;
 
 /// <summary>A group of nodes run together; <see cref="Parallelism"/> of them at once (all of them for a fixed batch).</summary>
-public sealed record Batch(int Number, IReadOnlyList<string> Nodes, int Parallelism);
+public sealed record Batch(int Number, IReadOnlyList<string> Nodes, int Parallelism)
+{
+    /// <summary>The phase (1-based) whose steps this batch runs on its nodes: a multi-hop upgrade has one phase per
+    /// hop (<see cref="UpgradeHops"/>); everything else has one. Stored as JSON: a rollout stored before phases reads 1.</summary>
+    public int Phase { get; init; } = 1;
+
+    /// <summary>The phase's hop version when the rollout has several phases, else "".</summary>
+    public string Version { get; init; } = "";
+
+    /// <summary>Why the phase's hop is not the newest patch of its minor (<see cref="Hop.Note"/>), else "".</summary>
+    public string PhaseNote { get; init; } = "";
+}
 
 /// <summary>
 /// Splits the targeted nodes into batches: control-plane nodes first, one at a time (kubeadm's order);
@@ -10,6 +21,41 @@ public sealed record Batch(int Number, IReadOnlyList<string> Nodes, int Parallel
 /// </summary>
 public static class Batches
 {
+    /// <summary>The batches of every phase in turn (each phase's batches as <see cref="Plan(IReadOnlyList{NodePlan}, RolloutStrategy)"/>
+    /// makes them, control plane first), numbered on across phases; a phase's batches carry its hop's version when
+    /// there is more than one hop. A gate between batches thus also runs between phases.</summary>
+    public static List<Batch> Plan(IReadOnlyList<NodePlan> nodes, RolloutStrategy strategy, IReadOnlyList<Hop> hops)
+    {
+        if (hops.Count <= 1)
+        {
+            return Plan(nodes, strategy);
+        }
+
+        var batches = new List<Batch>();
+        foreach (var hop in hops)
+        {
+            var offset = batches.Count;
+            batches.AddRange(Plan(nodes, strategy).Select(b => b with { Number = offset + b.Number, Phase = hop.Phase, Version = hop.Version, PhaseNote = hop.Note }));
+        }
+
+        return batches;
+    }
+
+    /// <summary>Each node's first batch (a node is in one batch per phase).</summary>
+    public static Dictionary<string, int> FirstOf(IEnumerable<Batch> batches)
+    {
+        var first = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var batch in batches)
+        {
+            foreach (var node in batch.Nodes)
+            {
+                first.TryAdd(node, batch.Number);
+            }
+        }
+
+        return first;
+    }
+
     public static List<Batch> Plan(IReadOnlyList<NodePlan> nodes, RolloutStrategy strategy)
     {
         var batches = new List<Batch>();

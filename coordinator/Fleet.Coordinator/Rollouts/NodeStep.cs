@@ -48,6 +48,10 @@ public abstract partial record NodeStep
 
     public TimeSpan Timeout { get; init; }
 
+    /// <summary>The phase (1-based) this step belongs to: a multi-hop upgrade's hop (<see cref="UpgradeHops"/>). Stored
+    /// with the step's JSON; a step stored before phases reads 1.</summary>
+    public int Phase { get; init; } = 1;
+
     /// <summary>Sent to the agent (with a step id it journals); otherwise the coordinator runs it against the Kubernetes API.</summary>
     [JsonIgnore]
     public abstract bool RunsOnAgent { get; }
@@ -68,6 +72,7 @@ public abstract partial record NodeStep
         Url = (this as Artifact)?.Url ?? "",
         Sha256 = (this as Artifact)?.Sha256 ?? "",
         State = RolloutStepState.Pending,
+        Phase = Phase,
     };
 
     /// <summary>A step the agent runs exactly as planned: it maps to one <see cref="StepRequest"/>.</summary>

@@ -22,8 +22,12 @@ public sealed record NodePlan(NodeRecord Node, string KubeNode, bool ControlPlan
 public static class PlanExpander
 {
     /// <param name="kubeNodes">Each target's Kubernetes node (<see cref="KubeNodeNames"/>), by Fleet node name; an unmapped node gets "".</param>
+    /// <param name="hops">an upgrade's hops (<see cref="UpgradeHops"/>): the node's steps are each hop's steps in turn, each
+    /// step carrying its hop's phase, so a pass over one phase's steps (<c>Steps.Where(s => s.Phase == p)</c>) stays easy;
+    /// null: one hop to the recipe's version</param>
     public static (List<NodePlan> Nodes, List<string> Problems) Expand(
-        RolloutPlan plan, IReadOnlyList<NodeRecord> targets, CatalogDocument? catalog, ClusterView cluster, IReadOnlyDictionary<string, KubeNodeAssignment> kubeNodes)
+        RolloutPlan plan, IReadOnlyList<NodeRecord> targets, CatalogDocument? catalog, ClusterView cluster, IReadOnlyDictionary<string, KubeNodeAssignment> kubeNodes,
+        IReadOnlyList<Hop>? hops = null)
     {
         string KubeName(NodeRecord n) => kubeNodes.TryGetValue(n.Name, out var a) ? a.KubeNodeName : "";
         var unserved = new Dictionary<string, List<string>>(StringComparer.Ordinal);
@@ -38,7 +42,7 @@ public static class PlanExpander
         {
             var kubeName = KubeName(node);
             var isControlPlane = controlPlane.Contains(node.Name);
-            var templates = Templates(plan, cluster, isControlPlane && controlPlane[0] == node.Name);
+            var templates = Templates(plan, cluster, isControlPlane && controlPlane[0] == node.Name, hops);
             var steps = new List<NodeStep>();
             foreach (var template in templates)
             {
@@ -81,7 +85,7 @@ public static class PlanExpander
     public static string? JoinVersion(JoinRecipe join, ClusterView cluster) =>
         join.Version ?? (cluster.ServerVersion is { } v && KubeVersion.TryParse(v, out var parsed) ? parsed.ToString() : null);
 
-    private static IEnumerable<NodeStep> Templates(RolloutPlan plan, ClusterView cluster, bool firstControlPlane)
+    private static IEnumerable<NodeStep> Templates(RolloutPlan plan, ClusterView cluster, bool firstControlPlane, IReadOnlyList<Hop>? hops)
     {
         var t = plan.Strategy.Timeouts;
         switch (plan.Recipe)
@@ -103,23 +107,14 @@ public static class PlanExpander
                 yield return new NodeStep.WaitReady { Version = version, Timeout = t.Ready };
                 break;
             case UpgradeRecipe upgrade:
-                // kubeadm's documented order: kubeadm first, then `upgrade apply` (first control-plane node) or
-                // `upgrade node`, then drain, kubelet and kubectl, restart kubelet, wait Ready, uncordon.
-                yield return Download("kubeadm", upgrade.Version, upgrade.BinDir, t);
-                yield return new NodeStep.KubeadmUpgrade
+                foreach (var hop in hops is { Count: > 0 } ? hops : [new Hop(1, upgrade.Version)])
                 {
-                    UpgradeMode = firstControlPlane ? NodeStep.KubeadmUpgrade.Apply : NodeStep.KubeadmUpgrade.Node,
-                    Version = upgrade.Version,
-                    Timeout = t.Kubeadm,
-                };
-                yield return new NodeStep.Cordon { Timeout = t.Drain };
-                yield return new NodeStep.Drain { Timeout = t.Drain };
-                yield return Download("kubelet", upgrade.Version, upgrade.BinDir, t);
-                yield return Download("kubectl", upgrade.Version, upgrade.BinDir, t);
-                yield return Systemd("daemon-reload", null, t);
-                yield return Systemd("restart", PlanParser.KubeletUnit, t);
-                yield return new NodeStep.WaitReady { Version = upgrade.Version, Timeout = t.Ready };
-                yield return new NodeStep.Uncordon { Timeout = t.Drain };
+                    foreach (var step in UpgradeSteps(hop.Version, upgrade.BinDir, firstControlPlane, t))
+                    {
+                        yield return step with { Phase = hop.Phase };
+                    }
+                }
+
                 break;
             case StepsRecipe steps:
                 foreach (var step in steps.Steps)
@@ -129,6 +124,27 @@ public static class PlanExpander
 
                 break;
         }
+    }
+
+    /// <summary>One hop, in kubeadm's documented order: kubeadm first, then `upgrade apply` (first control-plane node) or
+    /// `upgrade node`, then drain, kubelet and kubectl, restart kubelet, wait Ready, uncordon.</summary>
+    private static IEnumerable<NodeStep> UpgradeSteps(string version, string binDir, bool firstControlPlane, StepTimeouts t)
+    {
+        yield return Download("kubeadm", version, binDir, t);
+        yield return new NodeStep.KubeadmUpgrade
+        {
+            UpgradeMode = firstControlPlane ? NodeStep.KubeadmUpgrade.Apply : NodeStep.KubeadmUpgrade.Node,
+            Version = version,
+            Timeout = t.Kubeadm,
+        };
+        yield return new NodeStep.Cordon { Timeout = t.Drain };
+        yield return new NodeStep.Drain { Timeout = t.Drain };
+        yield return Download("kubelet", version, binDir, t);
+        yield return Download("kubectl", version, binDir, t);
+        yield return Systemd("daemon-reload", null, t);
+        yield return Systemd("restart", PlanParser.KubeletUnit, t);
+        yield return new NodeStep.WaitReady { Version = version, Timeout = t.Ready };
+        yield return new NodeStep.Uncordon { Timeout = t.Drain };
     }
 
     private static NodeStep.Download Download(string binary, string version, string binDir, StepTimeouts t) => new()

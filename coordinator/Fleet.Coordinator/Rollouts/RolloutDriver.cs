@@ -12,7 +12,7 @@ namespace Fleet.Coordinator.Rollouts;
 /// are idempotent. On a node's failure, and on abort or failure of the rollout, Fleet uncordons what it
 /// cordoned unless the plan says keepCordoned. Every change of state goes through <see cref="RolloutTransitions"/>.
 /// </summary>
-public sealed class RolloutDriver(StepExecutor executor, RolloutTransitions transitions, IKubernetesClusterProvider kubernetes, TimeProvider time, ILogger<RolloutDriver> logger)
+public sealed partial class RolloutDriver(StepExecutor executor, RolloutTransitions transitions, IKubernetesClusterProvider kubernetes, TimeProvider time, ILogger<RolloutDriver> logger)
 {
     private readonly Windows.MaintenanceWindowWaiter _windows = new(transitions, time);
 
@@ -53,7 +53,7 @@ public sealed class RolloutDriver(StepExecutor executor, RolloutTransitions tran
         var ranBatch = false;
         foreach (var batch in run.Batches)
         {
-            var todo = batch.Nodes.Where(n => !run.Read(v => run.Node(v, n).State.IsFinished())).ToList();
+            var todo = batch.Nodes.Where(n => run.Read(v => RolloutPhases.NeedsRun(run.Node(v, n), batch.Phase))).ToList();
             if (todo.Count == 0)
             {
                 continue;
@@ -64,7 +64,7 @@ public sealed class RolloutDriver(StepExecutor executor, RolloutTransitions tran
                 await WaitBetweenBatchesAsync(run, strategy.PauseBetweenBatches, batch.Number, stopping);
             }
 
-            if (await StopBeforeAsync(run, threshold, stopping))
+            if (await StopBeforeAsync(run, threshold, stopping) || await StopBeforePhaseAsync(run, batch, stopping))
             {
                 return;
             }
@@ -84,7 +84,7 @@ public sealed class RolloutDriver(StepExecutor executor, RolloutTransitions tran
                         break; // start no new node; the ones running finish (or are cancelled by the abort)
                     }
 
-                    tasks.Add(RunInSlotAsync(run, node, slots, stopping));
+                    tasks.Add(RunInSlotAsync(run, node, batch.Phase, slots, stopping));
                 }
 
                 await Task.WhenAll(tasks);
@@ -164,11 +164,11 @@ public sealed class RolloutDriver(StepExecutor executor, RolloutTransitions tran
         return false;
     }
 
-    private async Task RunInSlotAsync(RolloutRun run, string node, SemaphoreSlim slots, CancellationToken stopping)
+    private async Task RunInSlotAsync(RolloutRun run, string node, int phase, SemaphoreSlim slots, CancellationToken stopping)
     {
         try
         {
-            await RunNodeAsync(run, node, stopping);
+            await RunNodeAsync(run, node, phase, stopping);
         }
         finally
         {
@@ -178,7 +178,8 @@ public sealed class RolloutDriver(StepExecutor executor, RolloutTransitions tran
 
     private static int Failures(RolloutRun run) => run.Read(v => v.Nodes.Count(n => n.State == RolloutNodeState.Failed));
 
-    private async Task RunNodeAsync(RolloutRun run, string name, CancellationToken stopping)
+    /// <summary>The node's steps of <paramref name="phase"/> (all of them for a one-phase rollout).</summary>
+    private async Task RunNodeAsync(RolloutRun run, string name, int phase, CancellationToken stopping)
     {
         var stored = run.Nodes[name];
         await SetNodeAsync(run, name, RolloutNodeState.Running, "", stopping);
@@ -186,7 +187,7 @@ public sealed class RolloutDriver(StepExecutor executor, RolloutTransitions tran
         for (var i = 0; i < stored.Steps.Count; i++)
         {
             var step = stored.Steps[i];
-            if (run.Read(v => run.Node(v, name).Steps[i].State) == RolloutStepState.Succeeded)
+            if (step.Phase != phase || run.Read(v => run.Node(v, name).Steps[i].State) == RolloutStepState.Succeeded)
             {
                 continue;
             }
@@ -226,6 +227,11 @@ public sealed class RolloutDriver(StepExecutor executor, RolloutTransitions tran
                 await UncordonIfFleetCordonedAsync(run, name, stopping);
             }
 
+            return;
+        }
+
+        if (await MorePhasesAsync(run, name, phase, stopping))
+        {
             return;
         }
 

@@ -265,7 +265,7 @@ public sealed class RolloutEngine(IRolloutStore store, RolloutPreflight prefligh
     {
         var stored = await store.GetAsync(id, ct) ?? throw new InvalidOperationException($"rollout {id} vanished from the store");
         var run = new RolloutRun(stored, time);
-        RolloutTransitions.SetCurrentBatch(run, run.Read(v => stored.Batches.FirstOrDefault(b => b.Nodes.Any(n => !run.Node(v, n).State.IsFinished()))?.Number ?? stored.Batches.Count));
+        RolloutTransitions.SetCurrentBatch(run, run.Read(v => stored.Batches.FirstOrDefault(b => b.Nodes.Any(n => RolloutPhases.NeedsRun(run.Node(v, n), b.Phase)))?.Number ?? stored.Batches.Count));
         _runs[id] = run;
         return run;
     }
@@ -284,7 +284,8 @@ public sealed class RolloutEngine(IRolloutStore store, RolloutPreflight prefligh
             Strategy = StrategySummary.From(prepared.Plan.Strategy),
             SkippedDisconnected = { prepared.SkippedDisconnected },
         };
-        var batchOf = prepared.Batches.SelectMany(b => b.Nodes.Select(n => (n, b.Number))).ToDictionary(x => x.n, x => x.Number, StringComparer.Ordinal);
+        var batchOf = Batches.FirstOf(prepared.Batches);
+        RolloutPhases.Fill(view, prepared.Batches);
         foreach (var node in prepared.Nodes.OrderBy(n => batchOf[n.Node.Name]).ThenBy(n => n.Node.Name, StringComparer.Ordinal))
         {
             var v = new RolloutNode { Name = node.Node.Name, Arch = node.Node.Facts.Arch, Batch = batchOf[node.Node.Name], State = RolloutNodeState.Pending };

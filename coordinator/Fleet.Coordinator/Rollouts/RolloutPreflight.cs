@@ -64,11 +64,13 @@ public sealed class RolloutPreflight(INodeStore nodes, ICatalogStore catalogs, T
 
         problems.AddRange(webhookSecrets.Problems(plan.Notifications));
         var catalog = await catalogs.CurrentAsync(ct);
-        var (planned, resolveProblems) = PlanExpander.Expand(plan, targets, catalog?.Document, cluster, kubeNodes);
+        var (hops, hopProblems) = plan.Recipe is UpgradeRecipe upgrade ? UpgradeHops.Plan(upgrade, cluster, catalog?.Document, targets) : ([], []);
+        problems.AddRange(hopProblems);
+        var (planned, resolveProblems) = PlanExpander.Expand(plan, targets, catalog?.Document, cluster, kubeNodes, hops);
         problems.AddRange(resolveProblems);
         if (cluster.ServerVersion is not null)
         {
-            problems.AddRange(RolloutSkew.Check(plan, planned, cluster));
+            problems.AddRange(RolloutSkew.Check(plan, planned, cluster, hops));
         }
 
         if (problems.Count > 0)
@@ -76,7 +78,7 @@ public sealed class RolloutPreflight(INodeStore nodes, ICatalogStore catalogs, T
             return (null, problems);
         }
 
-        return (new PreparedRollout(plan, planned, Batches.Plan(planned, plan.Strategy)) { SkippedDisconnected = skipped }, problems);
+        return (new PreparedRollout(plan, planned, Batches.Plan(planned, plan.Strategy, hops)) { SkippedDisconnected = skipped }, problems);
     }
 
     private async Task<ClusterView> ClusterAsync(List<string> problems, CancellationToken ct)

@@ -6,7 +6,10 @@ namespace Fleet.Coordinator.Rollouts;
 /// </summary>
 public static class RolloutSkew
 {
-    public static List<string> Check(RolloutPlan plan, IReadOnlyList<NodePlan> nodes, ClusterView cluster)
+    /// <param name="hops">an upgrade's hops (<see cref="UpgradeHops"/>): each moves one minor version at most, so only the
+    /// first hop is checked against the control plane and the kubelets; null or one hop: the plan's version is the hop;
+    /// empty: the hops were refused, and the minor-version rules are left to that refusal</param>
+    public static List<string> Check(RolloutPlan plan, IReadOnlyList<NodePlan> nodes, ClusterView cluster, IReadOnlyList<Hop>? hops = null)
     {
         var problems = new List<string>();
         if (!KubeVersion.TryParse(cluster.ServerVersion, out var controlPlane))
@@ -29,11 +32,12 @@ public static class RolloutSkew
         {
             case UpgradeRecipe upgrade:
                 var target = KubeVersion.Parse(upgrade.Version);
+                var first = hops is { Count: > 0 } ? KubeVersion.Parse(hops[0].Version) : target;
                 if (target < controlPlane)
                 {
                     problems.Add($"{target} is older than the control plane ({controlPlane}): Fleet does not downgrade");
                 }
-                else if (target.MinorsAfter(controlPlane) > 1)
+                else if (hops is not { Count: 0 } && first.MinorsAfter(controlPlane) > 1)
                 {
                     problems.Add($"{target} skips a minor version: the control plane is at {controlPlane}; upgrade one minor version at a time");
                 }
@@ -42,13 +46,13 @@ public static class RolloutSkew
                     problems.Add($"kubelet {target} would be newer than the control plane ({controlPlane}): target the control-plane nodes too, or upgrade them first");
                 }
 
-                var skipping = nodes
-                    .Where(n => cluster.Nodes.TryGetValue(n.KubeNode, out var k) && KubeVersion.TryParse(k.KubeletVersion, out var kubelet) && target.MinorsAfter(kubelet) > 1)
+                var skipping = hops is { Count: 0 } ? [] : nodes
+                    .Where(n => cluster.Nodes.TryGetValue(n.KubeNode, out var k) && KubeVersion.TryParse(k.KubeletVersion, out var kubelet) && first.MinorsAfter(kubelet) > 1)
                     .Select(n => $"{n.Node.Name} ({cluster.Nodes[n.KubeNode].KubeletVersion})")
                     .ToList();
                 if (skipping.Count > 0)
                 {
-                    problems.Add($"kubelet would skip a minor version on the way to {target}: {string.Join(", ", skipping)}");
+                    problems.Add($"kubelet would skip a minor version on the way to {first}: {string.Join(", ", skipping)}");
                 }
 
                 break;

@@ -152,5 +152,9 @@ public sealed class RolloutTransitions(IRolloutStore store, TimeProvider time, I
     });
 
     /// <summary>The batch in progress (published only: it follows from the nodes' stored states).</summary>
-    public static void SetCurrentBatch(RolloutRun run, int batch) => run.Change(v => v.CurrentBatch = batch);
+    public static void SetCurrentBatch(RolloutRun run, int batch) => run.Change(v =>
+    {
+        v.CurrentBatch = batch;
+        v.CurrentPhase = RolloutPhases.Of(run.Batches, batch);
+    });
 }

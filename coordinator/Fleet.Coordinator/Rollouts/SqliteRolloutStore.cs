@@ -57,7 +57,7 @@ public sealed class SqliteRolloutStore(SqliteDatabase database) : IRolloutStore
             await insert.ExecuteNonQueryAsync(ct);
         }
 
-        var batchOf = prepared.Batches.SelectMany(b => b.Nodes.Select(n => (n, b.Number))).ToDictionary(x => x.n, x => x.Number, StringComparer.Ordinal);
+        var batchOf = Batches.FirstOf(prepared.Batches);
         foreach (var node in prepared.Nodes)
         {
             await using (var insert = Command(connection, tx, """
@@ -283,6 +283,7 @@ public sealed class SqliteRolloutStore(SqliteDatabase database) : IRolloutStore
                         State = state,
                         Reason = reason,
                         StepId = spec.RunsOnAgent ? StepIds.For(id, rollout.Nonce, name, i, attempt) : "",
+                        Phase = spec.Phase,
                     });
                 }
 
@@ -313,6 +314,7 @@ public sealed class SqliteRolloutStore(SqliteDatabase database) : IRolloutStore
             FinishedAt = reader.IsDBNull(10) ? null : Time(reader.GetInt64(10)),
         };
         view.SkippedDisconnected.AddRange(JsonSerializer.Deserialize<List<string>>(reader.GetString(11))!);
+        RolloutPhases.Fill(view, batches);
         return new StoredRollout { View = view, Nonce = reader.GetString(1), Batches = batches, Nodes = new Dictionary<string, StoredNode>() };
     }
 

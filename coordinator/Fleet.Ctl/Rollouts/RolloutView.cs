@@ -17,13 +17,20 @@ public sealed record RolloutView(
     DateTimeOffset? FinishedAt,
     IReadOnlyList<RolloutNodeView> Nodes,
     StrategyView? Strategy = null,
-    IReadOnlyList<string>? SkippedDisconnected = null)
+    IReadOnlyList<string>? SkippedDisconnected = null,
+    IReadOnlyList<PhaseView>? Phases = null,
+    int CurrentPhase = 0)
 {
     /// <summary>strategy.windows: "waiting for window (next: Sat 2026-12-05 02:00 Europe/Berlin)" while no node may start; null otherwise.</summary>
     public string? WindowWait { get; init; }
 
     /// <summary>With <see cref="WindowWait"/>: when the next window opens.</summary>
     public DateTimeOffset? WindowOpensAt { get; init; }
+
+    /// <summary>"phase 2 of 2 (v1.14.10)" for a multi-hop upgrade, else null.</summary>
+    public string? PhaseLine => Phases is { Count: > 1 } p && p.FirstOrDefault(x => x.Number == CurrentPhase) is { } current
+        ? $"phase {current.Number} of {p.Count} ({current.Version})"
+        : null;
 
     /// <summary>"skipped, not connected (target.skipDisconnected): pi3, pi4", or null when none was skipped.</summary>
     public string? SkippedLine => SkippedDisconnected is { Count: > 0 } s ? $"skipped, not connected (target.skipDisconnected): {string.Join(", ", s)}" : null;
@@ -41,11 +48,19 @@ public sealed record RolloutView(
         r.FinishedAt?.ToDateTimeOffset(),
         r.Nodes.Select(RolloutNodeView.From).ToArray(),
         r.Strategy is { } s ? StrategyView.From(s) : null,
-        [.. r.SkippedDisconnected])
+        [.. r.SkippedDisconnected],
+        r.Phases.Select(PhaseView.From).ToArray(),
+        r.CurrentPhase)
     {
         WindowWait = r.WindowWait.Length > 0 ? r.WindowWait : null,
         WindowOpensAt = r.WindowWait.Length > 0 ? r.WindowOpensAt?.ToDateTimeOffset() : null,
     };
+}
+
+/// <summary>One phase of a multi-hop upgrade: its version and its batches (inclusive).</summary>
+public sealed record PhaseView(int Number, string Version, int FirstBatch, int LastBatch, string Note)
+{
+    public static PhaseView From(RolloutPhase p) => new(p.Number, p.Version, p.FirstBatch, p.LastBatch, p.Note);
 }
 
 /// <summary>The effective strategy `rollout plan` shows: defaults filled in.</summary>
@@ -104,11 +119,12 @@ public sealed record RolloutNodeView(
         n.BytesDone,
         n.BytesTotal,
         n.CordonedByFleet,
-        n.Steps.Select(s => new RolloutStepView(s.Index + 1, s.Kind, s.Description, s.Url, s.Sha256, s.State.ToName(), s.Reason, s.StepId)).ToArray());
+        n.Steps.Select(s => new RolloutStepView(s.Index + 1, s.Kind, s.Description, s.Url, s.Sha256, s.State.ToName(), s.Reason, s.StepId, Math.Max(1, s.Phase))).ToArray());
 }
 
 /// <param name="Number">1-based, as the tables show it</param>
-public sealed record RolloutStepView(int Number, string Kind, string Description, string Url, string Sha256, string State, string Reason, string StepId);
+/// <param name="Phase">1-based: the phase (hop of a multi-hop upgrade) the step belongs to</param>
+public sealed record RolloutStepView(int Number, string Kind, string Description, string Url, string Sha256, string State, string Reason, string StepId, int Phase = 1);
 
 public sealed record RolloutLogLineView(DateTimeOffset? At, string Node, string Level, string Message)
 {

@@ -8,7 +8,8 @@ internal static class RolloutViews
 {
     public static void PrintPlan(TextWriter w, RolloutView plan)
     {
-        w.WriteLine($"plan: {plan.Recipe} on {plan.Nodes.Count} node(s) in {plan.BatchCount} batch(es); preflight passed, nothing was touched");
+        var inPhases = plan.Phases is { Count: > 1 } hops ? $" in {hops.Count} phases" : "";
+        w.WriteLine($"plan: {plan.Recipe} on {plan.Nodes.Count} node(s) in {plan.BatchCount} batch(es){inPhases}; preflight passed, nothing was touched");
         if (plan.Strategy is { } strategy)
         {
             w.WriteLine($"strategy: {strategy}");
@@ -20,14 +21,32 @@ internal static class RolloutViews
         {
             w.WriteLine(skipped);
         }
-        foreach (var batch in plan.Nodes.GroupBy(n => n.Batch).OrderBy(g => g.Key))
+        if (plan.Phases is not { Count: > 1 } phases)
+        {
+            PrintBatches(w, plan, 1, 0);
+            return;
+        }
+
+        w.WriteLine($"phases: {string.Join(" -> ", phases.Select(p => p.Version))} (Kubernetes cannot skip a minor version; a phase starts when the previous one finished on every node)");
+        foreach (var phase in phases)
+        {
+            w.WriteLine();
+            w.WriteLine($"phase {phase.Number} of {phases.Count}: {phase.Version}, batches {phase.FirstBatch}-{phase.LastBatch}{(phase.Note.Length > 0 ? $" ({phase.Note})" : "")}");
+            PrintBatches(w, plan, phase.Number, phase.FirstBatch - 1);
+        }
+    }
+
+    /// <summary>The batches of one phase and each node's steps in it; a node's batch in a later phase is its first batch plus the phase's offset.</summary>
+    private static void PrintBatches(TextWriter w, RolloutView plan, int phase, int offset)
+    {
+        foreach (var batch in plan.Nodes.GroupBy(n => n.Batch + offset).OrderBy(g => g.Key))
         {
             w.WriteLine();
             w.WriteLine($"batch {batch.Key}: {string.Join(", ", batch.Select(n => n.Name))}");
             foreach (var node in batch)
             {
                 w.WriteLine($"  {node.Name} ({node.Arch})");
-                foreach (var step in node.Steps)
+                foreach (var step in node.Steps.Where(s => s.Phase == phase))
                 {
                     w.WriteLine($"    {step.Number}. {step.Description}");
                     if (step.Url.Length > 0)
@@ -90,7 +109,7 @@ internal static class RolloutViews
             w.WriteLine($"  {skipped}");
         }
 
-        w.WriteLine($"  batch {r.CurrentBatch} of {r.BatchCount}; created {Timestamps.Format(r.CreatedAt)}{(r.FinishedAt is { } f ? $", finished {Timestamps.Format(f)}" : "")}");
+        w.WriteLine($"  batch {r.CurrentBatch} of {r.BatchCount}{(r.PhaseLine is { } phase ? $", {phase}" : "")}; created {Timestamps.Format(r.CreatedAt)}{(r.FinishedAt is { } f ? $", finished {Timestamps.Format(f)}" : "")}");
         w.WriteLine();
         Nodes(r).Write(w, terminal);
         if (!wide)
@@ -120,7 +139,22 @@ internal static class RolloutViews
     public static string Detail(RolloutNodeView n) =>
         n.Error.Length > 0 ? n.Error
         : n.BytesTotal > 0 || n.BytesDone > 0 ? Bar(n.BytesDone, n.BytesTotal)
-        : n.LastLog;
+        : BetweenPhases(n) ?? n.LastLog;
+
+    /// <summary>"phase 1 of 2 done, waiting for the other nodes": a running node of a multi-hop upgrade between two phases.</summary>
+    public static string? BetweenPhases(RolloutNodeView n)
+    {
+        var last = n.Steps.Count == 0 ? 1 : n.Steps.Max(s => s.Phase);
+        if (last <= 1 || n.State != "running" || n.Steps.Any(s => s.State is "running" or "failed" or "cancelled"))
+        {
+            return null;
+        }
+
+        var done = Enumerable.Range(1, last - 1).LastOrDefault(p => n.Steps.Where(s => s.Phase <= p).All(s => s.State == "succeeded"));
+        return done > 0 && n.Steps.Where(s => s.Phase == done + 1).All(s => s.State == "pending")
+            ? $"phase {done} of {last} done, waiting for the other nodes"
+            : null;
+    }
 
     public static string Bar(long done, long total)
     {

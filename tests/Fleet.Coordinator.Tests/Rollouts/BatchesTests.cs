@@ -60,4 +60,34 @@ public class BatchesTests
         Assert.Equal(1, new CountOrPercent(1, true).Of(5));
         Assert.Equal(2, new CountOrPercent(34, true).Of(5));
     }
+
+    [Fact]
+    public void Plan_WithHops_RepeatsTheBatchesForEachPhase_ControlPlaneFirstInEvery_NumberedOn()
+    {
+        var nodes = new List<NodePlan> { Node("w1"), Node("cp2", controlPlane: true), Node("w2"), Node("cp1", controlPlane: true), Node("w3") };
+
+        var batches = Batches.Plan(nodes, Strategy("2"), [new Hop(1, "v1.13.4", "why"), new Hop(2, "v1.14.10")]);
+
+        Assert.Equal(["1 p1 v1.13.4: cp1", "2 p1 v1.13.4: cp2", "3 p1 v1.13.4: w1 w2", "4 p1 v1.13.4: w3", "5 p2 v1.14.10: cp1", "6 p2 v1.14.10: cp2", "7 p2 v1.14.10: w1 w2", "8 p2 v1.14.10: w3"],
+            batches.Select(b => $"{b.Number} p{b.Phase} {b.Version}: {string.Join(" ", b.Nodes)}"));
+        Assert.Equal("why", batches[3].PhaseNote);
+        Assert.Equal(new Dictionary<string, int> { ["cp1"] = 1, ["cp2"] = 2, ["w1"] = 3, ["w2"] = 3, ["w3"] = 4 }, Batches.FirstOf(batches));
+    }
+
+    [Fact]
+    public void Plan_WithOneHop_IsThePlanWithoutPhases()
+    {
+        var batches = Batches.Plan(Workers(3), Strategy("2"), [new Hop(1, "v1.12.5")]);
+
+        Assert.Equal(Batches.Plan(Workers(3), Strategy("2")).Select(b => (b.Number, string.Join(" ", b.Nodes))), batches.Select(b => (b.Number, string.Join(" ", b.Nodes))));
+        Assert.All(batches, b => Assert.Equal((1, ""), (b.Phase, b.Version)));
+    }
+
+    [Fact]
+    public void ABatchStoredBeforePhases_ReadsPhaseOne()
+    {
+        var batch = System.Text.Json.JsonSerializer.Deserialize<Batch>("""{"Number":3,"Nodes":["w1"],"Parallelism":1}""")!;
+
+        Assert.Equal((3, 1, "", ""), (batch.Number, batch.Phase, batch.Version, batch.PhaseNote));
+    }
 }

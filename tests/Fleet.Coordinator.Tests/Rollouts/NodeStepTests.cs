@@ -35,6 +35,16 @@ public class NodeStepTests
     }
 
     [Fact]
+    public void Phase_IsStoredWithTheStep_AndAStepStoredBeforePhasesReadsPhaseOne()
+    {
+        var step = new NodeStep.Systemd { SystemdAction = "restart", Unit = "kubelet.service", Phase = 2 };
+
+        Assert.Equal(2, RoundTrip(step).Phase);
+        Assert.Equal(2, step.ToView(11).Phase);
+        Assert.Equal(1, JsonSerializer.Deserialize<NodeStep>("""{"Kind":"systemd","SystemdAction":"restart","Unit":"kubelet.service","Description":"","Timeout":"00:02:00"}""")!.Phase);
+    }
+
+    [Fact]
     public void InstallCni_MapsToInstallCniPlugins_InOptCniBinByDefault()
     {
         var step = Assert.IsType<NodeStep.InstallCni>(Parse("install-cni: { version: v1.1.1 }"));

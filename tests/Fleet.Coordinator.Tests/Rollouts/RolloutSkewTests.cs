@@ -72,4 +72,35 @@ public class VersionSkewTests
     [InlineData("v1.12")]
     [InlineData("v1.12.5; rm -rf /")]
     public void KubeVersion_RefusesWhatIsNotAVersion(string text) => Assert.False(KubeVersion.TryParse(text, out _));
+
+    [Fact]
+    public void Check_MultiHopUpgrade_IsCheckedHopByHop_NotRefusedAsSkippingAMinor()
+    {
+        var cluster = Cluster("v1.12.5", ("cp1", "v1.12.5"), ("w1", "v1.12.5"));
+
+        Assert.Empty(RolloutSkew.Check(Upgrade("v1.14.10"), [Node("cp1", true), Node("w1")], cluster, [new Hop(1, "v1.13.4"), new Hop(2, "v1.14.10")]));
+        Assert.Contains("v1.14.10 skips a minor version: the control plane is at v1.12.5; upgrade one minor version at a time", RolloutSkew.Check(Upgrade("v1.14.10"), [Node("cp1", true), Node("w1")], cluster)); // without hops, as before
+    }
+
+    [Fact]
+    public void Check_MultiHopUpgrade_AKubeletTwoMinorsBehind_IsRefusedAgainstTheFirstHop()
+    {
+        var problems = RolloutSkew.Check(Upgrade("v1.14.10"), [Node("cp1", true), Node("w1")], Cluster("v1.12.5", ("cp1", "v1.12.5"), ("w1", "v1.11.3")), [new Hop(1, "v1.13.4"), new Hop(2, "v1.14.10")]);
+
+        Assert.Equal(["kubelet would skip a minor version on the way to v1.13.4: w1 (v1.11.3)"], problems);
+    }
+
+    [Fact]
+    public void Check_MultiHopUpgrade_BelowTheControlPlane_IsRefused()
+    {
+        var problems = RolloutSkew.Check(Upgrade("v1.12.5"), [Node("cp1", true)], Cluster("v1.14.0", ("cp1", "v1.14.0")), [new Hop(1, "v1.12.5")]);
+
+        Assert.Equal(["v1.12.5 is older than the control plane (v1.14.0): Fleet does not downgrade"], problems);
+    }
+
+    [Fact]
+    public void Check_HopsRefusedByTheCatalog_AddNoSecondMinorVersionProblem()
+    {
+        Assert.Empty(RolloutSkew.Check(Upgrade("v1.14.10"), [Node("cp1", true)], Cluster("v1.12.5", ("cp1", "v1.12.5")), []));
+    }
 }

@@ -98,6 +98,14 @@ public sealed class RolloutRig : IAsyncDisposable
         _agents[name] = new ScriptedAgent(id, name, Registry, Dispatcher);
     }
 
+    /// <summary>Stores a catalog as `fleetctl catalog apply` does (the parser checks it first).</summary>
+    public async Task ApplyCatalogAsync(string yaml)
+    {
+        var (catalog, problems) = CatalogParser.Parse(yaml);
+        Assert.True(catalog is not null, string.Join("; ", problems));
+        await new SqliteCatalogStore(_database).AddAsync(yaml, Time.GetUtcNow(), CancellationToken.None);
+    }
+
     /// <summary>Every agent answers every step with success.</summary>
     public void AllSucceed()
     {
