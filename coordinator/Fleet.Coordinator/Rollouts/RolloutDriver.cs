@@ -77,7 +77,7 @@ public sealed partial class RolloutDriver(StepExecutor executor, RolloutTransiti
                 foreach (var node in todo)
                 {
                     await slots.WaitAsync(stopping);
-                    await _windows.WaitAsync(run, node, () => Failures(run) >= threshold, stopping); // strategy.windows: no node starts outside them
+                    await _windows.WaitAsync(run, node, batch.Phase, () => Failures(run) >= threshold, stopping); // strategy.windows: no node starts outside them
                     if (run.AbortToken.IsCancellationRequested || run.PauseRequested || Failures(run) >= threshold)
                     {
                         slots.Release();

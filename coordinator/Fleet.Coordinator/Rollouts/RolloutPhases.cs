@@ -20,6 +20,11 @@ public static class RolloutPhases
     public static bool NeedsRun(RolloutNode node, int phase) =>
         !node.State.IsFinished() && (phase == Last(node) || node.Steps.Any(s => In(s, phase) && s.State != RolloutStepState.Succeeded));
 
+    /// <summary>The node has begun <paramref name="phase"/>: a step of it has run (or is running). A node between two
+    /// phases has not begun the next one, so it waits for a maintenance window like a pending node.</summary>
+    public static bool Begun(RolloutNode node, int phase) =>
+        node.Steps.Any(s => In(s, phase) && s.State != RolloutStepState.Pending);
+
     /// <summary>The nodes that have not finished every phase before <paramref name="phase"/> (a failed node among them):
     /// a phase starts only when the previous one has finished on every node.</summary>
     public static List<RolloutNode> Behind(Rollout view, int phase) =>

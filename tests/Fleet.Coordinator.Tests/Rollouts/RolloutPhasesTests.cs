@@ -216,6 +216,28 @@ public sealed partial class RolloutPhasesTests : IAsyncLifetime
         Assert.Equal("v1.14.10", _rig.Cluster.KubeletVersionOf("w1"));
     }
 
+    [Fact]
+    public async Task Drive_ANodeBetweenPhases_WaitsForAMaintenanceWindow_LikeAPendingNode()
+    {
+        // The rig's clock starts on Sunday 12:00 UTC: the window is open for phase 1 and closes while its last batch runs.
+        Answer((node, index) =>
+        {
+            if (node == "w2" && index == 7)
+            {
+                _rig.Time.Advance(TimeSpan.FromHours(1));
+            }
+
+            return StepOutcome.Succeeded;
+        });
+        var id = await _rig.ApplyAsync(Plan.Replace("strategy: { batchSize: 2, failureThreshold: 2 }", "strategy: { batchSize: 2, failureThreshold: 2, windows: [\"Sun 12:00-13:00 UTC\"] }", StringComparison.Ordinal));
+
+        var waiting = await _rig.WaitForAsync(id, r => r.WindowWait == "waiting for window (next: Sun 2026-12-06 12:00 UTC)", "phase 2 waits for the next window");
+
+        Assert.Equal(RolloutState.Running, waiting.State);
+        Assert.All(waiting.Nodes, n => Assert.Equal(RolloutNodeState.Running, n.State)); // between phases, not pending
+        Assert.DoesNotContain(_sent, s => s.Index >= 10); // no step of phase 2 was sent outside the window
+    }
+
     [GeneratedRegex(@"-([0-9]+)(-retry[0-9]+)?$")]
     private static partial Regex StepIndex();
 }

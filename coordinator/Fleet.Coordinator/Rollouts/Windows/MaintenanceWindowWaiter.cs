@@ -6,7 +6,8 @@ namespace Fleet.Coordinator.Rollouts.Windows;
 /// <summary>
 /// The driver asks before it starts a node: with <c>strategy.windows</c>, a pending node starts only while a window
 /// is open; until then the rollout shows "waiting for window (next: …)" (<see cref="Rollout.WindowWait"/>) and says
-/// so in its log. A node already in progress (running when the coordinator stopped) goes on. The wait is derived
+/// so in its log. A node already in progress in this phase (running when the coordinator stopped) goes on; a node between
+/// two phases of a multi-hop upgrade waits like a pending one. The wait is derived
 /// from the clock each time, never stored: a resumed rollout or a restarted coordinator asks again. An abort, the
 /// operator's pause, or <c>stop</c> (the failure threshold) ends the wait at once, and the driver's own check stops there.
 /// </summary>
@@ -15,10 +16,10 @@ public sealed class MaintenanceWindowWaiter(RolloutTransitions transitions, Time
     /// <summary>The clock is read again at least this often while waiting, so a change of the system clock is seen.</summary>
     public static readonly TimeSpan Recheck = TimeSpan.FromMinutes(1);
 
-    public async Task WaitAsync(RolloutRun run, string node, Func<bool> stop, CancellationToken stopping)
+    public async Task WaitAsync(RolloutRun run, string node, int phase, Func<bool> stop, CancellationToken stopping)
     {
         var windows = run.Plan.Strategy.Windows;
-        if (windows.Count == 0 || run.Read(v => run.Node(v, node).State) != RolloutNodeState.Pending)
+        if (windows.Count == 0 || run.Read(v => RolloutPhases.Begun(run.Node(v, node), phase)))
         {
             return;
         }
