@@ -50,6 +50,9 @@ public sealed class StrategyDocument
 
     public bool? KeepCordoned { get; set; }
 
+    /// <summary>Stage every artifact on the node before it is disrupted (default true; PrefetchPlanner).</summary>
+    public bool? Prefetch { get; set; }
+
     public Dictionary<string, string> Timeouts { get; set; } = [];
 }
 

@@ -146,7 +146,7 @@ public static partial class PlanParser
             Count("strategy.failureThreshold", doc.FailureThreshold, problems) ?? d.FailureThreshold,
             onFailure,
             doc.KeepCordoned ?? false,
-            timeouts);
+            timeouts) { Prefetch = doc.Prefetch ?? true };
     }
 
     private static CountOrPercent? Count(string at, string? text, List<string> problems)

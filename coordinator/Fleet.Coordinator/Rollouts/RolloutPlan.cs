@@ -50,6 +50,9 @@ public sealed record RolloutStrategy(
     StepTimeouts Timeouts)
 {
     public static readonly RolloutStrategy Default = new(new(1, false), null, 0, TimeSpan.Zero, new(1, false), OnFailure.Pause, false, StepTimeouts.Default);
+
+    /// <summary>A prefetch step first on each node with artifacts (<see cref="PrefetchPlanner"/>); `strategy.prefetch: false` turns it off.</summary>
+    public bool Prefetch { get; init; } = true;
 }
 
 /// <summary>What each node gets: a built-in recipe or an explicit list of steps.</summary>
