@@ -108,9 +108,12 @@ public sealed class PrefetchStepHandler(Downloader downloader, StagingCache cach
 
             if (a.Arch != own)
             {
-                problems.Add(a.Arch == Arch.Unspecified
-                    ? $"{at}.arch: missing"
-                    : $"{at}.arch: resolved for {a.Arch.ToName()}, but this node is {own.ToName()}");
+                problems.Add(a.Arch switch
+                {
+                    Arch.Unspecified => $"{at}.arch: missing",
+                    Arch.Amd64 or Arch.Arm64 or Arch.Arm => $"{at}.arch: resolved for {a.Arch.ToName()}, but this node is {own.ToName()}",
+                    _ => $"{at}.arch: {(int)a.Arch} is not a known architecture",
+                });
             }
 
             if (a.Kind is not (PrefetchKind.Binary or PrefetchKind.CniArchive))

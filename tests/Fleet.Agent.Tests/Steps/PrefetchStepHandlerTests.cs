@@ -119,6 +119,21 @@ public sealed class PrefetchStepHandlerTests : IAsyncLifetime
         Assert.False(Directory.Exists(CacheDir));
     }
 
+    [Theory]
+    [InlineData(99, "artifacts[0].arch: 99 is not a known architecture")]
+    [InlineData(-1, "artifacts[0].arch: -1 is not a known architecture")]
+    public async Task Run_UnknownArchOrKindValues_AreNamedNotDefaulted(int arch, string expected)
+    {
+        var step = Prefetch(Binary("kubectl", _kubectlSha, KubectlDest));
+        step.Prefetch.Artifacts[0].Arch = (Arch)arch;
+        step.Prefetch.Artifacts[0].Kind = (PrefetchKind)7;
+
+        var ex = await Assert.ThrowsAsync<StepFailedException>(() => Run(step));
+
+        Assert.Equal($"{expected}; artifacts[0].kind: 7 is not a known kind", ex.Message);
+        Assert.Equal(0, _h.Server.Requests("/files/kubectl"));
+    }
+
     [Fact]
     public async Task Run_NoArtifact_IsRefused()
     {

@@ -120,7 +120,7 @@ public sealed class PrefetchRolloutTests : IAsyncLifetime
         Assert.Equal(("prefetch", "failed"), (steps[0].Str("kind"), steps[0].Str("state")));
         Assert.All(steps[1..], s => Assert.Equal("pending", s.Str("state")));
         Assert.Contains(reason, (await CtlAsync("rollout", "logs", "r1")).Stdout);
-        Assert.DoesNotContain(_kube.Patches, p => p.Resource == "nodes" && p.Name == "cp1"); // never cordoned
+        Assert.DoesNotContain(_kube.Patches, p => p.Resource == "nodes" && p.Name == "cp1" && p.Body.Contains("unschedulable", StringComparison.Ordinal)); // never cordoned (the labeler's patches are not cordons)
         Assert.Null(_kube.Node("cp1")!["spec"]?["unschedulable"]);
         Assert.DoesNotContain(_doubles.Calls("kubeadm"), c => c.StartsWith("upgrade", StringComparison.Ordinal));
         Assert.Equal(before, await File.ReadAllBytesAsync(Path.Join(_agent.Root, "usr/bin/kubeadm")));
