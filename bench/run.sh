@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs Fleet's benchmarks and prints their figures (BENCHMARKS.md explains them). Nothing is asserted.
 #   bench/run.sh            the full set: load at 1,000, 5,000 and 10,000 simulated agents, the rollout
-#                           benchmark, `fleetctl nodes list` on 100 nodes (JIT and Native AOT), the
+#                           benchmark, the time cordoned with and without prefetch, `fleetctl nodes list` on 100 nodes (JIT and Native AOT), the
 #                           agent's footprint (JIT, Native AOT x64, arm64 under qemu)
 #   bench/run.sh --quick    a smoke run for CI: 200 agents with short windows, a 20-node rollout; no
 #                           footprint. It checks that everything completes and prints figures, no more.
@@ -36,6 +36,7 @@ if [ "$(ulimit -n)" -lt $(( need + 1000 )) ]; then
 fi
 timeout 3600 "${bench[@]}" load --agents 1000,5000,10000 --steady 60 --settle 10 --bound 600
 timeout 600 "${bench[@]}" rollout --nodes 100 --step-ms 500 --batch-percent 20
+timeout 300 "${bench[@]}" prefetch --nodes 3 --size 4 --rate 2048 --bound 120
 timeout 300 "${bench[@]}" ctl --nodes 100 --reps 20 --aot "$(packaging/publish.sh fleetctl amd64)"
 bench/agent-footprint.sh --idle 60
 bench/agent-footprint.sh --aot --idle 60

@@ -4,8 +4,11 @@ using Fleet.V1;
 
 namespace Fleet.Agent.Steps;
 
-/// <summary>Download: verified in one pass, checked for this node's ELF machine, renamed into place.</summary>
-public sealed class DownloadStepHandler(Downloader downloader, HostPaths paths, NodeArch arch, AgentOptions options) : IStepHandler
+/// <summary>
+/// Download: taken from the staging cache when a prefetch staged it (hashed again), else downloaded
+/// and verified in one pass; checked for this node's ELF machine, renamed into place.
+/// </summary>
+public sealed class DownloadStepHandler(Downloader downloader, StagingCache cache, HostPaths paths, NodeArch arch, AgentOptions options) : IStepHandler
 {
     public StepRequest.StepOneofCase Kind => StepRequest.StepOneofCase.Download;
 
@@ -22,10 +25,13 @@ public sealed class DownloadStepHandler(Downloader downloader, HostPaths paths, 
         if (File.Exists(dest) && await Sha256Hex.OfFileAsync(dest, ct) == step.Sha256)
         {
             File.SetUnixFileMode(dest, mode);
+            cache.Remove(step.Sha256);
             return Results.AlreadySatisfied(request.Id, $"{step.Dest} already has sha256 {step.Sha256}");
         }
 
-        var temp = await downloader.DownloadVerifiedAsync(step.Url, step.Sha256, Path.GetDirectoryName(dest)!, MaxBytes(step.MaxBytes), progress, ct);
+        var destDir = Path.GetDirectoryName(dest)!;
+        var temp = await cache.TakeAsync(step.Sha256, destDir, progress, ct)
+            ?? await downloader.DownloadVerifiedAsync(step.Url, step.Sha256, destDir, MaxBytes(step.MaxBytes), progress, ct);
         try
         {
             await progress.StateAsync(StepState.Verifying, ct);

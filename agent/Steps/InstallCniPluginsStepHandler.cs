@@ -5,11 +5,11 @@ using Fleet.V1;
 namespace Fleet.Agent.Steps;
 
 /// <summary>
-/// CNI plugins: download the tarball (verified), extract it safely into a staging folder beside the
-/// destination, check every plugin's ELF machine, then rename each plugin into place (a concurrent
+/// CNI plugins: take the tarball from the staging cache (hashed again) or download it (verified),
+/// extract it safely into a staging folder beside the destination, check every plugin's ELF machine, then rename each plugin into place (a concurrent
 /// reader sees the old file or the new one, never half of one), and check the required plugins.
 /// </summary>
-public sealed class InstallCniPluginsStepHandler(Downloader downloader, LeftoverFiles leftovers, HostPaths paths, NodeArch arch, AgentOptions options) : IStepHandler
+public sealed class InstallCniPluginsStepHandler(Downloader downloader, StagingCache cache, LeftoverFiles leftovers, HostPaths paths, NodeArch arch, AgentOptions options) : IStepHandler
 {
     public const string DefaultDir = "/opt/cni/bin";
 
@@ -29,7 +29,8 @@ public sealed class InstallCniPluginsStepHandler(Downloader downloader, Leftover
         var required = step.Required.Count > 0 ? step.Required.ToArray() : options.RequiredCniPlugins.ToArray();
         var maxBytes = step.MaxBytes > 0 ? step.MaxBytes : options.DownloadMaxBytes;
 
-        var tarball = await downloader.DownloadVerifiedAsync(step.Url, step.Sha256, parent, maxBytes, progress, ct);
+        var tarball = await cache.TakeAsync(step.Sha256, parent, progress, ct)
+            ?? await downloader.DownloadVerifiedAsync(step.Url, step.Sha256, parent, maxBytes, progress, ct);
         var staging = leftovers.NewStagingFolder(parent);
         try
         {

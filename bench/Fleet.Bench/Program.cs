@@ -79,7 +79,8 @@ public static class Program
             return Ctl.CtlBench.RunAsync(parse.GetValue(ctlNodes), parse.GetValue(ctlReps), binaries, TimeSpan.FromSeconds(parse.GetValue(ctlBound)), ct);
         });
 
-        var root = new RootCommand("fleet-bench: Fleet's benchmarks; each prints its figures") { download, load, rollout, ctl };
+        var prefetch = Fleet.Bench.Prefetch.PrefetchCommand.Create();
+        var root = new RootCommand("fleet-bench: Fleet's benchmarks; each prints its figures") { download, load, rollout, ctl, prefetch };
         return root.Parse(args).InvokeAsync();
     }
 }

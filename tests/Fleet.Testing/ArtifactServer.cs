@@ -20,6 +20,7 @@ namespace Fleet.Testing;
 ///   /short/PATH            Content-Length 1000 bytes more than the file, the file, then the end (a lie)
 ///   /redirect?to=URL       302 to URL (another host or port, file://, anything)
 ///   /redirect-loop/N/PATH  N redirects on this server, then the file
+///   HEAD /files/PATH       the file's Content-Length, no body (counted as "HEAD /files/PATH")
 /// Every request is counted by path.
 /// </summary>
 public sealed class ArtifactServer : IAsyncDisposable
@@ -52,10 +53,22 @@ public sealed class ArtifactServer : IAsyncDisposable
         var server = new ArtifactServer(app, root, port);
         app.Use(async (context, next) =>
         {
-            server._requests.AddOrUpdate(context.Request.Path.Value!, 1, (_, n) => n + 1);
+            var key = HttpMethods.IsHead(context.Request.Method) ? "HEAD " + context.Request.Path.Value : context.Request.Path.Value!;
+            server._requests.AddOrUpdate(key, 1, (_, n) => n + 1);
             await next(context);
         });
         app.MapGet("/files/{**path}", (string path, HttpContext c) => server.SendAsync(c, path, withLength: true));
+        app.MapMethods("/files/{**path}", [HttpMethods.Head], (string path, HttpContext c) =>
+        {
+            var file = new FileInfo(server.PathOf(path));
+            if (!file.Exists)
+            {
+                return Results.NotFound();
+            }
+
+            c.Response.ContentLength = file.Length;
+            return Results.Empty;
+        });
         app.MapGet("/chunked/{**path}", (string path, HttpContext c) => server.SendAsync(c, path, withLength: false));
         app.MapGet("/flaky/{failures:int}/{**path}", async (int failures, string path, HttpContext c) =>
             server.Requests(c.Request.Path.Value!) <= failures ? Results.StatusCode(503) : await server.SendAsync(c, path, withLength: true));

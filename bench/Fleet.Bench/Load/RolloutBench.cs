@@ -60,7 +60,7 @@ internal static class RolloutBench
     private static string Plan(int batchPercent) => $$"""
         name: bench-upgrade
         target: {}
-        strategy: { batchSize: {{batchPercent}}%, failureThreshold: 1, onFailure: abort }
+        strategy: { batchSize: {{batchPercent}}%, failureThreshold: 1, onFailure: abort, prefetch: false }
         steps:
           - download: { component: kubeadm, version: {{BenchCatalog.Kubernetes}}, dest: /usr/bin/kubeadm }
           - kubeadm-upgrade: { mode: node }

@@ -16,6 +16,7 @@ public static class StepKinds
     public const string Drain = "drain";
     public const string Uncordon = "uncordon";
     public const string WaitReady = "wait-ready";
+    public const string Prefetch = "prefetch";
 }
 
 /// <summary>
@@ -37,6 +38,7 @@ public static class StepKinds
 [JsonDerivedType(typeof(Drain), StepKinds.Drain)]
 [JsonDerivedType(typeof(Uncordon), StepKinds.Uncordon)]
 [JsonDerivedType(typeof(WaitReady), StepKinds.WaitReady)]
+[JsonDerivedType(typeof(Prefetch), StepKinds.Prefetch)]
 public abstract partial record NodeStep
 {
     /// <summary>One of <see cref="StepKinds"/>; in JSON it is the discriminator.</summary>

@@ -52,6 +52,9 @@ public sealed class StrategyDocument
 
     public bool? KeepCordoned { get; set; }
 
+    /// <summary>Stage every artifact on the node before it is disrupted (default true; PrefetchPlanner).</summary>
+    public bool? Prefetch { get; set; }
+
     public Dictionary<string, string> Timeouts { get; set; } = [];
 
     /// <summary>Maintenance windows, e.g. "Sat 02:00-06:00 Europe/Berlin" (Rollouts/Windows/MaintenanceWindowParser).</summary>

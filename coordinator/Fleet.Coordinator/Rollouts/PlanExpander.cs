@@ -78,7 +78,7 @@ public static class PlanExpander
         }
 
         problems.AddRange(unserved.Select(u => $"{u.Key}: {string.Join(", ", u.Value)}"));
-        return (result, problems.Distinct().ToList());
+        return (PrefetchPlanner.Apply(plan, result), problems.Distinct().ToList());
     }
 
     /// <summary>The version a join installs: the plan's, else the control plane's.</summary>

@@ -147,7 +147,11 @@ public static partial class PlanParser
             Count("strategy.failureThreshold", doc.FailureThreshold, problems) ?? d.FailureThreshold,
             onFailure,
             doc.KeepCordoned ?? false,
-            timeouts) { Windows = Windows.MaintenanceWindowParser.ParseAll("strategy.windows", doc.Windows, problems) };
+            timeouts)
+        {
+            Windows = Windows.MaintenanceWindowParser.ParseAll("strategy.windows", doc.Windows, problems),
+            Prefetch = doc.Prefetch ?? true,
+        };
     }
 
     private static CountOrPercent? Count(string at, string? text, List<string> problems)

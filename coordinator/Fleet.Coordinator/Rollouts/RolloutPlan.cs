@@ -56,6 +56,9 @@ public sealed record RolloutStrategy(
 
     /// <summary>strategy.windows: no node starts outside them; none means any time (Rollouts/Windows).</summary>
     public IReadOnlyList<Windows.MaintenanceWindow> Windows { get; init; } = [];
+
+    /// <summary>A prefetch step first on each node with artifacts (<see cref="PrefetchPlanner"/>); `strategy.prefetch: false` turns it off.</summary>
+    public bool Prefetch { get; init; } = true;
 }
 
 /// <summary>What each node gets: a built-in recipe or an explicit list of steps.</summary>

@@ -63,6 +63,10 @@ internal sealed class ArtifactHarness : IAsyncDisposable
     /// <summary>The agent's record of its temporary files, in this node's state folder.</summary>
     public LeftoverFiles Leftovers() => new(Root.Paths(Options), NullLogger<LeftoverFiles>.Instance);
 
+    /// <summary>The agent's staging cache, in this node's state folder.</summary>
+    public StagingCache Cache(StagingCacheOptions? options = null, TimeProvider? time = null) =>
+        new(Root.Paths(Options), Leftovers(), options ?? new StagingCacheOptions(), time ?? TimeProvider.System, NullLogger<StagingCache>.Instance);
+
     /// <summary>NodeArch as uname(2) would give it on a machine of that name (x86_64, aarch64).</summary>
     public static NodeArch Arch(string machine) => new(new FakeUname("node-1", "6.8.0", machine));
 

@@ -49,11 +49,11 @@ public class PlanExpanderTests
         var pi = nodes.Single(n => n.Node.Name == "pi1");
         Assert.True(cp.ControlPlane);
         Assert.Equal(
-            ["download kubeadm v1.12.5 (arm64) to /usr/bin/kubeadm", "kubeadm upgrade node", "cordon pi1", "drain pi1", "download kubelet v1.12.5 (arm64) to /usr/bin/kubelet",
+            ["prefetch kubeadm v1.12.5, kubelet v1.12.5, kubectl v1.12.5 (arm64)", "download kubeadm v1.12.5 (arm64) to /usr/bin/kubeadm", "kubeadm upgrade node", "cordon pi1", "drain pi1", "download kubelet v1.12.5 (arm64) to /usr/bin/kubelet",
              "download kubectl v1.12.5 (arm64) to /usr/bin/kubectl", "systemctl daemon-reload", "systemctl restart kubelet.service", "wait until pi1 is Ready at v1.12.5", "uncordon pi1"],
             pi.Steps.Select(s => s.Description));
-        Assert.Equal("kubeadm upgrade apply v1.12.5 -y", cp.Steps[1].Description);
-        var kubelet = Assert.IsType<NodeStep.Download>(pi.Steps[4]);
+        Assert.Equal("kubeadm upgrade apply v1.12.5 -y", cp.Steps[2].Description);
+        var kubelet = Assert.IsType<NodeStep.Download>(pi.Steps[5]);
         Assert.Equal("https://dl.example/v1.12.5/bin/linux/arm64/kubelet", kubelet.Url);
         Assert.Equal(new string('e', 64), kubelet.Sha256);
         Assert.Equal(DownloadMode.Executable, kubelet.Mode);

@@ -138,7 +138,7 @@ public sealed class KubernetesRolloutTests : IAsyncLifetime
         Assert.Contains("kubernetes: uncordon pi2: LeftCordonedByOperator", logs);
         Assert.Contains("kubernetes: drain pi1: evicted 1 pod(s) (default/web-pi1); skipped 1", logs);
         var order = logs.Split('\n');
-        var cpDone = Array.FindIndex(order, l => l.Contains("cp1: step 10/10 uncordon cp1: succeeded", StringComparison.Ordinal));
+        var cpDone = Array.FindIndex(order, l => l.Contains("cp1: step 11/11 uncordon cp1: succeeded", StringComparison.Ordinal));
         var workersStart = Array.FindIndex(order, l => l.Contains("batch 2 of 3", StringComparison.Ordinal));
         Assert.True(cpDone >= 0 && cpDone < workersStart, "the control plane finished before the workers started");
     }

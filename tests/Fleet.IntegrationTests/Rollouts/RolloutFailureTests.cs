@@ -80,7 +80,7 @@ public sealed class RolloutFailureTests : IAsyncLifetime
             """);
         var id = await _h.ApplyAsync("""
             target: {}
-            strategy: { maxUnavailable: 2 }
+            strategy: { maxUnavailable: 2, prefetch: false }
             steps:
               - cordon: {}
               - download: { component: slow, version: v1.0.0, dest: /usr/local/bin/slow }
