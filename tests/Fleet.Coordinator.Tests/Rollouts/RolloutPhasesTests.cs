@@ -21,8 +21,9 @@ public sealed partial class RolloutPhasesTests : IAsyncLifetime
           upgrade-kubernetes: { version: v1.14.10 }
         """;
 
-    /// <summary>Agent steps of one hop: download kubeadm, kubeadm upgrade, download kubelet and kubectl, daemon-reload, restart (of 10 steps).</summary>
-    private static readonly int[] AgentSteps = [0, 1, 4, 5, 6, 7];
+    /// <summary>Agent steps of one hop: prefetch, kubeadm from the cache, kubeadm upgrade, kubelet and kubectl from the cache, daemon-reload,
+    /// restart (of 11 steps: each phase starts with its own prefetch).</summary>
+    private static readonly int[] AgentSteps = [0, 1, 2, 5, 6, 7, 8];
 
     private readonly ConcurrentQueue<(string Node, int Index)> _sent = new();
     private RolloutRig _rig = null!;
@@ -71,11 +72,12 @@ public sealed partial class RolloutPhasesTests : IAsyncLifetime
         Assert.Equal(4, view.BatchCount);
         var cp1 = view.Nodes.Single(n => n.Name == "cp1");
         Assert.Equal(1, cp1.Batch);
-        Assert.Equal(20, cp1.Steps.Count);
-        Assert.Equal([.. Enumerable.Repeat(1, 10), .. Enumerable.Repeat(2, 10)], cp1.Steps.Select(s => s.Phase));
+        Assert.Equal(22, cp1.Steps.Count);
+        Assert.Equal([.. Enumerable.Repeat(1, 11), .. Enumerable.Repeat(2, 11)], cp1.Steps.Select(s => s.Phase));
+        Assert.Equal([StepKinds.Prefetch, StepKinds.Prefetch], [cp1.Steps[0].Kind, cp1.Steps[11].Kind]); // each hop's artifacts staged at its start
         Assert.Equal(["kubeadm upgrade apply v1.13.4 -y", "kubeadm upgrade apply v1.14.10 -y"], cp1.Steps.Where(s => s.Kind == StepKinds.KubeadmUpgrade).Select(s => s.Description));
         Assert.Equal(["kubeadm upgrade node", "kubeadm upgrade node"], view.Nodes.Single(n => n.Name == "w1").Steps.Where(s => s.Kind == StepKinds.KubeadmUpgrade).Select(s => s.Description));
-        Assert.Equal("https://dl.example/v1.13.4/amd64/kubelet", view.Nodes.Single(n => n.Name == "w2").Steps[4].Url); // the newest v1.13 patch
+        Assert.Equal("https://dl.example/v1.13.4/amd64/kubelet", view.Nodes.Single(n => n.Name == "w2").Steps[5].Url); // the newest v1.13 patch
         Assert.Equal(2, view.Nodes.Single(n => n.Name == "w2").Batch);
     }
 
@@ -87,7 +89,7 @@ public sealed partial class RolloutPhasesTests : IAsyncLifetime
         Assert.True(view is not null, string.Join("; ", problems));
         Assert.Empty(view.Phases);
         Assert.Equal(2, view.BatchCount);
-        Assert.All(view.Nodes, n => Assert.Equal(10, n.Steps.Count));
+        Assert.All(view.Nodes, n => Assert.Equal(11, n.Steps.Count));
     }
 
     [Fact]
@@ -120,8 +122,8 @@ public sealed partial class RolloutPhasesTests : IAsyncLifetime
         var done = await _rig.WaitForStateAsync(id, RolloutState.Succeeded);
 
         var sent = _sent.ToList();
-        var lastOfPhase1 = sent.FindLastIndex(s => s.Index < 10);
-        var firstOfPhase2 = sent.FindIndex(s => s.Index >= 10);
+        var lastOfPhase1 = sent.FindLastIndex(s => s.Index < 11);
+        var firstOfPhase2 = sent.FindIndex(s => s.Index >= 11);
         Assert.True(lastOfPhase1 < firstOfPhase2, string.Join(", ", sent));
         Assert.Equal(3 * 2 * AgentSteps.Length, sent.Count); // each agent step of each phase once
         var ready = _rig.Cluster.Calls.Where(c => c.StartsWith("wait-ready", StringComparison.Ordinal)).ToList();
@@ -133,21 +135,21 @@ public sealed partial class RolloutPhasesTests : IAsyncLifetime
         var logs = (await _rig.LogsAsync(id)).Select(l => $"{l.Node}: {l.Message}").ToList();
         var starting = logs.IndexOf(": phase 2 of 2 (v1.14.10): every node finished phase 1; starting");
         Assert.True(starting > logs.FindLastIndex(l => l.EndsWith("phase 1 of 2 done; phase 2 starts when phase 1 has finished on every node", StringComparison.Ordinal)), string.Join("\n", logs));
-        Assert.True(starting < logs.FindIndex(l => l.Contains("step 11/20", StringComparison.Ordinal)), string.Join("\n", logs));
+        Assert.True(starting < logs.FindIndex(l => l.Contains("step 12/22", StringComparison.Ordinal)), string.Join("\n", logs));
     }
 
     [Fact]
     public async Task Drive_ANodeThatFailedPhaseOne_StopsTheRolloutBeforePhaseTwo_BelowTheThresholdToo_AndResumeFinishesIt()
     {
         var failW1 = true;
-        Answer((node, index) => node == "w1" && index == 1 && failW1 ? StepOutcome.Failed : StepOutcome.Succeeded);
+        Answer((node, index) => node == "w1" && index == 2 && failW1 ? StepOutcome.Failed : StepOutcome.Succeeded);
         var id = await _rig.ApplyAsync(Plan); // failureThreshold 2: one failure alone does not stop the rollout
 
         var paused = await _rig.WaitForStateAsync(id, RolloutState.Paused);
 
-        Assert.StartsWith("phase 2 of 2 (v1.14.10) cannot start: phase 1 did not finish on w1 (failed: step 2 (kubeadm upgrade node): exit status 1)", paused.Reason);
+        Assert.StartsWith("phase 2 of 2 (v1.14.10) cannot start: phase 1 did not finish on w1 (failed: step 3 (kubeadm upgrade node): exit status 1)", paused.Reason);
         Assert.Contains($"fleetctl rollout resume {id}", paused.Reason);
-        Assert.DoesNotContain(_sent, s => s.Index >= 10);
+        Assert.DoesNotContain(_sent, s => s.Index >= 11);
         Assert.Equal(RolloutNodeState.Running, paused.Nodes.Single(n => n.Name == "cp1").State); // between phases: not finished
         Assert.All(paused.Nodes.Single(n => n.Name == "w2").Steps, s => Assert.Equal(s.Phase == 1 ? RolloutStepState.Succeeded : RolloutStepState.Pending, s.State));
         Assert.Equal([1], paused.Nodes.Select(n => n.Steps.Count(s => s.State == RolloutStepState.Failed)).Where(c => c > 0));
@@ -157,20 +159,20 @@ public sealed partial class RolloutPhasesTests : IAsyncLifetime
         var done = await _rig.WaitForStateAsync(id, RolloutState.Succeeded);
 
         Assert.All(done.Nodes, n => Assert.All(n.Steps, s => Assert.Equal(RolloutStepState.Succeeded, s.State)));
-        Assert.Equal(2, _sent.Count(s => s == ("w1", 1))); // the failed step again; nothing else twice
+        Assert.Equal(2, _sent.Count(s => s == ("w1", 2))); // the failed step again; nothing else twice
         Assert.Equal(_sent.Count - 1, _sent.Distinct().Count());
     }
 
     [Fact]
     public async Task Drive_ANodeThatFailedPhaseOne_WithOnFailureAbort_EndsTheRolloutAsFailed_BeforePhaseTwo()
     {
-        Answer((node, index) => node == "w2" && index == 4 ? StepOutcome.Failed : StepOutcome.Succeeded);
+        Answer((node, index) => node == "w2" && index == 5 ? StepOutcome.Failed : StepOutcome.Succeeded);
         var id = await _rig.ApplyAsync(Plan.Replace("failureThreshold: 2", "failureThreshold: 2, onFailure: abort", StringComparison.Ordinal));
 
         var failed = await _rig.WaitForStateAsync(id, RolloutState.Failed);
 
-        Assert.StartsWith("phase 2 of 2 (v1.14.10) cannot start: phase 1 did not finish on w2 (failed: step 5 (download kubelet v1.13.4 (amd64) to /usr/bin/kubelet)", failed.Reason);
-        Assert.DoesNotContain(_sent, s => s.Index >= 10);
+        Assert.StartsWith("phase 2 of 2 (v1.14.10) cannot start: phase 1 did not finish on w2 (failed: step 6 (download kubelet v1.13.4 (amd64) to /usr/bin/kubelet)", failed.Reason);
+        Assert.DoesNotContain(_sent, s => s.Index >= 11);
         Assert.All(new[] { "cp1", "w1", "w2" }, n => Assert.False(_rig.Cluster.IsCordoned(n), $"{n} is uncordoned"));
     }
 
@@ -182,7 +184,7 @@ public sealed partial class RolloutPhasesTests : IAsyncLifetime
         var resent = new TaskCompletionSource();
         Answer((node, index) =>
         {
-            if (node != "w1" || index != 11)
+            if (node != "w1" || index != 13)
             {
                 return StepOutcome.Succeeded;
             }
@@ -198,9 +200,9 @@ public sealed partial class RolloutPhasesTests : IAsyncLifetime
         });
         var id = await _rig.ApplyAsync(Plan);
         await sent.Task.DefaultTimeout();
-        Assert.Equal(RolloutStepState.Running, (await _rig.StoredAsync(id)).Nodes.Single(n => n.Name == "w1").Steps[11].State);
+        Assert.Equal(RolloutStepState.Running, (await _rig.StoredAsync(id)).Nodes.Single(n => n.Name == "w1").Steps[13].State);
         var before = _sent.ToList();
-        Assert.Contains(("cp1", 17), before); // cp1 finished phase 2 before the workers' batch
+        Assert.Contains(("cp1", 19), before); // cp1 finished phase 2 before the workers' batch
 
         hang = false;
         await _rig.RestartAsync();
@@ -208,8 +210,8 @@ public sealed partial class RolloutPhasesTests : IAsyncLifetime
         var done = await _rig.WaitForStateAsync(id, RolloutState.Succeeded);
 
         var after = _sent.Skip(before.Count).ToList();
-        Assert.Equal([("w1", 11), ("w1", 14), ("w1", 15), ("w1", 16), ("w1", 17)], after.Where(s => s.Node == "w1"));
-        Assert.DoesNotContain(after, s => s.Index < 10 || s.Node == "cp1");
+        Assert.Equal([("w1", 13), ("w1", 16), ("w1", 17), ("w1", 18), ("w1", 19)], after.Where(s => s.Node == "w1"));
+        Assert.DoesNotContain(after, s => s.Index < 11 || s.Node == "cp1");
         Assert.Equal(["w2"], after.Where(s => s.Node != "w1").Select(s => s.Node).Distinct());
         Assert.Equal(2, done.CurrentPhase);
         Assert.All(done.Nodes, n => Assert.Equal(RolloutNodeState.Succeeded, n.State));
@@ -222,7 +224,7 @@ public sealed partial class RolloutPhasesTests : IAsyncLifetime
         // The rig's clock starts on Sunday 12:00 UTC: the window is open for phase 1 and closes while its last batch runs.
         Answer((node, index) =>
         {
-            if (node == "w2" && index == 7)
+            if (node == "w2" && index == 8)
             {
                 _rig.Time.Advance(TimeSpan.FromHours(1));
             }
@@ -235,7 +237,7 @@ public sealed partial class RolloutPhasesTests : IAsyncLifetime
 
         Assert.Equal(RolloutState.Running, waiting.State);
         Assert.All(waiting.Nodes, n => Assert.Equal(RolloutNodeState.Running, n.State)); // between phases, not pending
-        Assert.DoesNotContain(_sent, s => s.Index >= 10); // no step of phase 2 was sent outside the window
+        Assert.DoesNotContain(_sent, s => s.Index >= 11); // no step of phase 2 was sent outside the window
     }
 
     [GeneratedRegex(@"-([0-9]+)(-retry[0-9]+)?$")]
