@@ -90,9 +90,15 @@ public sealed class Downloader(HttpClient http, AgentOptions options, LeftoverFi
                 part.RestartWithoutRange();
                 throw new TransientDownloadException($"checksum mismatch for {uri} after resuming (expected sha256 {sha256}, got {actual}): starting over without Range", retryAtOnce: true);
             }
-            catch (TransientDownloadException ex) when (!ct.IsCancellationRequested)
+            catch (TransientDownloadException ex)
             {
                 lastError = ex.Message;
+                if (progress.DeadlineReached.IsCancellationRequested)
+                {
+                    throw GaveUp(uri, attempt, part, lastError);
+                }
+
+                ct.ThrowIfCancellationRequested(); // cancelled as it failed: a cancel, not a failure
                 var delay = ex.RetryAtOnce ? TimeSpan.Zero : _backoff.Delay(attempt - 1);
                 if (progress.Deadline is { } deadline && time.GetUtcNow() + delay >= deadline)
                 {

@@ -18,7 +18,7 @@ namespace Fleet.Testing;
 ///                          Content-Range over bytes from the file's start), etag-changes (a new ETag
 ///                          each request, so If-Range fails)
 ///   /chunked/PATH          the same, without Content-Length
-///   /flaky/N/PATH          503 for the first N requests of that URL, then the file
+///   /flaky/N/PATH          503 (or ?code=) for the first N requests of that URL, then the file
 ///   /stall/PATH            the first half of the file, then nothing until the client gives up
 ///   /status/CODE           that status code
 ///   /hang                  no response at all until the client gives up
@@ -73,8 +73,8 @@ public sealed class ArtifactServer : IAsyncDisposable
         app.MapGet("/drop/{n:int}/{**path}", (int n, string path, string? range, HttpContext c) =>
             server.SendRangeAsync(c, path, drop: server.Requests(c.Request.Path.Value!) <= n, misbehave: range));
         app.MapGet("/chunked/{**path}", (string path, HttpContext c) => server.SendAsync(c, path, withLength: false));
-        app.MapGet("/flaky/{failures:int}/{**path}", async (int failures, string path, HttpContext c) =>
-            server.Requests(c.Request.Path.Value!) <= failures ? Results.StatusCode(503) : await server.SendAsync(c, path, withLength: true));
+        app.MapGet("/flaky/{failures:int}/{**path}", async (int failures, string path, int? code, HttpContext c) =>
+            server.Requests(c.Request.Path.Value!) <= failures ? Results.StatusCode(code ?? 503) : await server.SendAsync(c, path, withLength: true));
         app.MapGet("/stall/{**path}", async (string path, HttpContext c) =>
         {
             var bytes = await File.ReadAllBytesAsync(server.PathOf(path));
