@@ -24,7 +24,7 @@ public static class AgentConfigLoader
         new("systemctlPath", "FLEET_SYSTEMCTL_PATH", "--systemctl-path", (o, v) => o.SystemctlPath = Program(v), "systemctl for Systemd steps and the kubelet check: a name looked up on PATH or an absolute path, not under --root (default systemctl)"),
         new("kubeadmPath", "FLEET_KUBEADM_PATH", "--kubeadm-path", (o, v) => o.KubeadmPath = Program(v), "kubeadm for KubeadmJoin and KubeadmUpgrade steps: a name looked up on PATH or an absolute path, not under --root (default kubeadm)"),
         new("kubeletHealthzUrl", "FLEET_KUBELET_HEALTHZ_URL", "--kubelet-healthz-url", (o, v) => o.KubeletHealthzUrl = HealthzUrl(v), "The kubelet's healthz for WaitKubeletHealthy steps that name none; loopback http:// only (default http://127.0.0.1:10248/healthz)"),
-        new("downloadRetries", "FLEET_DOWNLOAD_RETRIES", "--download-retries", (o, v) => o.DownloadRetries = (int)Whole(v, max: 100), "Retries of a download after a transient failure (default 4)"),
+        new("downloadRetryCap", "FLEET_DOWNLOAD_RETRY_CAP", "--download-retry-cap", (o, v) => o.DownloadRetryCap = RetryCap(v), "Longest wait between download attempts; a download retries a transient failure (unreachable, refused, reset, 5xx, stall) until its step's timeout, resuming with HTTP Range (default 15s)"),
         new("downloadStallTimeout", "FLEET_DOWNLOAD_STALL_TIMEOUT", "--download-stall-timeout", (o, v) => o.DownloadStallTimeout = ParseDuration(v), "Abandon and retry a download that receives nothing this long (default 30s)"),
         new("downloadMaxBytes", "FLEET_DOWNLOAD_MAX_BYTES", "--download-max-bytes", (o, v) => o.DownloadMaxBytes = Whole(v, max: long.MaxValue), "Size cap of a download when the step sets none (default 1073741824)"),
         new("binaryDirs", "FLEET_BINARY_DIRS", "--binary-dirs", (o, v) => o.BinaryDirs = List(v).Select(AbsolutePath).ToArray(), "Comma-separated folders inside --root searched for kubelet and kubeadm (default /usr/bin,/usr/local/bin)"),
@@ -32,6 +32,12 @@ public static class AgentConfigLoader
         new("tokenFile", "FLEET_TOKEN_FILE", "--token-file", (o, v) => o.Token = TokenFile(v), "File holding the join token, for enroll; it must not be readable by group or others"),
         new("caPin", "FLEET_CA_PIN", "--ca-pin", (o, v) => o.CaPin = NonEmpty(v), "The coordinator CA's pin sha256:HEX from `fleetctl token create`, for enroll (or FLEET_CA_PIN)"),
     ];
+
+    /// <summary>Settings an older agent knew, each with what replaced it: named, not just "unknown".</summary>
+    private static readonly Dictionary<string, string> Retired = new(StringComparer.Ordinal)
+    {
+        ["downloadRetries"] = "a download now retries until its step's timeout, not for a count; remove it (downloadRetryCap sets the longest wait between attempts)",
+    };
 
     /// <summary>The flags this loader understands, for the command line parser.</summary>
     public static IEnumerable<string> Flags => Settings.Select(s => s.Flag);
@@ -124,6 +130,11 @@ public static class AgentConfigLoader
 
             foreach (var property in doc.RootElement.EnumerateObject())
             {
+                if (Retired.TryGetValue(property.Name, out var why))
+                {
+                    throw new ConfigException($"{path}: the setting \"{property.Name}\" is retired: {why}");
+                }
+
                 var setting = Settings.FirstOrDefault(s => s.Key == property.Name)
                     ?? throw new ConfigException($"{path}: unknown setting \"{property.Name}\" (known: {string.Join(", ", Settings.Select(s => s.Key))})");
                 Apply(options, setting, JsonValue(property.Value, path, property.Name), $"{path}: \"{property.Name}\"");
@@ -202,6 +213,12 @@ public static class AgentConfigLoader
 
     private static TimeSpan ParseDuration(string v) =>
         DurationText.Problem(v, out var d) is { } problem ? throw new FormatException(problem) : d;
+
+    /// <summary>The backoff's cap: at least a second (no hammering a server that is down), at most ten minutes.</summary>
+    private static TimeSpan RetryCap(string v) =>
+        ParseDuration(v) is var d && d >= TimeSpan.FromSeconds(1) && d <= TimeSpan.FromMinutes(10)
+            ? d
+            : throw new FormatException($"\"{v}\" is not a duration from 1s to 10m");
 
     private static long Whole(string v, long max) =>
         long.TryParse(v, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n <= max

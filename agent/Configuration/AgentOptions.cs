@@ -45,11 +45,14 @@ public sealed class AgentOptions
     /// <summary>The kubelet's healthz, for WaitKubeletHealthy steps that name none; loopback http:// only.</summary>
     public string KubeletHealthzUrl { get; set; } = "http://127.0.0.1:10248/healthz";
 
-    /// <summary>Retries of a download after a transient failure (5xx, connection error, stall).</summary>
-    public int DownloadRetries { get; set; } = 4;
-
-    /// <summary>First wait between download retries; it doubles, with jitter, up to 10 s.</summary>
+    /// <summary>
+    /// First wait between download attempts after a transient failure; it doubles, with jitter, up to
+    /// <see cref="DownloadRetryCap"/>. Attempts go on until the step's own timeout, not for a count.
+    /// </summary>
     public TimeSpan DownloadRetryBase { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Longest wait between download attempts.</summary>
+    public TimeSpan DownloadRetryCap { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>A download that receives nothing for this long is abandoned and retried.</summary>
     public TimeSpan DownloadStallTimeout { get; set; } = TimeSpan.FromSeconds(30);

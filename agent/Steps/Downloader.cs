@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Authentication;
 using System.Security.Cryptography;
 using Fleet.Agent.Configuration;
 using Fleet.Agent.Session;
@@ -7,10 +8,14 @@ using Microsoft.Extensions.Logging;
 namespace Fleet.Agent.Steps;
 
 /// <summary>
-/// Downloads one file into a temporary file in the destination folder, hashing in the same pass,
-/// flushed to disk. Transient failures (5xx, 408, 429, connection errors, a stalled body) are retried
-/// with backoff; a checksum mismatch, a 4xx or a file over the size cap are not. The caller renames
-/// the returned file into place, or deletes it; on failure nothing is left behind.
+/// Downloads one file into a temporary file in the destination folder, flushed to disk and verified
+/// whole (sha256 and size cap) at the end. Transient failures (an unreachable host, a refused or reset
+/// connection, 5xx, 408, 429, no bytes for <see cref="AgentOptions.DownloadStallTimeout"/>) are retried
+/// with capped, jittered exponential backoff until the step's own deadline
+/// (<see cref="StepProgress.Deadline"/>), not a fixed count; each attempt continues the part file with an
+/// HTTP Range request where the server allows it (<see cref="PartialDownload"/>). A 4xx, a checksum
+/// mismatch of a file fetched in one piece, a file over the size cap or a refused redirect fail at
+/// once. The caller renames the returned file into place, or deletes it; on failure nothing is left behind.
 /// </summary>
 public sealed class Downloader(HttpClient http, AgentOptions options, LeftoverFiles leftovers, TimeProvider time, ILogger<Downloader> logger)
 {
@@ -28,7 +33,7 @@ public sealed class Downloader(HttpClient http, AgentOptions options, LeftoverFi
             Timeout = Timeout.InfiniteTimeSpan,
         };
 
-    private readonly Backoff _backoff = new(options.DownloadRetryBase, TimeSpan.FromSeconds(10), Random.Shared);
+    private readonly Backoff _backoff = new(options.DownloadRetryBase, options.DownloadRetryCap, Random.Shared);
 
     public async Task<string> DownloadVerifiedAsync(string url, string sha256, string destDir, long maxBytes, StepProgress progress, CancellationToken ct)
     {
@@ -43,52 +48,107 @@ public sealed class Downloader(HttpClient http, AgentOptions options, LeftoverFi
         }
 
         Directory.CreateDirectory(destDir);
+        var part = new PartialDownload(leftovers.NewPartFile(destDir));
+        try
+        {
+            await using (new FileStream(part.Path, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                // created empty: every attempt appends to it
+            }
+
+            await RetryUntilDeadlineAsync(uri, sha256, part, maxBytes, progress, ct);
+            return part.Path;
+        }
+        catch
+        {
+            File.Delete(part.Path);
+            throw;
+        }
+    }
+
+    private async Task RetryUntilDeadlineAsync(Uri uri, string sha256, PartialDownload part, long maxBytes, StepProgress progress, CancellationToken ct)
+    {
+        string? lastError = null;
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await AttemptAsync(uri, sha256, destDir, maxBytes, progress, ct);
-            }
-            catch (TransientDownloadException ex) when (attempt <= options.DownloadRetries && !ct.IsCancellationRequested)
-            {
-                var delay = _backoff.Delay(attempt - 1);
-                progress.Log($"download attempt {attempt} failed: {ex.Message}; retrying in {delay.TotalSeconds:0.0} s");
-                AgentLog.DownloadRetry(logger, url, attempt, ex.Message);
-                await progress.StateAsync(V1.StepState.Retrying, ct);
-                await Task.Delay(delay, time, ct);
+                await AttemptAsync(uri, part, maxBytes, progress, ct);
+                var actual = await VerifyAsync(part, uri, maxBytes, ct);
+                if (actual == sha256)
+                {
+                    return;
+                }
+
+                if (!part.Resumed)
+                {
+                    throw new StepFailedException($"checksum mismatch for {uri}: expected sha256 {sha256}, got {actual}");
+                }
+
+                // Spliced from two responses: the file may have changed between them without a
+                // validator saying so. Once more, whole; a second mismatch is definitive.
+                part.RestartWithoutRange();
+                throw new TransientDownloadException($"checksum mismatch for {uri} after resuming (expected sha256 {sha256}, got {actual}): starting over without Range", retryAtOnce: true);
             }
             catch (TransientDownloadException ex)
             {
-                throw new StepFailedException($"download of {url} failed after {attempt} attempts: {ex.Message}");
+                lastError = ex.Message;
+                if (progress.DeadlineReached.IsCancellationRequested)
+                {
+                    throw GaveUp(uri, attempt, part, lastError);
+                }
+
+                ct.ThrowIfCancellationRequested(); // cancelled as it failed: a cancel, not a failure
+                var delay = ex.RetryAtOnce ? TimeSpan.Zero : _backoff.Delay(attempt - 1);
+                if (progress.Deadline is { } deadline && time.GetUtcNow() + delay >= deadline)
+                {
+                    throw GaveUp(uri, attempt, part, lastError);
+                }
+
+                progress.Log($"download attempt {attempt} failed: {ex.Message}; retrying in {delay.TotalSeconds:0.0} s" + (part.Length > 0 && part.RangeUsable ? $" from byte {part.Length}" : ""));
+                AgentLog.DownloadRetry(logger, uri.ToString(), attempt, ex.Message);
+                await progress.StateAsync(V1.StepState.Retrying, ct);
+                await Task.Delay(delay, time, ct);
+            }
+            catch (OperationCanceledException) when (progress.DeadlineReached.IsCancellationRequested)
+            {
+                throw GaveUp(uri, attempt, part, lastError);
             }
         }
     }
 
-    private async Task<string> AttemptAsync(Uri uri, string sha256, string destDir, long maxBytes, StepProgress progress, CancellationToken ct)
+    /// <summary>The step's deadline ends the retries: the failure names the attempts and the last error.</summary>
+    private static StepFailedException GaveUp(Uri uri, int attempts, PartialDownload part, string? lastError) =>
+        new($"download of {uri} did not complete within the step's timeout: {attempts} attempt(s), {part.Length} bytes kept; last error: {lastError ?? "none (the last attempt was still transferring)"}");
+
+    private async Task AttemptAsync(Uri uri, PartialDownload part, long maxBytes, StepProgress progress, CancellationToken ct)
     {
-        using var response = await SendAsync(uri, ct);
-        if (response.Content.Headers.ContentLength is { } length && length > maxBytes)
+        using var response = await SendAsync(uri, part.Prepare, ct);
+        var (offset, note) = part.Accept(response, uri, maxBytes);
+        if (note is not null)
         {
-            throw new StepFailedException($"{uri} is {length} bytes, over the size cap of {maxBytes} bytes");
+            progress.Log(note);
+        }
+
+        if (offset > 0)
+        {
+            progress.Log($"resuming {uri} from byte {offset}");
         }
 
         await progress.StateAsync(V1.StepState.Downloading, ct);
-        var temp = leftovers.NewPartFile(destDir);
-        try
-        {
-            var actual = await CopyHashingAsync(response, temp, maxBytes, response.Content.Headers.ContentLength ?? 0, progress, ct);
-            if (actual != sha256)
-            {
-                throw new StepFailedException($"checksum mismatch for {uri}: expected sha256 {sha256}, got {actual}");
-            }
+        await CopyAsync(response, part, maxBytes, progress, ct);
+    }
 
-            return temp;
-        }
-        catch
+    /// <summary>The whole file on disk, read back: the size cap again, and its sha256.</summary>
+    private static async Task<string> VerifyAsync(PartialDownload part, Uri uri, long maxBytes, CancellationToken ct)
+    {
+        await using var file = new FileStream(part.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        if (file.Length > maxBytes)
         {
-            File.Delete(temp);
-            throw;
+            throw new StepFailedException($"{uri} is over the size cap of {maxBytes} bytes");
         }
+
+        return Convert.ToHexStringLower(await SHA256.HashDataAsync(file, ct));
     }
 
     /// <summary>
@@ -97,12 +157,12 @@ public sealed class Downloader(HttpClient http, AgentOptions options, LeftoverFi
     /// file://, http:// from https://) would let whoever answers it make the node fetch from anywhere
     /// it can reach, its own loopback services included. Such a redirect fails the step, naming it.
     /// </summary>
-    private async Task<HttpResponseMessage> SendAsync(Uri uri, CancellationToken ct)
+    private async Task<HttpResponseMessage> SendAsync(Uri uri, Action<HttpRequestMessage> prepare, CancellationToken ct)
     {
         var current = uri;
         for (var redirects = 0; ; redirects++)
         {
-            var response = await SendOnceAsync(current, ct);
+            var response = await SendOnceAsync(current, prepare, ct);
             if (!IsRedirect(response.StatusCode))
             {
                 return response;
@@ -137,14 +197,21 @@ public sealed class Downloader(HttpClient http, AgentOptions options, LeftoverFi
     private static bool SameOrigin(Uri a, Uri b) =>
         a.Scheme == b.Scheme && string.Equals(a.IdnHost, b.IdnHost, StringComparison.OrdinalIgnoreCase) && a.Port == b.Port;
 
-    private async Task<HttpResponseMessage> SendOnceAsync(Uri uri, CancellationToken ct)
+    private async Task<HttpResponseMessage> SendOnceAsync(Uri uri, Action<HttpRequestMessage> prepare, CancellationToken ct)
     {
         HttpResponseMessage response;
         using var headers = CancellationTokenSource.CreateLinkedTokenSource(ct);
         headers.CancelAfter(options.DownloadStallTimeout);
+        using var request = new HttpRequestMessage(HttpMethod.Get, uri);
+        prepare(request);
         try
         {
-            response = await http.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, headers.Token);
+            response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, headers.Token);
+        }
+        catch (HttpRequestException ex) when (ex.InnerException is AuthenticationException)
+        {
+            // A certificate that does not verify does not start verifying on a retry.
+            throw new StepFailedException($"cannot fetch {uri}: {ex.GetBaseException().Message}");
         }
         catch (HttpRequestException ex)
         {
@@ -155,7 +222,8 @@ public sealed class Downloader(HttpClient http, AgentOptions options, LeftoverFi
             throw new TransientDownloadException($"no response from {uri} within {options.DownloadStallTimeout.TotalSeconds:0.#} s");
         }
 
-        if (response.IsSuccessStatusCode || IsRedirect(response.StatusCode))
+        // A 416 answers a Range request: PartialDownload decides what it means.
+        if (response.IsSuccessStatusCode || IsRedirect(response.StatusCode) || response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable && request.Headers.Range is not null)
         {
             return response;
         }
@@ -170,50 +238,67 @@ public sealed class Downloader(HttpClient http, AgentOptions options, LeftoverFi
         }
     }
 
-    private async Task<string> CopyHashingAsync(HttpResponseMessage response, string temp, long maxBytes, long total, StepProgress progress, CancellationToken ct)
+    /// <summary>Appends the body to the part file, bounded by the size cap, a stall abandoning the attempt.</summary>
+    private async Task CopyAsync(HttpResponseMessage response, PartialDownload part, long maxBytes, StepProgress progress, CancellationToken ct)
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         await using var body = await response.Content.ReadAsStreamAsync(ct);
-        await using var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+        await using var file = new FileStream(part.Path, FileMode.Open, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+        file.SetLength(part.Length); // the offset accepted: 0 when the file starts over, else its length
+        file.Seek(part.Length, SeekOrigin.Begin);
         var buffer = new byte[1 << 16];
-        long done = 0;
+        var total = part.ExpectedTotal ?? 0;
         using var stall = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        while (true)
+        try
         {
-            stall.CancelAfter(options.DownloadStallTimeout);
-            int read;
-            try
+            while (true)
             {
-                read = await body.ReadAsync(buffer, stall.Token);
-            }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-            {
-                throw new TransientDownloadException($"no data for {options.DownloadStallTimeout.TotalSeconds:0.#} s after {done} bytes (stalled)");
-            }
-            catch (Exception ex) when (ex is IOException or HttpRequestException)
-            {
-                throw new TransientDownloadException($"the transfer broke after {done} bytes: {ex.GetBaseException().Message}", ex);
-            }
+                stall.CancelAfter(options.DownloadStallTimeout);
+                int read;
+                try
+                {
+                    read = await body.ReadAsync(buffer, stall.Token);
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    throw new TransientDownloadException($"no data for {options.DownloadStallTimeout.TotalSeconds:0.#} s after {part.Length} bytes (stalled)");
+                }
+                catch (Exception ex) when (ex is IOException or HttpRequestException)
+                {
+                    throw new TransientDownloadException($"the transfer broke after {part.Length} bytes: {ex.GetBaseException().Message}", ex);
+                }
 
-            if (read == 0)
-            {
-                break;
-            }
+                if (read == 0)
+                {
+                    break;
+                }
 
-            done += read;
-            if (done > maxBytes)
-            {
-                throw new StepFailedException($"{response.RequestMessage?.RequestUri} is over the size cap of {maxBytes} bytes");
-            }
+                if (part.Length + read > maxBytes)
+                {
+                    throw new StepFailedException($"{response.RequestMessage?.RequestUri} is over the size cap of {maxBytes} bytes");
+                }
 
-            hash.AppendData(buffer, 0, read);
-            await file.WriteAsync(buffer.AsMemory(0, read), ct);
-            await progress.BytesAsync(done, total, ct);
+                await file.WriteAsync(buffer.AsMemory(0, read), ct);
+                part.Advance(read);
+                await progress.BytesAsync(part.Length, total, ct);
+            }
+        }
+        finally
+        {
+            // What arrived stays on disk for the next attempt to continue.
+            await file.FlushAsync(CancellationToken.None);
+            file.Flush(flushToDisk: true);
         }
 
-        await file.FlushAsync(ct);
-        file.Flush(flushToDisk: true);
-        await progress.BytesAsync(done, total, ct, force: true);
-        return Convert.ToHexStringLower(hash.GetHashAndReset());
+        await progress.BytesAsync(part.Length, total, ct, force: true);
+        if (part.ExpectedTotal is { } expected && part.Length != expected)
+        {
+            var problem = $"{response.RequestMessage?.RequestUri} ended the body at byte {part.Length} of the {expected} it announced";
+            if (part.Length > expected)
+            {
+                part.Restart(); // more than announced: none of it can be trusted as a prefix
+            }
+
+            throw new TransientDownloadException(problem);
+        }
     }
 }

@@ -14,6 +14,15 @@ public sealed class StepProgress(string stepId, StepSink sink, TimeProvider time
 
     public string StepId => stepId;
 
+    /// <summary>
+    /// When the step's timeout ends it (the whole step, retries included); null when the caller sets
+    /// none. Work that retries (<see cref="Downloader"/>) stops retrying before it.
+    /// </summary>
+    public DateTimeOffset? Deadline { get; init; }
+
+    /// <summary>Cancelled when <see cref="Deadline"/> passes (not when the step is cancelled).</summary>
+    public CancellationToken DeadlineReached { get; init; }
+
     /// <summary>Every line logged so far, for the journal and the result.</summary>
     public IReadOnlyList<string> Lines => _log;
 

@@ -69,7 +69,7 @@ public sealed class StepRunner(IEnumerable<IStepHandler> handlers, StepJournal j
         var timeout = request.Timeout?.ToTimeSpan() is { } t && t > TimeSpan.Zero ? t : DefaultTimeout;
         using var timeoutCts = new CancellationTokenSource(timeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cts.Token, timeoutCts.Token);
-        var progress = new StepProgress(request.Id, sink, time);
+        var progress = new StepProgress(request.Id, sink, time) { Deadline = time.GetUtcNow() + timeout, DeadlineReached = timeoutCts.Token };
         StepResult result;
         var cancelled = false;
         try

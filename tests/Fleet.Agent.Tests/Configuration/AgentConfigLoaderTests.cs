@@ -167,6 +167,44 @@ public sealed class AgentConfigLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Load_RetiredDownloadRetries_SaysWhatReplacedIt()
+    {
+        var file = WriteConfig(new() { ["coordinator"] = "https://a:1", ["downloadRetries"] = "4" });
+
+        var ex = Assert.Throws<ConfigException>(() => AgentConfigLoader.Load(file, true, NoEnvironment, NoFlags));
+
+        Assert.Equal($"{file}: the setting \"downloadRetries\" is retired: a download now retries until its step's timeout, not for a count; remove it (downloadRetryCap sets the longest wait between attempts)", ex.Message);
+    }
+
+    [Theory]
+    [InlineData("2m", 120)]
+    [InlineData("1s", 1)]
+    [InlineData("10m", 600)]
+    public void Load_DownloadRetryCap_IsADuration(string value, int seconds)
+    {
+        var options = AgentConfigLoader.Load(WriteConfig(new() { ["coordinator"] = "https://a:1" }), true, NoEnvironment, Flags(("--download-retry-cap", value)));
+
+        Assert.Equal(TimeSpan.FromSeconds(seconds), options.DownloadRetryCap);
+    }
+
+    [Theory]
+    [InlineData("0s")]
+    [InlineData("500ms")]
+    [InlineData("11m")]
+    [InlineData("15")]
+    public void Load_DownloadRetryCapOutOfBounds_IsRefusedNamingTheFlag(string value)
+    {
+        var ex = Assert.Throws<ConfigException>(() =>
+            AgentConfigLoader.Load(WriteConfig(new() { ["coordinator"] = "https://a:1" }), true, NoEnvironment, Flags(("--download-retry-cap", value))));
+
+        Assert.Contains("--download-retry-cap", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_DownloadRetryCapDefault_Is15Seconds() =>
+        Assert.Equal(TimeSpan.FromSeconds(15), AgentConfigLoader.Load(WriteConfig(new() { ["coordinator"] = "https://a:1" }), true, NoEnvironment, NoFlags).DownloadRetryCap);
+
+    [Fact]
     public void Load_KeyInWrongCase_IsUnknown()
     {
         var file = WriteConfig(new() { ["Coordinator"] = "https://a:1" });
@@ -505,7 +543,7 @@ public sealed class AgentConfigLoaderTests : IDisposable
     {
         Assert.Equal(
             ["--coordinator", "--name", "--root", "--state-dir", "--labels", "--heartbeat-interval", "--reconnect-cap", "--required-cni-plugins", "--systemctl-path", "--kubeadm-path", "--kubelet-healthz-url",
-             "--download-retries", "--download-stall-timeout", "--download-max-bytes", "--binary-dirs", "--token", "--token-file", "--ca-pin"],
+             "--download-retry-cap", "--download-stall-timeout", "--download-max-bytes", "--binary-dirs", "--token", "--token-file", "--ca-pin"],
             AgentConfigLoader.Flags);
         Assert.All(AgentConfigLoader.FlagHelp, f => Assert.False(string.IsNullOrWhiteSpace(f.Description)));
     }

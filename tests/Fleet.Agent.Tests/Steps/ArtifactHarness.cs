@@ -22,8 +22,8 @@ internal sealed class ArtifactHarness : IAsyncDisposable
         _served = served;
         Server = server;
         Options = Root.Options();
-        Options.DownloadRetries = 3;
         Options.DownloadRetryBase = TimeSpan.FromMilliseconds(10);
+        Options.DownloadRetryCap = TimeSpan.FromMilliseconds(200);
         Options.DownloadStallTimeout = TimeSpan.FromSeconds(5); // the stall tests shorten it; a busy machine must not stall the others
         Sink.Attach(Outbox.Writer);
     }
@@ -70,7 +70,22 @@ internal sealed class ArtifactHarness : IAsyncDisposable
     /// <summary>NodeArch as uname(2) would give it on a machine of that name (x86_64, aarch64).</summary>
     public static NodeArch Arch(string machine) => new(new FakeUname("node-1", "6.8.0", machine));
 
-    public StepProgress Progress(string stepId = "step-1") => new(stepId, Sink, TimeProvider.System);
+    /// <summary>
+    /// The step's timeout, as StepRunner would give it: downloads retry transient failures until it.
+    /// Long by default (a test that expects success must not race it); the tests of failures that
+    /// last shorten it.
+    /// </summary>
+    public TimeSpan StepTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    private readonly List<CancellationTokenSource> _deadlines = [];
+
+    /// <summary>A step's progress with its deadline <see cref="StepTimeout"/> from now, as StepRunner makes it.</summary>
+    public StepProgress Progress(string stepId = "step-1")
+    {
+        var deadline = new CancellationTokenSource(StepTimeout);
+        _deadlines.Add(deadline);
+        return new(stepId, Sink, TimeProvider.System) { Deadline = TimeProvider.System.GetUtcNow() + StepTimeout, DeadlineReached = deadline.Token };
+    }
 
     /// <summary>Every update sent so far.</summary>
     public IReadOnlyList<StepUpdate> Updates()
@@ -96,6 +111,7 @@ internal sealed class ArtifactHarness : IAsyncDisposable
     {
         await Server.DisposeAsync();
         Http.Dispose();
+        _deadlines.ForEach(d => d.Dispose());
         Root.Dispose();
         _served.Dispose();
     }

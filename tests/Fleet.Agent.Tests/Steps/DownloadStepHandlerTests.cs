@@ -168,16 +168,16 @@ public sealed class DownloadStepHandlerTests : IAsyncLifetime
     [Fact]
     public async Task Run_Stalled_FailsNamingTheStallAndInstallsNothing()
     {
-        _h.Options.DownloadRetries = 1;
+        _h.StepTimeout = TimeSpan.FromSeconds(5);
         _h.Options.DownloadStallTimeout = TimeSpan.FromSeconds(2); // it also bounds the response headers: room for a loaded machine
         var step = Step();
         step.Download.Url = _h.Server.Url("/stall/v1.31.0/amd64/kubectl");
 
         var ex = await Assert.ThrowsAsync<StepFailedException>(() => Run(step));
 
-        Assert.StartsWith($"download of {step.Download.Url} failed after 2 attempts: no data for 2 s after ", ex.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"download of {step.Download.Url} did not complete within the step's timeout: ", ex.Message, StringComparison.Ordinal);
         Assert.EndsWith("(stalled)", ex.Message, StringComparison.Ordinal);
-        Assert.Equal(2, _h.Server.Requests("/stall/v1.31.0/amd64/kubectl"));
+        Assert.True(_h.Server.Requests("/stall/v1.31.0/amd64/kubectl") >= 1, ex.Message);
         Assert.False(File.Exists(RealDest));
         Assert.Empty(Directory.GetFileSystemEntries(RealDestDir));
     }

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Fleet.Agent.Steps;
 using Fleet.Testing;
 using Fleet.V1;
@@ -59,26 +60,38 @@ public sealed class DownloaderTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Download_Stalled_FailsAfterEveryAttemptNamingTheStall()
+    public async Task Download_StalledUntilTheDeadline_FailsNamingTheAttemptsAndTheStall()
     {
-        _h.Options.DownloadRetries = 2;
+        _h.StepTimeout = TimeSpan.FromSeconds(5);
         _h.Options.DownloadStallTimeout = TimeSpan.FromSeconds(2); // it also bounds the response headers: room for a loaded machine
 
         var ex = await Assert.ThrowsAsync<StepFailedException>(() => Download("/stall/kubectl"));
 
-        Assert.Equal($"download of {_h.Server.Url("/stall/kubectl")} failed after 3 attempts: no data for 2 s after 5000 bytes (stalled)", ex.Message);
-        Assert.Equal(3, _h.Server.Requests("/stall/kubectl"));
+        var attempts = AttemptsNamed(ex, "/stall/kubectl", "no data for 2 s after 5000 bytes (stalled)");
+        Assert.Equal(attempts, _h.Server.Requests("/stall/kubectl"));
         Assert.Empty(ArtifactHarness.Leftovers(DestDir));
     }
 
     [Fact]
-    public async Task Download_ServerErrorForever_FailsNamingTheAttempts()
+    public async Task Download_ServerErrorUntilTheDeadline_FailsNamingTheAttemptsAndTheLastError()
     {
+        _h.StepTimeout = TimeSpan.FromSeconds(2);
+
         var ex = await Assert.ThrowsAsync<StepFailedException>(() => Download("/status/503"));
 
-        Assert.Equal($"download of {_h.Server.Url("/status/503")} failed after 4 attempts: HTTP 503 Service Unavailable from {_h.Server.Url("/status/503")}", ex.Message);
-        Assert.Equal(4, _h.Server.Requests("/status/503"));
+        var attempts = AttemptsNamed(ex, "/status/503", $"HTTP 503 Service Unavailable from {_h.Server.Url("/status/503")}");
+        Assert.Equal(attempts, _h.Server.Requests("/status/503"));
         Assert.Empty(ArtifactHarness.Leftovers(DestDir));
+    }
+
+    [Fact]
+    public async Task Download_FailingMoreOftenThanTheOldCount_SucceedsWithinTheDeadline()
+    {
+        // The agent used to give up after 5 attempts whatever the step's timeout: 8 failures, then the file.
+        var temp = await Download("/flaky/8/kubectl");
+
+        Assert.Equal(Content, await File.ReadAllBytesAsync(temp));
+        Assert.Equal(9, _h.Server.Requests("/flaky/8/kubectl"));
     }
 
     [Theory]
@@ -86,14 +99,24 @@ public sealed class DownloaderTests : IAsyncLifetime
     [InlineData(429)]
     [InlineData(500)]
     [InlineData(502)]
+    [InlineData(504)]
     public async Task Download_TransientStatus_IsRetried(int code)
     {
-        _h.Options.DownloadRetries = 1;
+        var temp = await Download($"/flaky/2/kubectl?code={code}");
 
-        var ex = await Assert.ThrowsAsync<StepFailedException>(() => Download($"/status/{code}"));
+        Assert.Equal(Content, await File.ReadAllBytesAsync(temp));
+        Assert.Equal(3, _h.Server.Requests("/flaky/2/kubectl"));
+        Assert.Contains(_h.Updates().SelectMany(u => u.LogLines), l => l.StartsWith($"download attempt 2 failed: HTTP {code} ", StringComparison.Ordinal));
+    }
 
-        Assert.Contains($"failed after 2 attempts: HTTP {code} ", ex.Message, StringComparison.Ordinal);
-        Assert.Equal(2, _h.Server.Requests($"/status/{code}"));
+    [Fact]
+    public async Task Download_TransientStatusUntilTheDeadline_FailsNamingIt()
+    {
+        _h.StepTimeout = TimeSpan.FromSeconds(1);
+
+        var ex = await Assert.ThrowsAsync<StepFailedException>(() => Download("/status/429"));
+
+        Assert.EndsWith($"; last error: HTTP 429 Too Many Requests from {_h.Server.Url("/status/429")}", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -187,15 +210,34 @@ public sealed class DownloaderTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Download_ConnectionRefused_IsRetriedThenFails()
+    public async Task Download_ConnectionRefused_IsRetriedUntilTheDeadline()
     {
-        _h.Options.DownloadRetries = 1;
+        _h.StepTimeout = TimeSpan.FromSeconds(1);
         var url = $"http://127.0.0.1:{FreePort.Next()}/kubectl";
 
         var ex = await Assert.ThrowsAsync<StepFailedException>(() =>
             _h.Downloader().DownloadVerifiedAsync(url, _sha, DestDir, 1 << 20, _h.Progress(), CancellationToken.None));
 
-        Assert.StartsWith($"download of {url} failed after 2 attempts: cannot fetch {url}: ", ex.Message, StringComparison.Ordinal);
+        Assert.Matches($@"^download of {Regex.Escape(url)} did not complete within the step's timeout: \d+ attempt\(s\), 0 bytes kept; last error: cannot fetch {Regex.Escape(url)}: ", ex.Message);
+    }
+
+    [Fact]
+    public async Task Download_DeadlineMidTransfer_FailsNamingTheAttemptAndTheBytesKept()
+    {
+        _h.Options.DownloadStallTimeout = TimeSpan.FromMinutes(5);
+        using var deadline = new CancellationTokenSource(); // passed by hand once the body has begun: no race with a busy machine
+        var progress = new StepProgress("step-1", _h.Sink, TimeProvider.System) { Deadline = DateTimeOffset.UtcNow.AddHours(1), DeadlineReached = deadline.Token };
+
+        // StepRunner's token is cancelled at the deadline too: the attempt in flight ends there.
+        var download = _h.Downloader().DownloadVerifiedAsync(_h.Server.Url("/stall/kubectl"), _sha, DestDir, 1 << 20, progress, deadline.Token);
+        await Eventually.Until(() => _h.Updates().Any(u => u.BytesDone > 0), "the body has begun");
+        await deadline.CancelAsync();
+        var ex = await Assert.ThrowsAsync<StepFailedException>(() => download.DefaultTimeout());
+
+        var match = Regex.Match(ex.Message, $@"^download of {Regex.Escape(_h.Server.Url("/stall/kubectl"))} did not complete within the step's timeout: 1 attempt\(s\), (\d+) bytes kept; last error: none \(the last attempt was still transferring\)$");
+        Assert.True(match.Success, ex.Message);
+        Assert.InRange(long.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), 1, 5000); // the half the server sent, or what of it was read
+        Assert.Empty(ArtifactHarness.Leftovers(DestDir));
     }
 
     [Fact]
@@ -204,13 +246,22 @@ public sealed class DownloaderTests : IAsyncLifetime
         _h.Options.DownloadStallTimeout = TimeSpan.FromMinutes(5);
         using var cts = new CancellationTokenSource();
         var download = _h.Downloader().DownloadVerifiedAsync(_h.Server.Url("/stall/kubectl"), _sha, DestDir, 1 << 20, _h.Progress(), cts.Token);
-        await Eventually.Until(() => ArtifactHarness.Leftovers(DestDir).Length == 1, "the download has begun writing");
+        await Eventually.Until(() => _h.Updates().Any(u => u.BytesDone > 0), "the download has begun writing");
 
         await cts.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => download.DefaultTimeout());
         Assert.Equal(1, _h.Server.Requests("/stall/kubectl"));
         Assert.Empty(ArtifactHarness.Leftovers(DestDir));
+    }
+
+    /// <summary>The attempts a deadline failure names; it must name <paramref name="lastError"/> as the last error.</summary>
+    private int AttemptsNamed(StepFailedException ex, string path, string lastError)
+    {
+        var match = Regex.Match(ex.Message, $@"^download of {Regex.Escape(_h.Server.Url(path))} did not complete within the step's timeout: (\d+) attempt\(s\), \d+ bytes kept; last error: (.*)$");
+        Assert.True(match.Success, ex.Message);
+        Assert.Equal(lastError, match.Groups[2].Value);
+        return int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private Task<string> Download(string path, long maxBytes = 1 << 20) =>

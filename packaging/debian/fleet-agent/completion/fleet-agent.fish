@@ -15,7 +15,7 @@ complete -c fleet-agent -n '__fish_use_subcommand' -l required-cni-plugins -r -d
 complete -c fleet-agent -n '__fish_use_subcommand' -l systemctl-path -r -d 'systemctl for Systemd steps and the kubelet check'
 complete -c fleet-agent -n '__fish_use_subcommand' -l kubeadm-path -r -d 'kubeadm for KubeadmJoin and KubeadmUpgrade steps'
 complete -c fleet-agent -n '__fish_use_subcommand' -l kubelet-healthz-url -r -d 'The kubelet\'s healthz for WaitKubeletHealthy steps that name none'
-complete -c fleet-agent -n '__fish_use_subcommand' -l download-retries -r -d 'Retries of a download after a transient failure (default 4)'
+complete -c fleet-agent -n '__fish_use_subcommand' -l download-retry-cap -r -d 'Longest wait between download attempts'
 complete -c fleet-agent -n '__fish_use_subcommand' -l download-stall-timeout -r -d 'Abandon and retry a download that receives nothing this long (default 30s)'
 complete -c fleet-agent -n '__fish_use_subcommand' -l download-max-bytes -r -d 'Size cap of a download when the step sets none (default 1073741824)'
 complete -c fleet-agent -n '__fish_use_subcommand' -l binary-dirs -r -d 'Comma-separated folders inside --root searched for kubelet and kubeadm (default /usr/bin,/usr/local/bin)'
