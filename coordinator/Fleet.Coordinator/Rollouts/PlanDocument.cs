@@ -51,6 +51,9 @@ public sealed class StrategyDocument
     public bool? KeepCordoned { get; set; }
 
     public Dictionary<string, string> Timeouts { get; set; } = [];
+
+    /// <summary>Checked after every batch (Gates/GateParser).</summary>
+    public List<Gates.GateDocument>? Gates { get; set; }
 }
 
 public sealed class RecipeDocument

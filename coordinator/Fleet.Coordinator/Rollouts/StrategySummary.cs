@@ -18,6 +18,7 @@ public static class StrategySummary
             KeepCordoned = s.KeepCordoned,
         };
         var t = s.Timeouts;
+        summary.Gates.AddRange(s.Gates.Select(g => g.Describe()));
         summary.Timeouts.Add(new Dictionary<string, string>
         {
             ["download"] = DurationText.Format(t.Download),
