@@ -9,6 +9,7 @@ packages=(
   python3   # make-artifacts.sh writes the hostile tar archives with tarfile
   openssl   # CaCertHashTests compute the kubeadm discovery hash independently
   python3-kubernetes # the official Python client, run against the Kubernetes API double (PythonClientAgainstDoubleTests)
+  prometheus # a real Prometheus 2.42 started by the tests on loopback (Fleet.Testing/Prometheus; prometheus gates)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -48,9 +48,10 @@ public sealed class GateChecker(
 
             if (gates.OfType<SoakGate>().FirstOrDefault() is { } soak)
             {
+                var soaking = Task.Delay(soak.Duration, time, linked.Token); // the timer runs from here, before the log line says so
                 Show(run, $"{soak.Describe()}: until {time.GetUtcNow().Add(soak.Duration):u}");
                 await transitions.LogAsync(run, "", "info", $"gate {soak.Describe()}: waiting, then checking every other gate again", stopping);
-                await Task.Delay(soak.Duration, time, linked.Token);
+                await soaking;
                 if (await FirstFailureAsync(run, checks, linked.Token) is { } afterSoak)
                 {
                     return await FailAsync(run, afterSoak, stopping);
