@@ -99,6 +99,7 @@ public sealed class GateChecker(
 
     private async Task<GateVerdict> FailAsync(RolloutRun run, (Gate Gate, string Why) failed, CancellationToken stopping)
     {
+        Show(run, ""); // the snapshot that says paused no longer shows a gate being checked
         var reason = $"gate {failed.Gate.Describe()} failed: {failed.Why}; fix it, then `fleetctl rollout resume {run.Id}` (every gate is checked again before any new node starts) or `abort`";
         GateLog.GateFailed(logger, run.Id, failed.Gate.Describe(), failed.Why);
         await transitions.LogAsync(run, "", "warn", $"gate {failed.Gate.Describe()} failed: {failed.Why}", stopping);

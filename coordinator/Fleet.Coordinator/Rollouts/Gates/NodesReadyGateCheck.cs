@@ -7,7 +7,7 @@ namespace Fleet.Coordinator.Rollouts.Gates;
 /// A nodesReady gate: the rollout's nodes that have started (scope targeted) or every node the API lists (scope
 /// cluster) are Ready, waiting for each that is not (with the cluster's watch) until the gate's timeout.
 /// </summary>
-public sealed class NodesReadyGateCheck(IKubernetesClusterProvider kubernetes, TimeProvider time)
+public sealed class NodesReadyGateCheck(IKubernetesClusterProvider kubernetes)
 {
     /// <summary>Null when every node is Ready within the timeout, else which are not and why.</summary>
     public async Task<string?> CheckAsync(NodesReadyGate gate, RolloutRun run, CancellationToken ct)
@@ -18,7 +18,6 @@ public sealed class NodesReadyGateCheck(IKubernetesClusterProvider kubernetes, T
             return "no Kubernetes cluster is configured (fleet-coordinator --kubeconfig): nodesReady cannot be checked";
         }
 
-        var started = time.GetTimestamp();
         IReadOnlyList<KubeNode> listed;
         try
         {
@@ -34,26 +33,22 @@ public sealed class NodesReadyGateCheck(IKubernetesClusterProvider kubernetes, T
             : run.Read(v => v.Nodes.Where(n => n.State is not (RolloutNodeState.Pending or RolloutNodeState.Skipped)).Select(n => n.Name).ToList())
                 .Select(n => run.Nodes[n].KubeNode).ToList();
         var ready = listed.Where(n => n.Ready).Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
-        var problems = new List<string>();
-        foreach (var name in names.Where(n => !ready.Contains(n)).Order(StringComparer.Ordinal))
-        {
-            var remaining = gate.Timeout - time.GetElapsedTime(started);
-            if (remaining <= TimeSpan.Zero)
-            {
-                problems.Add($"node {name} was not Ready within {DurationText.Format(gate.Timeout)}");
-                continue;
-            }
-
-            try
-            {
-                await cluster.WaitReadyAsync(name, null, remaining, ct);
-            }
-            catch (Exception ex) when (ex is KubernetesActionException or HttpRequestException)
-            {
-                problems.Add(BoundedText.Of(ex.Message));
-            }
-        }
-
+        // Every node that is not Ready is waited for at once, each with the gate's timeout (one watch each).
+        var waits = names.Where(n => !ready.Contains(n)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Select(name => WaitAsync(cluster, name, gate.Timeout, ct));
+        var problems = (await Task.WhenAll(waits)).OfType<string>().ToList();
         return problems.Count == 0 ? null : $"{problems.Count} of {names.Count} node(s) not Ready: {string.Join("; ", problems)}";
+    }
+
+    private static async Task<string?> WaitAsync(IKubernetesCluster cluster, string node, TimeSpan timeout, CancellationToken ct)
+    {
+        try
+        {
+            await cluster.WaitReadyAsync(node, null, timeout, ct);
+            return null;
+        }
+        catch (Exception ex) when (ex is KubernetesActionException or HttpRequestException)
+        {
+            return BoundedText.Of(ex.Message);
+        }
     }
 }

@@ -104,7 +104,7 @@ public sealed class GateParserTests
     [Theory]
     [InlineData("\"\"", "missing (a PromQL query whose series mean \"unhealthy\", e.g. up{job=\"node\"} == 0)")]
     [InlineData("\"sum(rate(x[5m])\"", "the ( at character 4 is not closed")]
-    [InlineData("\"up{job=\\\"node\\\"} == 0)\"", ") at character 19 closes nothing")]
+    [InlineData("\"up{job=\\\"node\\\"} == 0)\"", ") at character 20 closes nothing")]
     [InlineData("\"rate(x[5m)]\"", ") at character 10 does not close the [ at character 7")]
     [InlineData("'up{job=\"node}'", "the string opened with \" at character 8 is not closed")]
     [InlineData("\"up{job='node'\"", "the { at character 3 is not closed")]
@@ -149,9 +149,9 @@ public sealed class GateParserTests
         Assert.Null(plan);
         Assert.Equal(
             [
-                "strategy.gates[9].canary: unknown key (line 15)",
                 "strategy.gates[0].soak: \"10\" has no unit: write 10s, 10m, 10h or 10d",
                 "strategy.gates[1].soak: \"25h\" is more than 1d",
+                "strategy.gates[1].soak: one soak per plan (strategy.gates[0] has one already): a soak waits once, then checks every other gate again",
                 "strategy.gates[2].nodesReady.scope: \"everything\" is not targeted or cluster",
                 "strategy.gates[2].nodesReady.timeout: \"soon\" is not a duration such as 90s, 10m, 1h30m or 1d",
                 "strategy.gates[3].prometheus.for: \"2d\" is more than 1d",
@@ -163,7 +163,8 @@ public sealed class GateParserTests
                 "strategy.gates[8]: names 2 gates (soak, http); give one per list item",
                 "strategy.gates[9]: names no gate (nodesReady, soak, prometheus, http)",
             ],
-            problems);
+            problems.Skip(1));
+        Assert.StartsWith("strategy.gates[9].canary: unknown key (line 14)", problems[0]); // the YAML binder's problem: an unknown gate kind
     }
 
     [Fact]

@@ -39,7 +39,7 @@ public sealed class NodesReadyGateTests : IAsyncLifetime
     }
 
     private Task<string?> CheckAsync(GateScope scope, TimeSpan timeout) =>
-        new NodesReadyGateCheck(new Provider(_k.Cluster), TimeProvider.System).CheckAsync(new NodesReadyGate(scope, timeout), _run, CancellationToken.None).DefaultTimeout();
+        new NodesReadyGateCheck(new Provider(_k.Cluster)).CheckAsync(new NodesReadyGate(scope, timeout), _run, CancellationToken.None).DefaultTimeout();
 
     [Fact]
     public async Task Targeted_ChecksTheNodesThatRan_NotThoseStillPending()
@@ -80,7 +80,7 @@ public sealed class NodesReadyGateTests : IAsyncLifetime
     [Fact]
     public async Task NoCluster_FailsTheGate()
     {
-        var why = await new NodesReadyGateCheck(new Provider(null), TimeProvider.System).CheckAsync(new NodesReadyGate(GateScope.Targeted, TimeSpan.FromSeconds(1)), _run, CancellationToken.None).DefaultTimeout();
+        var why = await new NodesReadyGateCheck(new Provider(null)).CheckAsync(new NodesReadyGate(GateScope.Targeted, TimeSpan.FromSeconds(1)), _run, CancellationToken.None).DefaultTimeout();
         Assert.Equal("no Kubernetes cluster is configured (fleet-coordinator --kubeconfig): nodesReady cannot be checked", why);
     }
 

@@ -9,7 +9,7 @@ namespace Fleet.Coordinator.Tests.Rollouts.Gates;
 /// </summary>
 public sealed class PrometheusAnswerTests : IAsyncLifetime
 {
-    private static readonly GateOptions Options = new() { RequestTimeout = TimeSpan.FromSeconds(1), MaxPrometheusBodyBytes = 1 << 20 };
+    private static readonly GateOptions Options = new() { RequestTimeout = TimeSpan.FromSeconds(20), MaxPrometheusBodyBytes = 1 << 20 };
     private readonly GateHttp _http = new(Options, TimeProvider.System);
     private GateTestServer _server = null!;
 
@@ -33,8 +33,14 @@ public sealed class PrometheusAnswerTests : IAsyncLifetime
         Assert.Equal($"prometheus {_server.BaseUrl}/big: the answer to `up == 0` is larger than 1048576 bytes (HTTP 200)", await EvaluateAsync("/big"));
 
     [Fact]
-    public async Task AHang_FailsAfterTheRequestTimeout() =>
-        Assert.Equal($"no answer from {_server.BaseUrl}/hang/api/v1/query within 1s (query `up == 0`)", await EvaluateAsync("/hang"));
+    public async Task AHang_FailsAfterTheRequestTimeout()
+    {
+        var options = new GateOptions { RequestTimeout = TimeSpan.FromSeconds(1) };
+        using var http = new GateHttp(options, TimeProvider.System);
+        var why = await new PrometheusGateCheck(http, options, TimeProvider.System)
+            .EvaluateAsync(new PrometheusGate(new Uri(_server.BaseUrl + "/hang"), "up == 0", TimeSpan.Zero), CancellationToken.None).DefaultTimeout();
+        Assert.Equal($"no answer from {_server.BaseUrl}/hang/api/v1/query within 1s (query `up == 0`)", why);
+    }
 
     [Fact]
     public async Task ARedirect_IsNotFollowed_AndFails() =>
@@ -74,6 +80,6 @@ public sealed class PrometheusAnswerTests : IAsyncLifetime
         var port = FreePort.Next();
         var why = await new PrometheusGateCheck(_http, Options, TimeProvider.System)
             .EvaluateAsync(new PrometheusGate(new Uri($"http://127.0.0.1:{port}"), "up == 0", TimeSpan.Zero), CancellationToken.None).DefaultTimeout();
-        Assert.Equal($"http://127.0.0.1:{port}/api/v1/query unreachable: Connection refused (127.0.0.1:{port}) (query `up == 0`)", why);
+        Assert.Equal($"http://127.0.0.1:{port}/api/v1/query unreachable: Connection refused (query `up == 0`)", why);
     }
 }

@@ -246,7 +246,7 @@ public sealed class RolloutRig : IAsyncDisposable
         var metrics = new FleetMetrics(_nodes, new NodeStatusPolicy(new CoordinatorOptions(), Time));
         Dispatcher = new StepDispatcher(Registry, new AgentLimits(), metrics);
         Transitions = new RolloutTransitions(Store, Time);
-        var gates = new GateChecker(Transitions, new NodesReadyGateCheck(Cluster, Time), new PrometheusGateCheck(GateHttp, GateOptions, Time), new HttpGateCheck(GateHttp), Time, NullLogger<GateChecker>.Instance);
+        var gates = new GateChecker(Transitions, new NodesReadyGateCheck(Cluster), new PrometheusGateCheck(GateHttp, GateOptions, Time), new HttpGateCheck(GateHttp), Time, NullLogger<GateChecker>.Instance);
         Driver = new RolloutDriver(new StepExecutor(Dispatcher, Cluster), Transitions, Cluster, gates, Time, NullLogger<RolloutDriver>.Instance);
         var preflight = _preflight = new RolloutPreflight(_nodes, new SqliteCatalogStore(_database), new TargetChecks(Registry, Store), Cluster, new KubeNodeMap(new KubeNodeMapStore(_database)));
         Engine = new RolloutEngine(Store, preflight, Driver, Transitions, Time, NullLogger<RolloutEngine>.Instance);
