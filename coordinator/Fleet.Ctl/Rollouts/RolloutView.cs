@@ -17,7 +17,8 @@ public sealed record RolloutView(
     DateTimeOffset? FinishedAt,
     IReadOnlyList<RolloutNodeView> Nodes,
     StrategyView? Strategy = null,
-    IReadOnlyList<string>? SkippedDisconnected = null)
+    IReadOnlyList<string>? SkippedDisconnected = null,
+    string Gate = "")
 {
     /// <summary>"skipped, not connected (target.skipDisconnected): pi3, pi4", or null when none was skipped.</summary>
     public string? SkippedLine => SkippedDisconnected is { Count: > 0 } s ? $"skipped, not connected (target.skipDisconnected): {string.Join(", ", s)}" : null;
@@ -35,13 +36,15 @@ public sealed record RolloutView(
         r.FinishedAt?.ToDateTimeOffset(),
         r.Nodes.Select(RolloutNodeView.From).ToArray(),
         r.Strategy is { } s ? StrategyView.From(s) : null,
-        [.. r.SkippedDisconnected]);
+        [.. r.SkippedDisconnected],
+        r.Gate);
 }
 
 /// <summary>The effective strategy `rollout plan` shows: defaults filled in.</summary>
 public sealed record StrategyView(
     string? BatchSize, string? MaxUnavailable, int Canary, string PauseBetweenBatches, string FailureThreshold, string OnFailure, bool KeepCordoned,
-    IReadOnlyDictionary<string, string> Timeouts)
+    IReadOnlyDictionary<string, string> Timeouts,
+    IReadOnlyList<string> Gates)
 {
     public static StrategyView From(RolloutStrategySummary s) => new(
         s.BatchSize.Length > 0 ? s.BatchSize : null,
@@ -51,7 +54,8 @@ public sealed record StrategyView(
         s.FailureThreshold,
         s.OnFailure,
         s.KeepCordoned,
-        new SortedDictionary<string, string>(s.Timeouts, StringComparer.Ordinal));
+        new SortedDictionary<string, string>(s.Timeouts, StringComparer.Ordinal),
+        [.. s.Gates]);
 
     /// <summary>"batchSize 2, canary 1, pauseBetweenBatches 30s, failureThreshold 1, onFailure pause".</summary>
     public override string ToString() =>

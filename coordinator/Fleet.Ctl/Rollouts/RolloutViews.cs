@@ -13,6 +13,14 @@ internal static class RolloutViews
         {
             w.WriteLine($"strategy: {strategy}");
             w.WriteLine($"timeouts: {string.Join(", ", strategy.Timeouts.Select(t => $"{t.Key} {t.Value}"))}");
+            if (strategy.Gates.Count > 0)
+            {
+                w.WriteLine("gates (after every batch, and before the rollout succeeds):");
+                foreach (var (gate, i) in strategy.Gates.Select((g, i) => (g, i)))
+                {
+                    w.WriteLine($"  {i + 1}. {gate}");
+                }
+            }
         }
 
         if (plan.SkippedLine is { } skipped)
@@ -82,6 +90,11 @@ internal static class RolloutViews
         if (r.SkippedLine is { } skipped)
         {
             w.WriteLine($"  {skipped}");
+        }
+
+        if (r.Gate.Length > 0)
+        {
+            w.WriteLine($"  checking gate: {r.Gate}");
         }
 
         w.WriteLine($"  batch {r.CurrentBatch} of {r.BatchCount}; created {Timestamps.Format(r.CreatedAt)}{(r.FinishedAt is { } f ? $", finished {Timestamps.Format(f)}" : "")}");
