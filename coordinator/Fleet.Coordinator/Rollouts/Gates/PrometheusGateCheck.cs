@@ -27,9 +27,10 @@ public sealed class PrometheusGateCheck(GateHttp http, GateOptions options, Time
                 return null;
             }
 
-            progress($"held {DurationText.Format(TimeSpan.FromSeconds(Math.Floor(held.TotalSeconds)))} of {DurationText.Format(gate.For)}");
             var wait = gate.For - held < options.PrometheusInterval ? gate.For - held : options.PrometheusInterval;
-            await Task.Delay(wait, time, ct);
+            var next = Task.Delay(wait, time, ct); // the timer runs from here, before the progress says so
+            progress($"held {DurationText.Format(TimeSpan.FromSeconds(Math.Floor(held.TotalSeconds)))} of {DurationText.Format(gate.For)}");
+            await next;
         }
     }
 
