@@ -52,7 +52,7 @@ public sealed record RolloutStrategy(
     public static readonly RolloutStrategy Default = new(new(1, false), null, 0, TimeSpan.Zero, new(1, false), OnFailure.Pause, false, StepTimeouts.Default);
 
     /// <summary>strategy.gates: checked after every batch, before the next starts and before the rollout succeeds.</summary>
-    public IReadOnlyList<Gates.Gate> Gates { get; init; } = [];
+    public IReadOnlyList<Gates.Gate> Gates { get; init; } = Rollouts.Gates.GateList.Empty;
 }
 
 /// <summary>What each node gets: a built-in recipe or an explicit list of steps.</summary>

@@ -10,7 +10,7 @@ public static class GateParser
 
     private const string Kinds = "nodesReady, soak, prometheus, http";
 
-    public static IReadOnlyList<Gate> Parse(List<GateDocument>? docs, List<string> problems)
+    public static GateList Parse(List<GateDocument>? docs, List<string> problems)
     {
         var gates = new List<Gate>();
         string? soakAt = null;
@@ -68,7 +68,7 @@ public static class GateParser
             }
         }
 
-        return gates;
+        return new GateList(gates);
     }
 
     private static NodesReadyGate? NodesReady(string at, NodesReadyGateDocument doc, List<string> problems)

@@ -51,6 +51,19 @@ public sealed class GateParserTests
     }
 
     [Fact]
+    public void APlanWithGates_ParsesBackToAnEqualPlan()
+    {
+        const string gates = """
+                  - soak: 1m
+                  - prometheus: { url: "http://127.0.0.1:9090", query: "up == 0", for: 30s }
+            """;
+        var (first, _) = Parse(gates);
+        var (again, _) = PlanParser.Parse(first!.Yaml);
+        Assert.Equal(first.Strategy, again!.Strategy); // a stored plan parses back to the plan applied
+        Assert.NotEqual(first.Strategy, Parse("      - soak: 2m").Plan!.Strategy);
+    }
+
+    [Fact]
     public void NoGates_IsAnEmptyList()
     {
         var (plan, problems) = PlanParser.Parse("target: {}\nrecipe:\n  install-cni: { version: v1.1.1 }\n");
