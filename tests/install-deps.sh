@@ -9,7 +9,7 @@ packages=(
   python3   # make-artifacts.sh writes the hostile tar archives with tarfile
   openssl   # CaCertHashTests compute the kubeadm discovery hash independently
   python3-kubernetes # the official Python client, run against the Kubernetes API double (PythonClientAgainstDoubleTests)
-  prometheus # promtool check metrics: the coordinator's scraped /metrics page (RolloutMetricsTests)
+  prometheus # a real Prometheus 2.42 started by the tests on loopback (prometheus gates), and promtool (check metrics of the scraped /metrics page)
 )
 missing=()
 for p in "${packages[@]}"; do

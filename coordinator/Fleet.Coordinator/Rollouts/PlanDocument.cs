@@ -59,6 +59,9 @@ public sealed class StrategyDocument
 
     /// <summary>Maintenance windows, e.g. "Sat 02:00-06:00 Europe/Berlin" (Rollouts/Windows/MaintenanceWindowParser).</summary>
     public List<string>? Windows { get; set; }
+
+    /// <summary>Checked after every batch (Gates/GateParser).</summary>
+    public List<Gates.GateDocument>? Gates { get; set; }
 }
 
 public sealed class RecipeDocument

@@ -24,7 +24,7 @@ public static partial class PlanParser
         }
 
         var target = Target(doc.Target, problems);
-        var strategy = Strategy(doc.Strategy, problems);
+        var strategy = Strategy(doc.Strategy, problems) with { Gates = Gates.GateParser.Parse(doc.Strategy?.Gates, problems) };
         var recipe = RecipeOf(doc, strategy.Timeouts, problems);
         var notifications = Notifications.NotificationParser.Parse(doc.Notifications, problems);
         if (doc.Name is { } name && !NodeNames.IsValid(name))

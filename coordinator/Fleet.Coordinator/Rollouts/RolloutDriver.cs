@@ -1,5 +1,6 @@
 using Fleet.Coordinator.Hosting;
 using Fleet.Coordinator.Kubernetes;
+using Fleet.Coordinator.Rollouts.Gates;
 using Fleet.V1;
 using Google.Protobuf.WellKnownTypes;
 
@@ -12,7 +13,7 @@ namespace Fleet.Coordinator.Rollouts;
 /// are idempotent. On a node's failure, and on abort or failure of the rollout, Fleet uncordons what it
 /// cordoned unless the plan says keepCordoned. Every change of state goes through <see cref="RolloutTransitions"/>.
 /// </summary>
-public sealed partial class RolloutDriver(StepExecutor executor, RolloutTransitions transitions, IKubernetesClusterProvider kubernetes, TimeProvider time, ILogger<RolloutDriver> logger)
+public sealed partial class RolloutDriver(StepExecutor executor, RolloutTransitions transitions, IKubernetesClusterProvider kubernetes, GateChecker gates, TimeProvider time, ILogger<RolloutDriver> logger)
 {
     private readonly Windows.MaintenanceWindowWaiter _windows = new(transitions, time);
 
@@ -64,7 +65,7 @@ public sealed partial class RolloutDriver(StepExecutor executor, RolloutTransiti
                 await WaitBetweenBatchesAsync(run, strategy.PauseBetweenBatches, batch.Number, stopping);
             }
 
-            if (await StopBeforeAsync(run, threshold, stopping) || await StopBeforePhaseAsync(run, batch, stopping))
+            if (await StopBeforeAsync(run, threshold, stopping) || !await GatesHoldAsync(run, threshold, stopping) || await StopBeforePhaseAsync(run, batch, stopping))
             {
                 return;
             }
@@ -100,6 +101,11 @@ public sealed partial class RolloutDriver(StepExecutor executor, RolloutTransiti
         }
 
         var failed = run.Read(v => v.Nodes.Where(n => n.State == RolloutNodeState.Failed).Select(n => n.Name).ToList());
+        if (failed.Count == 0 && !await GatesHoldAsync(run, threshold, stopping))
+        {
+            return; // a rollout succeeds only when its gates hold at the end
+        }
+
         if (failed.Count > 0)
         {
             await SetStateAsync(run, RolloutState.Failed, $"finished; {failed.Count} of {run.Nodes.Count} node(s) failed: {string.Join(", ", failed)}", stopping);
@@ -124,6 +130,25 @@ public sealed partial class RolloutDriver(StepExecutor executor, RolloutTransiti
         catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
         {
             // Aborted or paused: the check that follows stops the rollout.
+        }
+    }
+
+    /// <summary>strategy.gates (Gates/GateChecker): false when the rollout stopped there, paused by a failed gate, or by
+    /// an abort or the operator's pause that ended the check. A pause request taken back meanwhile checks again: a gate is never skipped.</summary>
+    private async Task<bool> GatesHoldAsync(RolloutRun run, int threshold, CancellationToken stopping)
+    {
+        while (true)
+        {
+            var verdict = await gates.CheckAsync(run, stopping);
+            if (verdict != GateVerdict.Interrupted)
+            {
+                return verdict == GateVerdict.Held;
+            }
+
+            if (await StopBeforeAsync(run, threshold, stopping))
+            {
+                return false;
+            }
         }
     }
 

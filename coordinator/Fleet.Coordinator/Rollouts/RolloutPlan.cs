@@ -59,6 +59,9 @@ public sealed record RolloutStrategy(
 
     /// <summary>A prefetch step first on each node with artifacts (<see cref="PrefetchPlanner"/>); `strategy.prefetch: false` turns it off.</summary>
     public bool Prefetch { get; init; } = true;
+
+    /// <summary>strategy.gates: checked after every batch, before the next starts and before the rollout succeeds.</summary>
+    public IReadOnlyList<Gates.Gate> Gates { get; init; } = Rollouts.Gates.GateList.Empty;
 }
 
 /// <summary>What each node gets: a built-in recipe or an explicit list of steps.</summary>

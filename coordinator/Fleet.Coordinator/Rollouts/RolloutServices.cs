@@ -1,3 +1,5 @@
+using Fleet.Coordinator.Rollouts.Gates;
+
 namespace Fleet.Coordinator.Rollouts;
 
 public static class RolloutServices
@@ -10,6 +12,7 @@ public static class RolloutServices
         services.AddSingleton<RolloutPreflight>();
         services.AddSingleton<StepExecutor>();
         services.AddSingleton<RolloutTransitions>();
+        services.AddGates();
         services.AddSingleton<RolloutDriver>();
         services.AddSingleton<RolloutEngine>();
         services.AddHostedService(sp => sp.GetRequiredService<RolloutEngine>());

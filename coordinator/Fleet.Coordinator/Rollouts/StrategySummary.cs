@@ -19,6 +19,7 @@ public static class StrategySummary
             Windows = { s.Windows.Select(w => w.Text) },
         };
         var t = s.Timeouts;
+        summary.Gates.AddRange(s.Gates.Select(g => g.Describe()));
         summary.Timeouts.Add(new Dictionary<string, string>
         {
             ["download"] = DurationText.Format(t.Download),

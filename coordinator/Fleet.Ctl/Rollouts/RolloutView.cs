@@ -19,7 +19,8 @@ public sealed record RolloutView(
     StrategyView? Strategy = null,
     IReadOnlyList<string>? SkippedDisconnected = null,
     IReadOnlyList<PhaseView>? Phases = null,
-    int CurrentPhase = 0)
+    int CurrentPhase = 0,
+    string Gate = "")
 {
     /// <summary>strategy.windows: "waiting for window (next: Sat 2026-12-05 02:00 Europe/Berlin)" while no node may start; null otherwise.</summary>
     public string? WindowWait { get; init; }
@@ -50,7 +51,8 @@ public sealed record RolloutView(
         r.Strategy is { } s ? StrategyView.From(s) : null,
         [.. r.SkippedDisconnected],
         r.Phases.Select(PhaseView.From).ToArray(),
-        r.CurrentPhase)
+        r.CurrentPhase,
+        r.Gate)
     {
         WindowWait = r.WindowWait.Length > 0 ? r.WindowWait : null,
         WindowOpensAt = r.WindowWait.Length > 0 ? r.WindowOpensAt?.ToDateTimeOffset() : null,
@@ -66,7 +68,8 @@ public sealed record PhaseView(int Number, string Version, int FirstBatch, int L
 /// <summary>The effective strategy `rollout plan` shows: defaults filled in.</summary>
 public sealed record StrategyView(
     string? BatchSize, string? MaxUnavailable, int Canary, string PauseBetweenBatches, string FailureThreshold, string OnFailure, bool KeepCordoned,
-    IReadOnlyDictionary<string, string> Timeouts)
+    IReadOnlyDictionary<string, string> Timeouts,
+    IReadOnlyList<string> Gates)
 {
     /// <summary>strategy.windows as written; empty: nodes start at any time.</summary>
     public IReadOnlyList<string> Windows { get; init; } = [];
@@ -79,7 +82,8 @@ public sealed record StrategyView(
         s.FailureThreshold,
         s.OnFailure,
         s.KeepCordoned,
-        new SortedDictionary<string, string>(s.Timeouts, StringComparer.Ordinal))
+        new SortedDictionary<string, string>(s.Timeouts, StringComparer.Ordinal),
+        [.. s.Gates])
     {
         Windows = [.. s.Windows],
     };

@@ -15,6 +15,14 @@ internal static class RolloutViews
             w.WriteLine($"strategy: {strategy}");
             w.WriteLine($"timeouts: {string.Join(", ", strategy.Timeouts.Select(t => $"{t.Key} {t.Value}"))}");
             w.WriteLine($"windows: {(strategy.Windows.Count == 0 ? "any time" : string.Join("; ", strategy.Windows))}");
+            if (strategy.Gates.Count > 0)
+            {
+                w.WriteLine("gates (after every batch, and before the rollout succeeds):");
+                foreach (var (gate, i) in strategy.Gates.Select((g, i) => (g, i)))
+                {
+                    w.WriteLine($"  {i + 1}. {gate}");
+                }
+            }
         }
 
         if (plan.SkippedLine is { } skipped)
@@ -107,6 +115,11 @@ internal static class RolloutViews
         if (r.SkippedLine is { } skipped)
         {
             w.WriteLine($"  {skipped}");
+        }
+
+        if (r.Gate.Length > 0)
+        {
+            w.WriteLine($"  checking gate: {r.Gate}");
         }
 
         w.WriteLine($"  batch {r.CurrentBatch} of {r.BatchCount}{(r.PhaseLine is { } phase ? $", {phase}" : "")}; created {Timestamps.Format(r.CreatedAt)}{(r.FinishedAt is { } f ? $", finished {Timestamps.Format(f)}" : "")}");

@@ -60,14 +60,14 @@ internal sealed class RolloutWatchView(TextWriter stdout, TerminalInfo terminal)
     private string Frame(RolloutView r)
     {
         var lines = RolloutViews.Nodes(r).Lines(terminal with { Color = false }).ToList();
-        lines.Add($"rollout {r.Id}: {r.Recipe}, {r.State}, batch {r.CurrentBatch} of {r.BatchCount}{(r.PhaseLine is { } phase ? $", {phase}" : "")}{(r.WindowWait is { } wait ? $"; {wait}" : "")}");
+        lines.Add($"rollout {r.Id}: {r.Recipe}, {r.State}, batch {r.CurrentBatch} of {r.BatchCount}{(r.PhaseLine is { } phase ? $", {phase}" : "")}{(r.Gate.Length > 0 ? $"; checking gate: {r.Gate}" : "")}{(r.WindowWait is { } wait ? $"; {wait}" : "")}");
         return string.Join('\n', lines);
     }
 
     /// <summary>Redirected output: only what changed (a node's state or step), not every progress tick.</summary>
     private async Task Lines(RolloutView r)
     {
-        var state = $"rollout {r.Id}: {r.State}, batch {r.CurrentBatch} of {r.BatchCount}{(r.PhaseLine is { } phase ? $", {phase}" : "")}";
+        var state = $"rollout {r.Id}: {r.State}, batch {r.CurrentBatch} of {r.BatchCount}{(r.PhaseLine is { } phase ? $", {phase}" : "")}{(r.Gate.Length > 0 ? $"; checking gate: {r.Gate}" : "")}";
         if (_lastShown.GetValueOrDefault("") != state)
         {
             _lastShown[""] = state;

@@ -6,6 +6,7 @@ using Fleet.Coordinator.Kubernetes;
 using Fleet.Coordinator.Metrics;
 using Fleet.Coordinator.Nodes;
 using Fleet.Coordinator.Rollouts;
+using Fleet.Coordinator.Rollouts.Gates;
 using Fleet.Coordinator.Security;
 using Fleet.Coordinator.Steps;
 using Fleet.Coordinator.Storage;
@@ -33,8 +34,10 @@ public sealed class RolloutRig : IAsyncDisposable
     private readonly Dictionary<string, ScriptedAgent> _agents = new(StringComparer.Ordinal);
     private RolloutPreflight _preflight = null!;
 
-    private RolloutRig()
+    private RolloutRig(GateOptions? gateOptions)
     {
+        GateOptions = gateOptions ?? new GateOptions();
+        GateHttp = new GateHttp(GateOptions, Time);
         _database = new SqliteDatabase(_dir.Combine("fleet.db"));
         _nodes = new SqliteNodeStore(_database);
         Store = new SqliteRolloutStore(_database);
@@ -42,6 +45,11 @@ public sealed class RolloutRig : IAsyncDisposable
     }
 
     public FakeTimeProvider Time { get; } = new(T0);
+
+    /// <summary>The gates' bounds (strategy.gates); their HTTP client runs on <see cref="Time"/>.</summary>
+    public GateOptions GateOptions { get; }
+
+    public GateHttp GateHttp { get; }
 
     public RecordingKubernetesCluster Cluster { get; } = new();
 
@@ -63,9 +71,9 @@ public sealed class RolloutRig : IAsyncDisposable
 
     /// <summary>Connected, approved nodes (amd64, Kubernetes nodes at v1.12.0 of the same name) and, unless the test
     /// drives the driver itself (<paramref name="startEngine"/> false), a started engine.</summary>
-    public static async Task<RolloutRig> StartAsync(string[] workers, string[]? controlPlanes = null, bool startEngine = true)
+    public static async Task<RolloutRig> StartAsync(string[] workers, string[]? controlPlanes = null, bool startEngine = true, GateOptions? gateOptions = null)
     {
-        var rig = new RolloutRig();
+        var rig = new RolloutRig(gateOptions);
         await rig._database.MigrateAsync(CancellationToken.None);
         foreach (var name in controlPlanes ?? [])
         {
@@ -246,7 +254,8 @@ public sealed class RolloutRig : IAsyncDisposable
         var metrics = new FleetMetrics(_nodes, new NodeStatusPolicy(new CoordinatorOptions(), Time));
         Dispatcher = new StepDispatcher(Registry, new AgentLimits(), metrics);
         Transitions = new RolloutTransitions(Store, Time);
-        Driver = new RolloutDriver(new StepExecutor(Dispatcher, Cluster), Transitions, Cluster, Time, NullLogger<RolloutDriver>.Instance);
+        var gates = new GateChecker(Transitions, new NodesReadyGateCheck(Cluster), new PrometheusGateCheck(GateHttp, GateOptions, Time), new HttpGateCheck(GateHttp), Time, NullLogger<GateChecker>.Instance);
+        Driver = new RolloutDriver(new StepExecutor(Dispatcher, Cluster), Transitions, Cluster, gates, Time, NullLogger<RolloutDriver>.Instance);
         var preflight = _preflight = new RolloutPreflight(_nodes, new SqliteCatalogStore(_database), new TargetChecks(Registry, Store), Cluster, new KubeNodeMap(new KubeNodeMapStore(_database)), new Fleet.Coordinator.Notifications.WebhookSecrets(_dir.Combine("webhook-secrets")));
         Engine = new RolloutEngine(Store, preflight, Driver, Transitions, Time, NullLogger<RolloutEngine>.Instance);
     }
@@ -255,6 +264,7 @@ public sealed class RolloutRig : IAsyncDisposable
     {
         await Engine.StopAsync(CancellationToken.None).DefaultTimeout();
         Engine.Dispose();
+        GateHttp.Dispose();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         _dir.Dispose();
     }
