@@ -55,7 +55,7 @@ public sealed class RolloutNotificationTests : IAsyncLifetime
             """);
         await _h.UntilStateAsync(id, "paused");
         await Eventually.Until(() => receiver.Count == 4, "started, node-failed, batch-done and paused have arrived");
-        // What the gate and window code announce (their calls are wired at merge): told to the same receivers, in order.
+        // What the gate and window code announce (from a real gate and window in AFailingGate_AndAWaitForAWindow_AreAnnounced_...): told to the same receivers, in order with the rest.
         var run = _h.Coordinator.Service<RolloutEngine>().Live(id)!;
         var transitions = _h.Coordinator.Service<RolloutTransitions>();
         await transitions.AnnounceAsync(run, RolloutAnnouncement.GateFailed, "gate prometheus: 1 series for 1m", CancellationToken.None);
@@ -95,6 +95,60 @@ public sealed class RolloutNotificationTests : IAsyncLifetime
         var shown = (await _h.CtlAsync("rollout", "get", id, "-o", "json")).Stdout + await _h.LogsAsync(id) + string.Join("\n", _h.Coordinator.Logs.Messages);
         Assert.DoesNotContain(SecretValue, shown, StringComparison.Ordinal);
         Assert.All(events, e => Assert.DoesNotContain(SecretValue, Encoding.UTF8.GetString(e.Body), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AFailingGate_AndAWaitForAWindow_AreAnnounced_AndTheGateWaitIsMeasured()
+    {
+        WriteSecret("ops", SecretValue);
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await _h.AgentAsync("x1", "x86_64");
+        await _h.AgentAsync("x2", "x86_64");
+        await _h.ApplyCatalogAsync(Fixtures.Catalog(_h.Artifacts.BaseUrl));
+        var webhooks = $$"""
+            notifications:
+              webhooks:
+                - { url: "{{receiver.Url}}", secret: ops, events: [gate-failed, window-wait, paused] }
+            """;
+
+        // A gate that cannot hold: the artifact server answers 404 where the gate expects 200.
+        var gated = await _h.ApplyAsync($$"""
+            target: {}
+            strategy:
+              batchSize: 1
+              gates:
+                - http: { url: "{{_h.Artifacts.BaseUrl}}/files/no-such-health-page", expectStatus: 200 }
+            recipe:
+              install-cni: { version: {{Fixtures.CniVersion}} }
+            {{webhooks}}
+            """);
+        await _h.UntilStateAsync(gated, "paused");
+        await Eventually.Until(() => receiver.Count == 2, "gate-failed and paused have arrived");
+        var gateEvents = receiver.Requests.OrderBy(r => r.Number).ToList();
+        Assert.Equal(["gate-failed", "paused"], gateEvents.Select(e => e.Json.GetProperty("event").GetString()));
+        Assert.Contains("404", gateEvents[0].Json.GetProperty("message").GetString());
+        Assert.Equal(1, _h.Coordinator.Service<Fleet.Coordinator.Metrics.RolloutMetrics>().GateWait.WithLabels("http", "failed").Count);
+        Assert.Equal(0, (await _h.CtlAsync("rollout", "abort", gated)).ExitCode);
+        await _h.UntilStateAsync(gated, "aborted");
+
+        // A window three days from now (in Berlin, whatever the hour): the rollout waits, and says so once.
+        var berlin = TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin");
+        var day = TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, berlin).Date.AddDays(3);
+        var waiting = await _h.ApplyAsync($$"""
+            target: {}
+            strategy:
+              windows: ["{{day.DayOfWeek.ToString()[..3]}} 00:00-01:00 Europe/Berlin"]
+            recipe:
+              install-cni: { version: {{Fixtures.CniVersion}} }
+            {{webhooks}}
+            """);
+        await Eventually.Until(() => receiver.Count == 3, "window-wait has arrived");
+        var wait = receiver.Requests.OrderBy(r => r.Number).Last().Json;
+        Assert.Equal("window-wait", wait.GetProperty("event").GetString());
+        Assert.Equal(waiting, wait.GetProperty("rollout").GetProperty("id").GetString());
+        Assert.StartsWith("waiting for window (next: ", wait.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, (await _h.CtlAsync("rollout", "abort", waiting)).ExitCode);
+        await _h.UntilStateAsync(waiting, "aborted");
     }
 
     [Fact]

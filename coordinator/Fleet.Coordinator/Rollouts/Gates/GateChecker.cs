@@ -26,7 +26,8 @@ public sealed class GateChecker(
     PrometheusGateCheck prometheus,
     HttpGateCheck http,
     TimeProvider time,
-    ILogger<GateChecker> logger)
+    ILogger<GateChecker> logger,
+    Metrics.RolloutMetrics? metrics = null)
 {
     public async Task<GateVerdict> CheckAsync(RolloutRun run, CancellationToken stopping)
     {
@@ -52,6 +53,7 @@ public sealed class GateChecker(
                 Show(run, $"{soak.Describe()}: until {time.GetUtcNow().Add(soak.Duration):u}");
                 await transitions.LogAsync(run, "", "info", $"gate {soak.Describe()}: waiting, then checking every other gate again", stopping);
                 await soaking;
+                metrics?.ObserveGateWait(KindOf(soak), soak.Duration, passed: true);
                 if (await FirstFailureAsync(run, checks, linked.Token) is { } afterSoak)
                 {
                     return await FailAsync(run, afterSoak, stopping);
@@ -78,6 +80,7 @@ public sealed class GateChecker(
         foreach (var gate in checks)
         {
             Show(run, gate.Describe());
+            var started = time.GetUtcNow();
             var why = gate switch
             {
                 NodesReadyGate n => await nodesReady.CheckAsync(n, run, ct),
@@ -86,6 +89,7 @@ public sealed class GateChecker(
                 _ => throw new InvalidOperationException($"no check for gate {gate.Describe()}"),
             };
             ct.ThrowIfCancellationRequested(); // a check cut short by a pause or abort is not a failure
+            metrics?.ObserveGateWait(KindOf(gate), time.GetUtcNow() - started, passed: why is null);
             if (why is not null)
             {
                 return (gate, why);
@@ -103,10 +107,21 @@ public sealed class GateChecker(
         var reason = $"gate {failed.Gate.Describe()} failed: {failed.Why}; fix it, then `fleetctl rollout resume {run.Id}` (every gate is checked again before any new node starts) or `abort`";
         GateLog.GateFailed(logger, run.Id, failed.Gate.Describe(), failed.Why);
         await transitions.LogAsync(run, "", "warn", $"gate {failed.Gate.Describe()} failed: {failed.Why}", stopping);
+        await transitions.AnnounceAsync(run, RolloutAnnouncement.GateFailed, $"gate {failed.Gate.Describe()} failed: {failed.Why}", stopping);
         await transitions.SetStateAsync(run, RolloutState.Paused, reason, stopping);
         await transitions.LogAsync(run, "", "warn", $"rollout {RolloutState.Paused.ToName()}: {reason}", stopping);
         return GateVerdict.Failed;
     }
+
+    /// <summary>The gate's kind as plans name it: the label of the gate-wait metric.</summary>
+    private static string KindOf(Gate gate) => gate switch
+    {
+        NodesReadyGate => "nodesReady",
+        SoakGate => "soak",
+        PrometheusGate => "prometheus",
+        HttpGate => "http",
+        _ => gate.GetType().Name,
+    };
 
     private static void Show(RolloutRun run, string gate) => run.Change(v => v.Gate = gate);
 }
