@@ -148,11 +148,18 @@ echo
 echo "\$ fleetctl catalog apply -f $demo/catalog.yaml"
 "$fleetctl" catalog apply -f "$demo/catalog.yaml"
 echo
-# A rollout: CNI plugins and kubectl for each node's own architecture, two nodes per batch.
+# A rollout: CNI plugins and kubectl for each node's own architecture, two nodes per batch. After each batch
+# (and before the rollout succeeds) its gates must hold: the mirror answers, and still answers after a soak.
 cat > "$demo/rollout.yaml" <<EOT
 name: cni-and-kubectl
 target: {}
-strategy: { batchSize: 2, failureThreshold: 1, onFailure: pause }
+strategy:
+  batchSize: 2
+  failureThreshold: 1
+  onFailure: pause
+  gates:
+    - http: { url: "http://127.0.0.1:$mirror_port/versions.env", expectStatus: 200 }
+    - soak: 2s
 steps:
   - install-cni: { version: $CNI_VERSION }
   - download: { component: kubectl, version: $KUBECTL_VERSION, dest: /usr/local/bin/kubectl }
