@@ -13,7 +13,8 @@ namespace Fleet.IntegrationTests.Partitions;
 /// with Range), namespace A the agent, joined by a veth pair; fleetctl reaches the coordinator over its
 /// unix socket from the host. Addresses exist only inside the namespaces (ENVIRONMENT.md "Network").
 /// The link goes down for 20 s in the middle of a download: longer than the agent's old budget of five
-/// attempts (about 15 s of backoff), shorter than the step's timeout.
+/// attempts (about 15 s of backoff), shorter than the step's timeout; or in the middle of a step that ends during
+/// the outage, so its result can only reach the coordinator after it.
 /// </summary>
 public sealed class PartitionTests(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -22,12 +23,16 @@ public sealed class PartitionTests(ITestOutputHelper output) : IAsyncLifetime
     private const string NodeName = "edge-1";
     private static readonly TimeSpan Outage = TimeSpan.FromSeconds(20);
 
+    /// <summary>How long `systemctl restart` takes on the node: the step ends in the middle of the outage.</summary>
+    private const int RestartSeconds = 8;
+
     private readonly TempDir _dir = new();
     private readonly List<IAsyncDisposable> _cleanup = [];
     private VethPair _link = null!;
     private NamespacedProcess _coordinator = null!;
     private NamespacedProcess _artifacts = null!;
     private NamespacedProcess _agent = null!;
+    private TestDoubles _doubles = null!;
 
     private string Socket => _dir.Combine("control.sock");
 
@@ -73,6 +78,12 @@ public sealed class PartitionTests(ITestOutputHelper output) : IAsyncLifetime
         File.CreateSymbolicLink(Path.Join(AgentRoot, "proc"), "/proc");
         File.CreateSymbolicLink(Path.Join(AgentRoot, "sys"), "/sys");
         var agent = Repo.BuildOutput("agent", "fleet-agent");
+        _doubles = new TestDoubles(_dir.Combine("doubles"), AgentRoot);
+        var systemctl = _dir.Combine("doubles/systemctl-slow-restart");
+        // `systemctl restart` takes RestartSeconds (the step is in flight on the node meanwhile); every other call
+        // (the kubelet health check's `show`) answers at once. Both go to the double, which records them.
+        File.WriteAllText(systemctl, $"#!/bin/sh\nif [ \"$1\" = restart ]; then sleep {RestartSeconds}; fi\nexec '{_doubles.Systemctl}' \"$@\"\n");
+        File.SetUnixFileMode(systemctl, (UnixFileMode)0b111_101_101);
         var coordinator = $"https://{_link.AddressA}:{CoordinatorPort}";
         var enroll = await ProcessRun.RunWithInputAsync("ip",
             ["netns", "exec", a.Name, agent, "enroll", "--coordinator", coordinator, "--token", "-", "--ca-pin", Field("ca-pin"), "--name", NodeName, "--root", AgentRoot],
@@ -81,7 +92,7 @@ public sealed class PartitionTests(ITestOutputHelper output) : IAsyncLifetime
 
         _agent = NamespacedProcess.Start(a, _dir.Combine("agent.log"), agent,
             "--coordinator", coordinator, "--name", NodeName, "--root", AgentRoot,
-            "--systemctl-path", Path.Join(AgentRoot, "usr/bin/systemctl"), // none: the host's systemd is not this node's
+            "--systemctl-path", systemctl, // the double: the host's systemd is not this node's
             "--download-stall-timeout", "2s");
         _cleanup.Insert(0, _agent);
         await Eventually.Until(() => NodeAsync(), n => n is { } node && node.Str("status") == "online" && node.GetProperty("connected").GetBoolean() || _agent.HasExited, "the agent connects");
@@ -153,6 +164,51 @@ public sealed class PartitionTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(0, logs.ExitCode);
         Assert.Single(Regex.Matches(logs.Stdout, "installed /usr/local/bin/kubectl \\(sha256"));
         Assert.Contains("resuming ", logs.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task LinkDownMidStream_AStepThatEndsDuringTheOutage_IsReportedAfterIt_AndRanOnce()
+    {
+        var plan = _dir.Combine("restart.yaml");
+        await File.WriteAllTextAsync(plan, $$"""
+            target: { names: [{{NodeName}}] }
+            steps:
+              - systemd: { action: restart, unit: kubelet.service }
+            """);
+        var apply = await Fleetctl.RunAsync("rollout", "apply", "-f", plan, "--socket", Socket);
+        Assert.True(apply.ExitCode == 0, apply.Stdout + apply.Stderr);
+        var id = Regex.Match(apply.Stdout, @"rollout (r[0-9]+) started").Groups[1].Value;
+        Assert.NotEqual("", id);
+        string[] Restarts() => [.. _doubles.Calls("systemctl").Where(c => c == "restart kubelet.service")];
+        await Eventually.Until(() => Restarts().Length == 1, "systemctl restart is running on the node", TimeSpan.FromSeconds(60));
+
+        await _link.DownAsync(); // the step is in flight; it ends while the link is still down
+        var down = DateTime.UtcNow;
+        await Eventually.Until(() => NodeAsync(), n => n?.Str("status") is "stale" or "offline", "the coordinator shows the node stale", Outage);
+        var stale = await RolloutAsync(id);
+        Assert.Equal("running", stale.Str("state")); // no result has reached the coordinator: the step is not failed for it
+        var left = Outage - (DateTime.UtcNow - down);
+        if (left > TimeSpan.Zero)
+        {
+            await Task.Delay(left); // the outage itself, not a measurement
+        }
+
+        await _link.UpAsync();
+        var done = await Eventually.Until(() => RolloutAsync(id), r => r.Str("state") is "succeeded" or "failed" or "paused", "the rollout ends after the link is back", TimeSpan.FromMinutes(2));
+        Assert.True(done.Str("state") == "succeeded", $"{done}\nagent log:\n{_agent.Log()}");
+        await Eventually.Until(() => NodeAsync(), n => n is { } node && node.Str("status") == "online" && node.GetProperty("connected").GetBoolean(), "the node is online again");
+
+        Assert.Single(Restarts()); // the step ran once; the coordinator's re-send after the reconnect was answered from the journal
+        var journal = File.ReadAllLines(Path.Join(AgentRoot, "var/lib/fleet-agent/steps.journal"));
+        Assert.Equal(1, JsonDocument.Parse(Assert.Single(journal)).RootElement.GetProperty("outcome").GetInt32());
+    }
+
+    /// <summary>`fleetctl rollout get ID -o json`.</summary>
+    private async Task<JsonElement> RolloutAsync(string id)
+    {
+        var get = await Fleetctl.RunAsync("rollout", "get", id, "-o", "json", "--socket", Socket);
+        Assert.True(get.ExitCode == 0, get.Stdout + get.Stderr);
+        return JsonDocument.Parse(get.Stdout).RootElement.Clone();
     }
 
     private static long PartBytes(string dir) =>

@@ -72,7 +72,7 @@ public sealed class MultiHopUpgradeTests : IAsyncLifetime
         Assert.Contains("batch 4: odroid1, pi1", dry.Stdout);
         Assert.Contains($"kubeadm upgrade apply {Hop} -y", dry.Stdout);
         Assert.Contains($"kubeadm upgrade apply {To} -y", dry.Stdout);
-        Assert.Contains("   20. uncordon pi1", dry.Stdout);
+        Assert.Contains("   22. uncordon pi1", dry.Stdout);
 
         var applied = await CtlAsync("rollout", "apply", "--watch", "-f", plan);
 
@@ -94,8 +94,8 @@ public sealed class MultiHopUpgradeTests : IAsyncLifetime
 
         var logs = (await CtlAsync("rollout", "logs", "r1")).Stdout.Split('\n');
         var phase2 = Array.FindIndex(logs, l => l.Contains($"phase 2 of 2 ({To}): every node finished phase 1; starting", StringComparison.Ordinal));
-        Assert.True(phase2 > Array.FindLastIndex(logs, l => l.Contains("step 10/20 uncordon", StringComparison.Ordinal)), string.Join("\n", logs));
-        Assert.True(phase2 < Array.FindIndex(logs, l => l.Contains("step 11/20", StringComparison.Ordinal)), string.Join("\n", logs));
+        Assert.True(phase2 > Array.FindLastIndex(logs, l => l.Contains("step 11/22 uncordon", StringComparison.Ordinal)), string.Join("\n", logs));
+        Assert.True(phase2 < Array.FindIndex(logs, l => l.Contains("step 12/22", StringComparison.Ordinal)), string.Join("\n", logs));
         var get = await CtlAsync("rollout", "get", "r1");
         Assert.Contains($"batch 4 of 4, phase 2 of 2 ({To})", get.Stdout);
     }
@@ -111,7 +111,7 @@ public sealed class MultiHopUpgradeTests : IAsyncLifetime
         var id = RolloutHarness.IdFrom(await CtlAsync("rollout", "apply", "-f", await PlanAsync("strategy: { batchSize: 1, failureThreshold: 2 }")));
         var paused = await Eventually.Until(() => CtlAsync("rollout", "get", id), r => r.Stdout.Contains(", paused", StringComparison.Ordinal), $"rollout {id} is paused", TimeSpan.FromSeconds(60));
 
-        Assert.Contains($"phase 2 of 2 ({To}) cannot start: phase 1 did not finish on pi1 (failed: step 2 (kubeadm upgrade node): ", paused.Stdout);
+        Assert.Contains($"phase 2 of 2 ({To}) cannot start: phase 1 did not finish on pi1 (failed: step 3 (kubeadm upgrade node): ", paused.Stdout);
         Assert.Contains("phase 1 of 2 done, waiting for the other nodes", paused.Stdout); // cp1 and odroid1, between phases
         Assert.Equal(Hop, _kube.ServerVersion);
         Assert.Equal(["upgrade node"], _nodes.Single(n => n.Agent.Name == "odroid1").Doubles.Calls("kubeadm").Where(c => c.StartsWith("upgrade", StringComparison.Ordinal)));

@@ -16,19 +16,30 @@ public sealed class RolloutNotificationTests : IAsyncLifetime
     private const string SecretValue = "ops-webhook-secret-7f3a";
     private RolloutHarness _h = null!;
 
-    public async Task InitializeAsync() => _h = await RolloutHarness.StartAsync(o => o.Notifications = new NotificationOptions
+    /// <summary>Each test's coordinator: a receiver's queue holds <paramref name="queueCapacity"/> deliveries (the hung-receiver
+    /// test makes it small to see drops; the others leave room, so no event is dropped on a slow machine).</summary>
+    private async Task StartAsync(int queueCapacity = 64) => _h = await RolloutHarness.StartAsync(o => o.Notifications = new NotificationOptions
     {
         RetryDelay = TimeSpan.FromMilliseconds(50),
         MaxRetryDelay = TimeSpan.FromMilliseconds(200),
         RequestTimeout = TimeSpan.FromMinutes(5), // a hung receiver stays hung for the whole test
-        QueueCapacity = 2,
+        QueueCapacity = queueCapacity,
     });
 
-    public async Task DisposeAsync() => await _h.DisposeAsync();
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        if (_h is not null)
+        {
+            await _h.DisposeAsync();
+        }
+    }
 
     [Fact]
     public async Task EveryEventOfARollout_ArrivesInOrder_SignedWithTheNamedSecret()
     {
+        await StartAsync();
         WriteSecret("ops", SecretValue);
         await using var receiver = await WebhookReceiver.StartAsync();
         await using var finishedOnly = await WebhookReceiver.StartAsync();
@@ -100,6 +111,7 @@ public sealed class RolloutNotificationTests : IAsyncLifetime
     [Fact]
     public async Task AFailingGate_AndAWaitForAWindow_AreAnnounced_AndTheGateWaitIsMeasured()
     {
+        await StartAsync();
         WriteSecret("ops", SecretValue);
         await using var receiver = await WebhookReceiver.StartAsync();
         await _h.AgentAsync("x1", "x86_64");
@@ -154,6 +166,7 @@ public sealed class RolloutNotificationTests : IAsyncLifetime
     [Fact]
     public async Task AReceiverThatHangs_DoesNotHoldTheRolloutUp_AndItsQueueDropsAndCounts()
     {
+        await StartAsync(queueCapacity: 2);
         WriteSecret("ops", SecretValue);
         await using var receiver = await WebhookReceiver.StartAsync(_ => null); // never answers
         await _h.AgentAsync("x1", "x86_64");
@@ -182,6 +195,7 @@ public sealed class RolloutNotificationTests : IAsyncLifetime
     [Fact]
     public async Task APlanNamingAnUnknownOrUnsafeSecret_IsRefusedAtPlanTime_ByPath()
     {
+        await StartAsync();
         WriteSecret("shared", SecretValue, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
         await _h.AgentAsync("x1", "x86_64");
         await _h.ApplyCatalogAsync(Fixtures.Catalog(_h.Artifacts.BaseUrl));
