@@ -138,8 +138,9 @@ public sealed class PrefetchStepHandler(Downloader downloader, StagingCache cach
         }
     }
 
+    /// <summary>A binary by the file it becomes ("kubectl"); an archive, whose destination is a folder, by its own name ("cni-plugins-linux-arm64-v1.1.1.tgz").</summary>
     private static string Name(PrefetchArtifact artifact) =>
-        artifact.Dest.Length > 0 ? Path.GetFileName(artifact.Dest.TrimEnd('/')) : Path.GetFileName(new Uri(artifact.Url).AbsolutePath);
+        artifact.Kind == PrefetchKind.Binary && artifact.Dest.Length > 0 ? Path.GetFileName(artifact.Dest.TrimEnd('/')) : Path.GetFileName(new Uri(artifact.Url).AbsolutePath);
 
     /// <summary>A binary whose destination already holds these bytes needs no staging (its Download step says "already satisfied").</summary>
     private async Task<bool> InstalledAsync(PrefetchArtifact artifact, CancellationToken ct)
