@@ -22,6 +22,7 @@ public sealed class KubernetesRolloutHarness : IAsyncDisposable
     private FakeKubeApiServer? _kube;
     private TestCoordinator? _coordinator;
     private ArtifactServer? _artifacts;
+    private FleetctlSession? _ctl;
     private Task? _kubelets;
 
     private KubernetesRolloutHarness(string from) => From = from;
@@ -39,6 +40,8 @@ public sealed class KubernetesRolloutHarness : IAsyncDisposable
 
     public IReadOnlyList<KubeTestNode> Nodes => _nodes;
 
+    private FleetctlSession Ctl => _ctl!;
+
     /// <summary>Every kubelet restart the loop saw, in order: "pi1 -> v1.13.4 (API server at v1.13.4)".</summary>
     public string[] Restarts => _restarts.ToArray();
 
@@ -53,6 +56,7 @@ public sealed class KubernetesRolloutHarness : IAsyncDisposable
             var options = TestCoordinator.OptionsIn(harness.Dir.Path);
             options.Kubeconfig = harness._kube.KubeconfigPath;
             harness._coordinator = await TestCoordinator.StartAsync(options);
+            harness._ctl = new FleetctlSession(harness.Dir, harness._coordinator.Socket);
             var root = artifactsRoot is null ? Fixtures.Require(Fixtures.Artifacts) : await artifactsRoot(harness.Dir);
             harness._artifacts = await ArtifactServer.StartAsync(root);
             return harness;
@@ -130,22 +134,11 @@ public sealed class KubernetesRolloutHarness : IAsyncDisposable
     }
 
     /// <summary>`catalog apply -f` of <paramref name="yaml"/>; it must succeed.</summary>
-    public async Task ApplyCatalogAsync(string yaml)
-    {
-        var file = Dir.Combine($"catalog-{Guid.NewGuid():N}.yaml");
-        await File.WriteAllTextAsync(file, yaml);
-        var result = await CtlAsync("catalog", "apply", "-f", file);
-        Assert.True(result.ExitCode == 0, result.Stderr);
-    }
+    public Task ApplyCatalogAsync(string yaml) => Ctl.ApplyCatalogAsync(yaml);
 
-    public Task<Fleetctl.Result> CtlAsync(params string[] args) => Fleetctl.RunAsync([.. args, "--socket", Coordinator.Socket]);
+    public Task<Fleetctl.Result> CtlAsync(params string[] args) => Ctl.RunAsync(args);
 
-    public async Task<string> PlanFileAsync(string yaml)
-    {
-        var file = Dir.Combine($"plan-{Guid.NewGuid():N}.yaml");
-        await File.WriteAllTextAsync(file, yaml);
-        return file;
-    }
+    public Task<string> PlanFileAsync(string yaml) => Ctl.PlanFileAsync(yaml);
 
     /// <summary>`rollout get ID -o json`.</summary>
     public async Task<JsonElement> GetAsync(string id) => JsonDocument.Parse((await CtlAsync("rollout", "get", id, "-o", "json")).Stdout).RootElement;
@@ -166,21 +159,9 @@ public sealed class KubernetesRolloutHarness : IAsyncDisposable
             await node.Agent.DisposeAsync();
         }
 
-        if (_artifacts is not null)
-        {
-            await _artifacts.DisposeAsync();
-        }
-
-        if (_coordinator is not null)
-        {
-            await _coordinator.DisposeAsync();
-        }
-
-        if (_kube is not null)
-        {
-            await _kube.DisposeAsync();
-        }
-
+        await (_artifacts?.DisposeAsync() ?? ValueTask.CompletedTask);
+        await (_coordinator?.DisposeAsync() ?? ValueTask.CompletedTask);
+        await (_kube?.DisposeAsync() ?? ValueTask.CompletedTask);
         _stop.Dispose();
         Dir.Dispose();
     }
