@@ -1,8 +1,4 @@
-using System.Collections.Concurrent;
-using System.Text;
-using Fleet.Coordinator.Kubernetes;
 using Fleet.Testing;
-using Fleet.Testing.Kubernetes;
 
 namespace Fleet.IntegrationTests.Rollouts;
 
@@ -17,43 +13,11 @@ public sealed class MultiHopUpgradeTests : IAsyncLifetime
     private const string From = "v1.12.0";
     private const string Hop = "v1.13.4";
     private const string To = "v1.14.2";
-    private readonly TempDir _dir = new();
-    private readonly List<(TestAgent Agent, TestDoubles Doubles, string Arch)> _nodes = [];
-    private readonly CancellationTokenSource _stop = new();
-    private readonly ConcurrentQueue<string> _restarts = new(); // "pi1 -> v1.13.4 (API server at v1.13.4)"
-    private FakeKubeApiServer _kube = null!;
-    private TestCoordinator _coordinator = null!;
-    private ArtifactServer _artifacts = null!;
-    private Task? _kubelets;
+    private KubernetesRolloutHarness _h = null!;
 
-    public async Task InitializeAsync()
-    {
-        _kube = await FakeKubeApiServer.StartAsync(_dir.Combine("kube"), From);
-        var options = TestCoordinator.OptionsIn(_dir.Path);
-        options.Kubeconfig = _kube.KubeconfigPath;
-        _coordinator = await TestCoordinator.StartAsync(options);
-        _artifacts = await ArtifactServer.StartAsync(Fixtures.Require(Fixtures.Artifacts));
-    }
+    public async Task InitializeAsync() => _h = await KubernetesRolloutHarness.StartAsync(From);
 
-    public async Task DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        if (_kubelets is not null)
-        {
-            await _kubelets.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        }
-
-        foreach (var (agent, _, _) in _nodes)
-        {
-            await agent.DisposeAsync();
-        }
-
-        await _artifacts.DisposeAsync();
-        await _coordinator.DisposeAsync();
-        await _kube.DisposeAsync();
-        _stop.Dispose();
-        _dir.Dispose();
-    }
+    public async Task DisposeAsync() => await _h.DisposeAsync();
 
     [Fact]
     public async Task TwoHops_PlanShowsEachPhase_AndEveryNodeReachesTheHopBeforeAnyGoesOn()
@@ -62,7 +26,7 @@ public sealed class MultiHopUpgradeTests : IAsyncLifetime
         await FleetAsync();
 
         var plan = await PlanAsync("strategy: { batchSize: 2 }");
-        var dry = await CtlAsync("rollout", "plan", "-f", plan);
+        var dry = await _h.CtlAsync("rollout", "plan", "-f", plan);
         Assert.True(dry.ExitCode == 0, dry.Stderr);
         Assert.Contains($"upgrade-kubernetes {To} on 3 node(s) in 4 batch(es) in 2 phases", dry.Stdout);
         Assert.Contains($"phases: {Hop} -> {To}", dry.Stdout);
@@ -74,29 +38,29 @@ public sealed class MultiHopUpgradeTests : IAsyncLifetime
         Assert.Contains($"kubeadm upgrade apply {To} -y", dry.Stdout);
         Assert.Contains("   22. uncordon pi1", dry.Stdout);
 
-        var applied = await CtlAsync("rollout", "apply", "--watch", "-f", plan);
+        var applied = await _h.CtlAsync("rollout", "apply", "--watch", "-f", plan);
 
         Assert.True(applied.ExitCode == 0, applied.Stdout + applied.Stderr);
-        foreach (var (agent, doubles, _) in _nodes)
+        foreach (var (agent, doubles, _) in _h.Nodes)
         {
             Assert.Equal(agent.Name == "cp1" ? [$"upgrade apply {Hop} -y", $"upgrade apply {To} -y"] : ["upgrade node", "upgrade node"], doubles.Calls("kubeadm").Where(c => c.StartsWith("upgrade", StringComparison.Ordinal)));
             Assert.Equal(2, doubles.Calls("systemctl").Count(c => c == "restart kubelet.service"));
-            Assert.Equal(To, KubeletVersion(agent.Name));
+            Assert.Equal(To, _h.KubeletVersion(agent.Name));
         }
 
-        Assert.Equal(To, _kube.ServerVersion);
+        Assert.Equal(To, _h.Kube.ServerVersion);
 
         // Each kubelet restarted at a hop only once the control plane was at that hop, and every node reached v1.13.4 before any went on.
-        var restarts = _restarts.ToList();
+        var restarts = _h.Restarts;
         Assert.Equal(
             [$"cp1 -> {Hop} (API server at {Hop})", $"odroid1 -> {Hop} (API server at {Hop})", $"pi1 -> {Hop} (API server at {Hop})", $"cp1 -> {To} (API server at {To})", $"odroid1 -> {To} (API server at {To})", $"pi1 -> {To} (API server at {To})"],
             [.. restarts[..1], .. restarts[1..3].Order(StringComparer.Ordinal), restarts[3], .. restarts[4..].Order(StringComparer.Ordinal)]);
 
-        var logs = (await CtlAsync("rollout", "logs", "r1")).Stdout.Split('\n');
+        var logs = (await _h.CtlAsync("rollout", "logs", "r1")).Stdout.Split('\n');
         var phase2 = Array.FindIndex(logs, l => l.Contains($"phase 2 of 2 ({To}): every node finished phase 1; starting", StringComparison.Ordinal));
         Assert.True(phase2 > Array.FindLastIndex(logs, l => l.Contains("step 11/22 uncordon", StringComparison.Ordinal)), string.Join("\n", logs));
         Assert.True(phase2 < Array.FindIndex(logs, l => l.Contains("step 12/22", StringComparison.Ordinal)), string.Join("\n", logs));
-        var get = await CtlAsync("rollout", "get", "r1");
+        var get = await _h.CtlAsync("rollout", "get", "r1");
         Assert.Contains($"batch 4 of 4, phase 2 of 2 ({To})", get.Stdout);
     }
 
@@ -105,24 +69,24 @@ public sealed class MultiHopUpgradeTests : IAsyncLifetime
     {
         await ApplyCatalogAsync(armHasKubeletOfHop: true);
         await FleetAsync();
-        var pi1 = _nodes.Single(n => n.Agent.Name == "pi1").Doubles;
+        var pi1 = _h.Nodes.Single(n => n.Agent.Name == "pi1").Doubles;
         pi1.Fail("kubeadm", 1, "[upgrade/node] FATAL: the double was told to fail");
 
-        var id = RolloutHarness.IdFrom(await CtlAsync("rollout", "apply", "-f", await PlanAsync("strategy: { batchSize: 1, failureThreshold: 2 }")));
-        var paused = await Eventually.Until(() => CtlAsync("rollout", "get", id), r => r.Stdout.Contains(", paused", StringComparison.Ordinal), $"rollout {id} is paused", TimeSpan.FromSeconds(60));
+        var id = RolloutHarness.IdFrom(await _h.CtlAsync("rollout", "apply", "-f", await PlanAsync("strategy: { batchSize: 1, failureThreshold: 2 }")));
+        var paused = await Eventually.Until(() => _h.CtlAsync("rollout", "get", id), r => r.Stdout.Contains(", paused", StringComparison.Ordinal), $"rollout {id} is paused", TimeSpan.FromSeconds(60));
 
         Assert.Contains($"phase 2 of 2 ({To}) cannot start: phase 1 did not finish on pi1 (failed: step 3 (kubeadm upgrade node): ", paused.Stdout);
         Assert.Contains("phase 1 of 2 done, waiting for the other nodes", paused.Stdout); // cp1 and odroid1, between phases
-        Assert.Equal(Hop, _kube.ServerVersion);
-        Assert.Equal(["upgrade node"], _nodes.Single(n => n.Agent.Name == "odroid1").Doubles.Calls("kubeadm").Where(c => c.StartsWith("upgrade", StringComparison.Ordinal)));
+        Assert.Equal(Hop, _h.Kube.ServerVersion);
+        Assert.Equal(["upgrade node"], _h.Nodes.Single(n => n.Agent.Name == "odroid1").Doubles.Calls("kubeadm").Where(c => c.StartsWith("upgrade", StringComparison.Ordinal)));
 
         pi1.Succeed("kubeadm");
-        Assert.Equal(0, (await CtlAsync("rollout", "resume", id)).ExitCode);
-        var done = await Eventually.Until(() => CtlAsync("rollout", "get", id, "-o", "json"), r => r.Stdout.Contains("\"state\": \"succeeded\"", StringComparison.Ordinal) && !r.Stdout.Contains("\"state\": \"running\"", StringComparison.Ordinal), $"rollout {id} succeeded", TimeSpan.FromSeconds(90));
+        Assert.Equal(0, (await _h.CtlAsync("rollout", "resume", id)).ExitCode);
+        var done = await Eventually.Until(() => _h.CtlAsync("rollout", "get", id, "-o", "json"), r => r.Stdout.Contains("\"state\": \"succeeded\"", StringComparison.Ordinal) && !r.Stdout.Contains("\"state\": \"running\"", StringComparison.Ordinal), $"rollout {id} succeeded", TimeSpan.FromSeconds(90));
 
         Assert.Contains("\"currentPhase\": 2", done.Stdout);
-        Assert.All(_nodes, n => Assert.Equal(To, KubeletVersion(n.Agent.Name)));
-        Assert.Equal(To, _kube.ServerVersion);
+        Assert.All(_h.Nodes, n => Assert.Equal(To, _h.KubeletVersion(n.Agent.Name)));
+        Assert.Equal(To, _h.Kube.ServerVersion);
     }
 
     [Fact]
@@ -132,120 +96,43 @@ public sealed class MultiHopUpgradeTests : IAsyncLifetime
         await FleetAsync(startKubelets: false);
         var plan = await PlanAsync("strategy: { batchSize: 2 }");
 
-        var dry = await CtlAsync("rollout", "plan", "-f", plan);
-        var applied = await CtlAsync("rollout", "apply", "-f", plan);
+        var dry = await _h.CtlAsync("rollout", "plan", "-f", plan);
+        var applied = await _h.CtlAsync("rollout", "apply", "-f", plan);
 
         Assert.NotEqual(0, dry.ExitCode);
         Assert.Contains("v1.13: no kubelet build for arm in the catalog: odroid1", dry.Stderr);
         Assert.NotEqual(0, applied.ExitCode);
         Assert.Contains("v1.13: no kubelet build for arm in the catalog: odroid1", applied.Stderr);
-        Assert.Contains("No rollouts", (await CtlAsync("rollout", "list")).Stdout, StringComparison.OrdinalIgnoreCase);
-        Assert.All(_nodes, n => Assert.Empty(n.Doubles.Calls("kubeadm")));
+        Assert.Contains("No rollouts", (await _h.CtlAsync("rollout", "list")).Stdout, StringComparison.OrdinalIgnoreCase);
+        Assert.All(_h.Nodes, n => Assert.Empty(n.Doubles.Calls("kubeadm")));
     }
 
     /// <summary>cp1 (amd64, control plane), odroid1 (arm) and pi1 (arm64), all at v1.12.0.</summary>
     private async Task FleetAsync(bool startKubelets = true)
     {
-        await NodeAsync("cp1", "x86_64", "amd64", controlPlane: true);
-        await NodeAsync("odroid1", "armv7l", "arm");
-        await NodeAsync("pi1", "aarch64", "arm64");
+        await _h.NodeAsync("cp1", "x86_64", "amd64", controlPlane: true);
+        await _h.NodeAsync("odroid1", "armv7l", "arm");
+        await _h.NodeAsync("pi1", "aarch64", "arm64");
         if (startKubelets)
         {
-            _kubelets = RunClusterAsync(_stop.Token);
+            // The cluster moves as a real one would: `kubeadm upgrade apply vX` moves the API server to vX, and the n-th kubelet restart reports the n-th hop's version.
+            _h.RunKubelets([Hop, To], apiServerFollowsUpgradeApply: true);
         }
     }
-
-    private async Task NodeAsync(string name, string machine, string arch, bool controlPlane = false)
-    {
-        var root = _dir.Combine(name);
-        var doubles = new TestDoubles(_dir.Combine($"{name}-doubles"), root);
-        var agent = new TestAgent(name, _coordinator.AgentUri, root) { Machine = machine };
-        agent.Options.KubeadmPath = doubles.Kubeadm;
-        agent.Options.SystemctlPath = doubles.Systemctl;
-        await agent.EnrollAsync(await _coordinator.CreateTokenAsync(uses: 1), _coordinator.CaPin);
-        await agent.StartAsync();
-        _nodes.Add((agent, doubles, arch));
-        _kube.AddNode(name, arch, From, labels: controlPlane ? new Dictionary<string, string> { [KubeLabels.ControlPlane] = "" } : null);
-        await Eventually.Until(async () => (await Fleetctl.NodesAsync(_coordinator.Socket)).Any(n => n.Str("name") == name && n.GetProperty("connected").GetBoolean()), ok => ok, $"{name} is connected");
-    }
-
-    /// <summary>
-    /// What the cluster does on its own: `kubeadm upgrade apply vX` on the control plane moves the API server to vX; the
-    /// n-th kubelet restart of a node reports the n-th hop's version (the binary the agent installed for that hop).
-    /// </summary>
-    private async Task RunClusterAsync(CancellationToken ct)
-    {
-        string[] hops = [Hop, To];
-        var restarted = new Dictionary<string, int>(StringComparer.Ordinal);
-        while (!ct.IsCancellationRequested)
-        {
-            foreach (var (agent, doubles, _) in _nodes)
-            {
-                var applied = doubles.Calls("kubeadm").LastOrDefault(c => c.StartsWith("upgrade apply ", StringComparison.Ordinal));
-                if (applied is not null)
-                {
-                    _kube.ServerVersion = applied.Split(' ')[2];
-                }
-
-                var restarts = doubles.Calls("systemctl").Count(c => c == "restart kubelet.service");
-                if (restarts > restarted.GetValueOrDefault(agent.Name) && restarts <= hops.Length)
-                {
-                    restarted[agent.Name] = restarts;
-                    _restarts.Enqueue($"{agent.Name} -> {hops[restarts - 1]} (API server at {_kube.ServerVersion})");
-                    _kube.SetNodeStatus(agent.Name, ready: true, hops[restarts - 1]);
-                }
-            }
-
-            await Task.Delay(100, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        }
-    }
-
-    private string KubeletVersion(string node) => (string)_kube.Node(node)!["status"]!["nodeInfo"]!["kubeletVersion"]!;
 
     /// <summary>kubeadm, kubelet and kubectl at v1.12.0, v1.13.4, v1.13.5 (no arm build: passed over) and v1.14.2, for amd64, arm64
     /// and arm (Debian's real per-arch kubectl executables stand in for all three); without <paramref name="armHasKubeletOfHop"/>,
     /// no v1.13 kubelet for arm at all.</summary>
-    private async Task ApplyCatalogAsync(bool armHasKubeletOfHop)
-    {
-        var yaml = new StringBuilder("components:\n");
-        foreach (var component in new[] { "kubeadm", "kubelet", "kubectl" })
-        {
-            yaml.AppendLine($"  {component}:");
-            yaml.AppendLine("    kind: binary");
-            yaml.AppendLine($"    url: {_artifacts.BaseUrl}/files/kubectl/{{arch}}/kubectl");
-            yaml.AppendLine("    versions:");
-            foreach (var version in new[] { From, Hop, "v1.13.5", To })
-            {
-                yaml.AppendLine($"      {version}:");
-                foreach (var arch in new[] { "amd64", "arm64", "arm" })
-                {
-                    var built = arch != "arm" || version is From or To || (version == Hop && (armHasKubeletOfHop || component != "kubelet"));
-                    if (built)
-                    {
-                        yaml.AppendLine($"        {arch}: {{ sha256: {Fixtures.Sha256(Fixtures.Kubectl(arch))} }}");
-                    }
-                }
-            }
-        }
+    private Task ApplyCatalogAsync(bool armHasKubeletOfHop) =>
+        _h.ApplyCatalogAsync("components:\n" + _h.BinariesCatalog(
+            [From, Hop, "v1.13.5", To],
+            (component, version, arch) => arch != "arm" || version is From or To || (version == Hop && (armHasKubeletOfHop || component != "kubelet"))));
 
-        var file = _dir.Combine("catalog.yaml");
-        await File.WriteAllTextAsync(file, yaml.ToString());
-        var result = await CtlAsync("catalog", "apply", "-f", file);
-        Assert.True(result.ExitCode == 0, result.Stderr);
-    }
-
-    private async Task<string> PlanAsync(string strategy)
-    {
-        var file = _dir.Combine($"plan-{Guid.NewGuid():N}.yaml");
-        await File.WriteAllTextAsync(file, $$"""
-            name: two-hops
-            target: {}
-            {{strategy}}
-            recipe:
-              upgrade-kubernetes: { version: {{To}} }
-            """);
-        return file;
-    }
-
-    private Task<Fleetctl.Result> CtlAsync(params string[] args) => Fleetctl.RunAsync([.. args, "--socket", _coordinator.Socket]);
+    private Task<string> PlanAsync(string strategy) => _h.PlanFileAsync($$"""
+        name: two-hops
+        target: {}
+        {{strategy}}
+        recipe:
+          upgrade-kubernetes: { version: {{To}} }
+        """);
 }

@@ -1,8 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using Fleet.Coordinator.Kubernetes;
 using Fleet.Testing;
-using Fleet.Testing.Kubernetes;
 
 namespace Fleet.IntegrationTests.Rollouts;
 
@@ -17,60 +15,18 @@ public sealed class PrefetchRolloutTests : IAsyncLifetime
     private const string From = "v1.12.0";
     private const string To = "v1.12.5";
     private static readonly string[] Binaries = ["kubeadm", "kubelet", "kubectl"];
-    private readonly TempDir _dir = new();
-    private readonly CancellationTokenSource _stop = new();
-    private FakeKubeApiServer _kube = null!;
-    private TestCoordinator _coordinator = null!;
-    private ArtifactServer _artifacts = null!;
+    private KubernetesRolloutHarness _h = null!;
     private TestAgent _agent = null!;
     private TestDoubles _doubles = null!;
-    private Task? _kubelet;
 
     public async Task InitializeAsync()
     {
-        _kube = await FakeKubeApiServer.StartAsync(_dir.Combine("kube"), From);
-        var options = TestCoordinator.OptionsIn(_dir.Path);
-        options.Kubeconfig = _kube.KubeconfigPath;
-        _coordinator = await TestCoordinator.StartAsync(options);
-
-        // Three distinct binaries (Debian's real amd64 kubectl, each with its own trailer), so each has its own sha256.
-        var served = Directory.CreateDirectory(_dir.Combine("served")).FullName;
-        var kubectl = await File.ReadAllBytesAsync(Path.Join(Fixtures.Require(Fixtures.Artifacts), Fixtures.Kubectl("amd64")));
-        foreach (var binary in Binaries)
-        {
-            await File.WriteAllBytesAsync(Path.Join(served, binary), [.. kubectl, .. Encoding.ASCII.GetBytes(binary)]);
-        }
-
-        await File.WriteAllBytesAsync(Path.Join(served, "kubelet-arm64"), await File.ReadAllBytesAsync(Path.Join(Fixtures.Artifacts, Fixtures.Kubectl("arm64"))));
-        _artifacts = await ArtifactServer.StartAsync(served);
-
-        var root = _dir.Combine("cp1");
-        _doubles = new TestDoubles(_dir.Combine("cp1-doubles"), root);
-        _agent = new TestAgent("cp1", _coordinator.AgentUri, root) { Machine = "x86_64" };
-        _agent.Options.KubeadmPath = _doubles.Kubeadm;
-        _agent.Options.SystemctlPath = _doubles.Systemctl;
-        await _agent.EnrollAsync(await _coordinator.CreateTokenAsync(uses: 1), _coordinator.CaPin);
-        await _agent.StartAsync();
-        _kube.AddNode("cp1", "amd64", From, labels: new Dictionary<string, string> { [KubeLabels.ControlPlane] = "" });
-        await Eventually.Until(async () => (await Fleetctl.NodesAsync(_coordinator.Socket)).Any(n => n.Str("name") == "cp1" && n.GetProperty("connected").GetBoolean()), ok => ok, "cp1 is connected");
-        _kubelet = RunKubeletAsync(_stop.Token);
+        _h = await KubernetesRolloutHarness.StartAsync(From, ServeAsync);
+        (_agent, _doubles, _) = await _h.NodeAsync("cp1", "x86_64", "amd64", controlPlane: true);
+        _h.RunKubelets([To]); // once restarted, the kubelet reports the new version
     }
 
-    public async Task DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        if (_kubelet is not null)
-        {
-            await _kubelet.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        }
-
-        await _agent.DisposeAsync();
-        await _artifacts.DisposeAsync();
-        await _coordinator.DisposeAsync();
-        await _kube.DisposeAsync();
-        _stop.Dispose();
-        _dir.Dispose();
-    }
+    public async Task DisposeAsync() => await _h.DisposeAsync();
 
     [Fact]
     public async Task Upgrade_StagesEveryBinaryBeforeTheCordon_ThenInstallsEachFromTheCache()
@@ -78,26 +34,26 @@ public sealed class PrefetchRolloutTests : IAsyncLifetime
         await ApplyCatalogAsync();
         var plan = await PlanAsync();
 
-        var dry = await CtlAsync("rollout", "plan", "-f", plan);
-        var applied = await CtlAsync("rollout", "apply", "--watch", "-f", plan);
+        var dry = await _h.CtlAsync("rollout", "plan", "-f", plan);
+        var applied = await _h.CtlAsync("rollout", "apply", "--watch", "-f", plan);
 
         Assert.True(dry.ExitCode == 0, dry.Stderr);
         Assert.Contains("prefetch kubeadm v1.12.5, kubelet v1.12.5, kubectl v1.12.5 (amd64)", dry.Stdout);
         Assert.True(dry.Stdout.IndexOf("prefetch kubeadm", StringComparison.Ordinal) < dry.Stdout.IndexOf("cordon cp1", StringComparison.Ordinal), dry.Stdout);
         Assert.True(applied.ExitCode == 0, applied.Stdout + applied.Stderr);
-        var logs = (await CtlAsync("rollout", "logs", "r1")).Stdout.Split('\n');
+        var logs = (await _h.CtlAsync("rollout", "logs", "r1")).Stdout.Split('\n');
         var prefetched = Array.FindIndex(logs, l => l.Contains("cp1: step 1/11 prefetch kubeadm v1.12.5, kubelet v1.12.5, kubectl v1.12.5 (amd64): succeeded", StringComparison.Ordinal));
         var cordoned = Array.FindIndex(logs, l => l.Contains("kubernetes: cordon cp1", StringComparison.Ordinal));
         Assert.True(prefetched >= 0 && prefetched < cordoned, string.Join("\n", logs));
         foreach (var binary in Binaries)
         {
-            Assert.Equal(1, _artifacts.Requests($"/files/{binary}")); // the prefetch's download, and no other
-            Assert.Equal(await File.ReadAllBytesAsync(Path.Join(_artifacts.Root, binary)), await File.ReadAllBytesAsync(Path.Join(_agent.Root, "usr/bin", binary)));
+            Assert.Equal(1, _h.Artifacts.Requests($"/files/{binary}")); // the prefetch's download, and no other
+            Assert.Equal(await File.ReadAllBytesAsync(Path.Join(_h.Artifacts.Root, binary)), await File.ReadAllBytesAsync(Path.Join(_agent.Root, "usr/bin", binary)));
         }
 
         Assert.Empty(Directory.GetFileSystemEntries(Path.Join(_agent.StateDir, "prefetch")));
         Assert.DoesNotContain(Directory.GetFileSystemEntries(Path.Join(_agent.Root, "usr/bin")), p => Path.GetFileName(p).StartsWith(".fleet-", StringComparison.Ordinal));
-        Assert.Equal(To, (string)_kube.Node("cp1")!["status"]!["nodeInfo"]!["kubeletVersion"]!);
+        Assert.Equal(To, (string)_h.Kube.Node("cp1")!["status"]!["nodeInfo"]!["kubeletVersion"]!);
     }
 
     [Theory]
@@ -110,36 +66,35 @@ public sealed class PrefetchRolloutTests : IAsyncLifetime
         Directory.CreateDirectory(Path.Join(_agent.Root, "usr/bin"));
         await File.WriteAllBytesAsync(Path.Join(_agent.Root, "usr/bin/kubeadm"), before);
 
-        var applied = await CtlAsync("rollout", "apply", "--watch", "-f", await PlanAsync());
+        var applied = await _h.CtlAsync("rollout", "apply", "--watch", "-f", await PlanAsync());
 
         Assert.NotEqual(0, applied.ExitCode);
-        var rollout = await Eventually.Until(() => GetAsync("r1"), r => r.GetProperty("state").GetString() == "failed", "r1 failed");
+        var rollout = await Eventually.Until(() => _h.GetAsync("r1"), r => r.GetProperty("state").GetString() == "failed", "r1 failed");
         var node = rollout.GetProperty("nodes").EnumerateArray().Single();
         Assert.Equal("failed", node.GetProperty("state").GetString());
         var steps = node.GetProperty("steps").EnumerateArray().ToArray();
         Assert.Equal(("prefetch", "failed"), (steps[0].Str("kind"), steps[0].Str("state")));
         Assert.All(steps[1..], s => Assert.Equal("pending", s.Str("state")));
-        Assert.Contains(reason, (await CtlAsync("rollout", "logs", "r1")).Stdout);
-        Assert.DoesNotContain(_kube.Patches, p => p.Resource == "nodes" && p.Name == "cp1" && p.Body.Contains("unschedulable", StringComparison.Ordinal)); // never cordoned (the labeler's patches are not cordons)
-        Assert.Null(_kube.Node("cp1")!["spec"]?["unschedulable"]);
+        Assert.Contains(reason, (await _h.CtlAsync("rollout", "logs", "r1")).Stdout);
+        Assert.DoesNotContain(_h.Kube.Patches, p => p.Resource == "nodes" && p.Name == "cp1" && p.Body.Contains("unschedulable", StringComparison.Ordinal)); // never cordoned (the labeler's patches are not cordons)
+        Assert.Null(_h.Kube.Node("cp1")!["spec"]?["unschedulable"]);
         Assert.DoesNotContain(_doubles.Calls("kubeadm"), c => c.StartsWith("upgrade", StringComparison.Ordinal));
         Assert.Equal(before, await File.ReadAllBytesAsync(Path.Join(_agent.Root, "usr/bin/kubeadm")));
         Assert.False(File.Exists(Path.Join(_agent.Root, "usr/bin/kubelet")));
     }
 
-    /// <summary>The kubelet: once restarted, it reports the new version.</summary>
-    private async Task RunKubeletAsync(CancellationToken ct)
+    /// <summary>Three distinct binaries (Debian's real amd64 kubectl, each with its own trailer), so each has its own sha256; and an arm64 kubelet.</summary>
+    private static async Task<string> ServeAsync(TempDir dir)
     {
-        while (!ct.IsCancellationRequested)
+        var served = Directory.CreateDirectory(dir.Combine("served")).FullName;
+        var kubectl = await File.ReadAllBytesAsync(Path.Join(Fixtures.Require(Fixtures.Artifacts), Fixtures.Kubectl("amd64")));
+        foreach (var binary in Binaries)
         {
-            if (_doubles.Calls("systemctl").Contains("restart kubelet.service"))
-            {
-                _kube.SetNodeStatus("cp1", ready: true, To);
-                return;
-            }
-
-            await Task.Delay(100, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await File.WriteAllBytesAsync(Path.Join(served, binary), [.. kubectl, .. Encoding.ASCII.GetBytes(binary)]);
         }
+
+        await File.WriteAllBytesAsync(Path.Join(served, "kubelet-arm64"), await File.ReadAllBytesAsync(Path.Join(Fixtures.Artifacts, Fixtures.Kubectl("arm64"))));
+        return served;
     }
 
     /// <param name="spoiled">"sha256": kubelet's sha256 is not that of its bytes; "arch": the amd64 entry serves an arm64 kubelet (its true sha256).</param>
@@ -149,36 +104,23 @@ public sealed class PrefetchRolloutTests : IAsyncLifetime
         foreach (var binary in Binaries)
         {
             var file = spoiled == "arch" && binary == "kubelet" ? "kubelet-arm64" : binary;
-            var sha = Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(Path.Join(_artifacts.Root, file))));
+            var sha = Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(Path.Join(_h.Artifacts.Root, file))));
             if (spoiled == "sha256" && binary == "kubelet")
             {
                 sha = new string('0', 64);
             }
 
-            yaml.Append($"  {binary}:\n    kind: binary\n    url: {_artifacts.BaseUrl}/files/{file}\n    versions:\n      {To}: {{ amd64: {{ sha256: {sha} }} }}\n");
+            yaml.Append($"  {binary}:\n    kind: binary\n    url: {_h.Artifacts.BaseUrl}/files/{file}\n    versions:\n      {To}: {{ amd64: {{ sha256: {sha} }} }}\n");
         }
 
-        var path = _dir.Combine($"catalog-{Guid.NewGuid():N}.yaml");
-        await File.WriteAllTextAsync(path, yaml.ToString());
-        var result = await CtlAsync("catalog", "apply", "-f", path);
-        Assert.True(result.ExitCode == 0, result.Stderr);
+        await _h.ApplyCatalogAsync(yaml.ToString());
     }
 
-    private async Task<string> PlanAsync()
-    {
-        var file = _dir.Combine($"plan-{Guid.NewGuid():N}.yaml");
-        await File.WriteAllTextAsync(file, $"""
-            name: upgrade
-            target: {"{}"}
-            strategy: {"{ failureThreshold: 100%, onFailure: abort }"}
-            recipe:
-              upgrade-kubernetes: {"{ version: " + To + " }"}
-            """);
-        return file;
-    }
-
-    private async Task<System.Text.Json.JsonElement> GetAsync(string id) =>
-        System.Text.Json.JsonDocument.Parse((await CtlAsync("rollout", "get", id, "-o", "json")).Stdout).RootElement;
-
-    private Task<Fleetctl.Result> CtlAsync(params string[] args) => Fleetctl.RunAsync([.. args, "--socket", _coordinator.Socket]);
+    private Task<string> PlanAsync() => _h.PlanFileAsync($"""
+        name: upgrade
+        target: {"{}"}
+        strategy: {"{ failureThreshold: 100%, onFailure: abort }"}
+        recipe:
+          upgrade-kubernetes: {"{ version: " + To + " }"}
+        """);
 }

@@ -14,6 +14,7 @@ namespace Fleet.IntegrationTests.Rollouts;
 public sealed partial class RolloutHarness : IAsyncDisposable
 {
     private readonly List<TestAgent> _agents = [];
+    private readonly FleetctlSession _ctl;
 
     private RolloutHarness(TempDir dir, TestCoordinator coordinator, ArtifactServer artifacts, RecordingKubernetesCluster kube)
     {
@@ -21,6 +22,7 @@ public sealed partial class RolloutHarness : IAsyncDisposable
         Coordinator = coordinator;
         Artifacts = artifacts;
         Kube = kube;
+        _ctl = new FleetctlSession(dir, coordinator.Socket);
     }
 
     public TempDir Dir { get; }
@@ -63,22 +65,11 @@ public sealed partial class RolloutHarness : IAsyncDisposable
         await Eventually.Until(async () => (await Fleetctl.NodesAsync(Coordinator.Socket)).Any(n => n.Str("name") == agent.Name && !n.GetProperty("connected").GetBoolean()), ok => ok, $"{agent.Name} is gone");
     }
 
-    public async Task ApplyCatalogAsync(string yaml)
-    {
-        var file = Dir.Combine($"catalog-{Guid.NewGuid():N}.yaml");
-        await File.WriteAllTextAsync(file, yaml);
-        var result = await CtlAsync("catalog", "apply", "-f", file);
-        Assert.True(result.ExitCode == 0, result.Stderr);
-    }
+    public Task ApplyCatalogAsync(string yaml) => _ctl.ApplyCatalogAsync(yaml);
 
-    public Task<Fleetctl.Result> CtlAsync(params string[] args) => Fleetctl.RunAsync([.. args, "--socket", Coordinator.Socket]);
+    public Task<Fleetctl.Result> CtlAsync(params string[] args) => _ctl.RunAsync(args);
 
-    public async Task<string> PlanFileAsync(string yaml)
-    {
-        var file = Dir.Combine($"plan-{Guid.NewGuid():N}.yaml");
-        await File.WriteAllTextAsync(file, yaml);
-        return file;
-    }
+    public Task<string> PlanFileAsync(string yaml) => _ctl.PlanFileAsync(yaml);
 
     /// <summary>`rollout apply -f`; returns the rollout id.</summary>
     public async Task<string> ApplyAsync(string yaml)
