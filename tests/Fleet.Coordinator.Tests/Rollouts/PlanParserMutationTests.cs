@@ -61,6 +61,22 @@ public sealed partial class PlanParserMutationTests(ITestOutputHelper output)
         recipe:
           install-cni: { version: v1.1.1 }
         """,
+        """
+        target: { labels: { role: worker } }
+        strategy:
+          batchSize: 2
+          gates:
+            - nodesReady: { scope: cluster, timeout: 5m }
+            - prometheus: { url: "http://127.0.0.1:9090", query: 'sum(up{job="node"} == 0) > 0', for: 1m }
+            - http: { url: "https://health.example/ready?deep=1", expectStatus: 204 }
+            - soak: 10m
+        recipe:
+          upgrade-kubernetes: { version: v1.12.5 }
+        notifications:
+          webhooks:
+            - { url: "https://hooks.example/fleet", secret: ops, events: [paused, finished] }
+            - { url: "http://127.0.0.1:8081/hook", secret: team-b }
+        """,
     ];
 
     [Fact]
@@ -104,6 +120,17 @@ public sealed partial class PlanParserMutationTests(ITestOutputHelper output)
             return $"window \"{window.Text}\"";
         }
 
+        if (s.Gates.Select(Gate).FirstOrDefault(p => p is not null) is { } gate)
+        {
+            return gate;
+        }
+
+        // A secret is named like a node: a file name in the coordinator's webhook-secrets folder, never a path.
+        if (plan.Notifications.Webhooks.FirstOrDefault(w => !HttpUrl(w.Url) || !NodeName().IsMatch(w.Secret)) is { } webhook)
+        {
+            return $"webhook {webhook.Url} (secret {webhook.Secret})";
+        }
+
         var t = s.Timeouts;
         if (new[] { t.Download, t.Kubeadm, t.Systemd, t.Drain, t.Ready, t.KubeletHealthy }.Any(x => x <= TimeSpan.Zero))
         {
@@ -121,6 +148,21 @@ public sealed partial class PlanParserMutationTests(ITestOutputHelper output)
             _ => "an unknown recipe",
         };
     }
+
+    private static string? Gate(Fleet.Coordinator.Rollouts.Gates.Gate gate) => gate switch
+    {
+        Fleet.Coordinator.Rollouts.Gates.NodesReadyGate n => n.Timeout < TimeSpan.FromSeconds(1) || n.Timeout > TimeSpan.FromHours(24) ? $"nodesReady timeout {n.Timeout}" : null,
+        Fleet.Coordinator.Rollouts.Gates.SoakGate g => g.Duration < TimeSpan.FromSeconds(1) || g.Duration > TimeSpan.FromHours(24) ? $"soak {g.Duration}" : null,
+        Fleet.Coordinator.Rollouts.Gates.PrometheusGate p => !HttpUrl(p.Url) || p.Url.Query.Length > 0 ? $"prometheus url {p.Url}"
+            : p.Query.Trim().Length == 0 || p.Query.Length > 4096 || p.Query.Any(char.IsControl) ? $"prometheus query {p.Query}"
+            : p.For < TimeSpan.Zero || p.For > TimeSpan.FromHours(24) ? $"prometheus for {p.For}" : null,
+        Fleet.Coordinator.Rollouts.Gates.HttpGate h => !HttpUrl(h.Url) ? $"http url {h.Url}" : h.ExpectStatus is < 100 or > 599 ? $"http status {h.ExpectStatus}" : null,
+        _ => $"an unknown gate {gate}",
+    };
+
+    /// <summary>Absolute http or https with a host, no user or password, no fragment.</summary>
+    private static bool HttpUrl(Uri url) =>
+        url.IsAbsoluteUri && url.Scheme is "http" or "https" && url.Host.Length > 0 && url.UserInfo.Length == 0 && url.Fragment.Length == 0;
 
     private static string? Step(NodeStep s)
     {
