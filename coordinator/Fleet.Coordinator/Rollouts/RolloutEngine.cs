@@ -281,7 +281,7 @@ public sealed class RolloutEngine(IRolloutStore store, RolloutPreflight prefligh
         var view = new Rollout
         {
             Name = prepared.Plan.Name, Recipe = prepared.Plan.Recipe.Describe(), BatchCount = prepared.Batches.Count, PlanYaml = prepared.Plan.Yaml,
-            Strategy = StrategySummary.From(prepared.Plan.Strategy),
+            Strategy = StrategySummary.From(prepared.Plan),
             SkippedDisconnected = { prepared.SkippedDisconnected },
         };
         var batchOf = Batches.FirstOf(prepared.Batches);

@@ -5,6 +5,15 @@ namespace Fleet.Coordinator.Rollouts;
 /// <summary>The effective strategy of a plan for `rollout plan`: what will run, defaults filled in.</summary>
 public static class StrategySummary
 {
+    /// <summary>The strategy, and the plan's webhooks shown with it.</summary>
+    public static RolloutStrategySummary From(RolloutPlan plan)
+    {
+        var summary = From(plan.Strategy);
+        summary.Webhooks.AddRange(plan.Notifications.Webhooks.Select(w =>
+            $"{w.Origin} (secret {w.Secret}; events {(w.Events.Count == Notifications.WebhookEventNames.All.Count ? "all" : string.Join(", ", Notifications.WebhookEventNames.All.Where(w.Events.Contains).Select(e => Notifications.WebhookEventNames.ToName(e))))})"));
+        return summary;
+    }
+
     public static RolloutStrategySummary From(RolloutStrategy s)
     {
         var summary = new RolloutStrategySummary
@@ -17,6 +26,7 @@ public static class StrategySummary
             OnFailure = s.OnFailure == OnFailure.Abort ? "abort" : "pause",
             KeepCordoned = s.KeepCordoned,
             Windows = { s.Windows.Select(w => w.Text) },
+            Prefetch = s.Prefetch,
         };
         var t = s.Timeouts;
         summary.Gates.AddRange(s.Gates.Select(g => g.Describe()));

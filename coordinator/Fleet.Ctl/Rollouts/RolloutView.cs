@@ -74,6 +74,12 @@ public sealed record StrategyView(
     /// <summary>strategy.windows as written; empty: nodes start at any time.</summary>
     public IReadOnlyList<string> Windows { get; init; } = [];
 
+    /// <summary>strategy.prefetch: a prefetch step first on each node with artifacts.</summary>
+    public bool Prefetch { get; init; } = true;
+
+    /// <summary>The plan's webhooks: origin, secret name, events (never a secret's value).</summary>
+    public IReadOnlyList<string> Webhooks { get; init; } = [];
+
     public static StrategyView From(RolloutStrategySummary s) => new(
         s.BatchSize.Length > 0 ? s.BatchSize : null,
         s.MaxUnavailable.Length > 0 ? s.MaxUnavailable : null,
@@ -86,6 +92,8 @@ public sealed record StrategyView(
         [.. s.Gates])
     {
         Windows = [.. s.Windows],
+        Prefetch = s.Prefetch,
+        Webhooks = [.. s.Webhooks],
     };
 
     /// <summary>"batchSize 2, canary 1, pauseBetweenBatches 30s, failureThreshold 1, onFailure pause".</summary>
@@ -98,6 +106,7 @@ public sealed record StrategyView(
             $"failureThreshold {FailureThreshold}",
             $"onFailure {OnFailure}",
             KeepCordoned ? "keepCordoned" : null,
+            Prefetch ? null : "prefetch off",
         }.Where(p => p is not null));
 }
 

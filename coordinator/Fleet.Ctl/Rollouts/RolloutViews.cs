@@ -23,6 +23,11 @@ internal static class RolloutViews
                     w.WriteLine($"  {i + 1}. {gate}");
                 }
             }
+
+            foreach (var webhook in strategy.Webhooks)
+            {
+                w.WriteLine($"webhook: {webhook}");
+            }
         }
 
         if (plan.SkippedLine is { } skipped)
