@@ -28,13 +28,7 @@ public sealed class WebhookSender : IDisposable
         _metrics = metrics;
         _time = time;
         _logger = logger;
-        _http = new HttpClient(new SocketsHttpHandler
-        {
-            AllowAutoRedirect = false,
-            UseCookies = false,
-            ConnectTimeout = options.RequestTimeout,
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-        })
+        _http = new HttpClient(Rollouts.PlanUrlHandler.Create(options.RequestTimeout))
         {
             Timeout = Timeout.InfiniteTimeSpan, // each attempt is bounded by the pipeline's timeout
         };

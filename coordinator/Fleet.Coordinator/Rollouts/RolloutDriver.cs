@@ -120,7 +120,7 @@ public sealed partial class RolloutDriver(StepExecutor executor, RolloutTransiti
     /// stops the rollout there; a resume goes on with the next batch without waiting again).</summary>
     private async Task WaitBetweenBatchesAsync(RolloutRun run, TimeSpan wait, int batch, CancellationToken stopping)
     {
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, run.AbortToken, run.PauseToken);
+        using var linked = run.Interruptible(stopping);
         var delay = Task.Delay(wait, time, linked.Token); // the timer runs from here, before the log line says so
         await LogAsync(run, "", "info", $"waiting {Seconds(wait)} before batch {batch}", stopping);
         try

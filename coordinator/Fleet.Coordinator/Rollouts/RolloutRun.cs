@@ -94,6 +94,11 @@ public sealed class RolloutRun(StoredRollout stored, TimeProvider time) : IDispo
 
     public void RequestAbort() => _abort.Cancel();
 
+    /// <summary>For a wait of the driver's (between batches, a gate, a maintenance window): cancelled when the coordinator
+    /// stops, the operator aborts or the operator asks for a pause. The caller disposes it.</summary>
+    public CancellationTokenSource Interruptible(CancellationToken stopping) =>
+        CancellationTokenSource.CreateLinkedTokenSource(stopping, AbortToken, PauseToken);
+
     /// <summary>On resume from a pause (a rollout being aborted cannot be resumed, so no live abort is undone here).</summary>
     public void ResetAbort()
     {

@@ -37,7 +37,7 @@ public sealed class GateChecker(
             return GateVerdict.Held; // gates follow a batch: before the first node ran there is nothing to check
         }
 
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, run.AbortToken, run.PauseToken);
+        using var linked = run.Interruptible(stopping);
         try
         {
             await transitions.LogAsync(run, "", "info", $"checking {gates.Count} gate(s): {string.Join("; ", gates.Select(g => g.Describe()))}", stopping);
@@ -53,7 +53,7 @@ public sealed class GateChecker(
                 Show(run, $"{soak.Describe()}: until {time.GetUtcNow().Add(soak.Duration):u}");
                 await transitions.LogAsync(run, "", "info", $"gate {soak.Describe()}: waiting, then checking every other gate again", stopping);
                 await soaking;
-                metrics?.ObserveGateWait(KindOf(soak), soak.Duration, passed: true);
+                metrics?.ObserveGateWait(soak.Kind, soak.Duration, passed: true);
                 if (await FirstFailureAsync(run, checks, linked.Token) is { } afterSoak)
                 {
                     return await FailAsync(run, afterSoak, stopping);
@@ -89,7 +89,7 @@ public sealed class GateChecker(
                 _ => throw new InvalidOperationException($"no check for gate {gate.Describe()}"),
             };
             ct.ThrowIfCancellationRequested(); // a check cut short by a pause or abort is not a failure
-            metrics?.ObserveGateWait(KindOf(gate), time.GetUtcNow() - started, passed: why is null);
+            metrics?.ObserveGateWait(gate.Kind, time.GetUtcNow() - started, passed: why is null);
             if (why is not null)
             {
                 return (gate, why);
@@ -104,24 +104,15 @@ public sealed class GateChecker(
     private async Task<GateVerdict> FailAsync(RolloutRun run, (Gate Gate, string Why) failed, CancellationToken stopping)
     {
         Show(run, ""); // the snapshot that says paused no longer shows a gate being checked
-        var reason = $"gate {failed.Gate.Describe()} failed: {failed.Why}; fix it, then `fleetctl rollout resume {run.Id}` (every gate is checked again before any new node starts) or `abort`";
+        var failure = $"gate {failed.Gate.Describe()} failed: {failed.Why}";
+        var reason = $"{failure}; fix it, then `fleetctl rollout resume {run.Id}` (every gate is checked again before any new node starts) or `abort`";
         GateLog.GateFailed(logger, run.Id, failed.Gate.Describe(), failed.Why);
-        await transitions.LogAsync(run, "", "warn", $"gate {failed.Gate.Describe()} failed: {failed.Why}", stopping);
-        await transitions.AnnounceAsync(run, RolloutAnnouncement.GateFailed, $"gate {failed.Gate.Describe()} failed: {failed.Why}", stopping);
+        await transitions.LogAsync(run, "", "warn", failure, stopping);
+        await transitions.AnnounceAsync(run, RolloutAnnouncement.GateFailed, failure, stopping);
         await transitions.SetStateAsync(run, RolloutState.Paused, reason, stopping);
         await transitions.LogAsync(run, "", "warn", $"rollout {RolloutState.Paused.ToName()}: {reason}", stopping);
         return GateVerdict.Failed;
     }
-
-    /// <summary>The gate's kind as plans name it: the label of the gate-wait metric.</summary>
-    private static string KindOf(Gate gate) => gate switch
-    {
-        NodesReadyGate => "nodesReady",
-        SoakGate => "soak",
-        PrometheusGate => "prometheus",
-        HttpGate => "http",
-        _ => gate.GetType().Name,
-    };
 
     private static void Show(RolloutRun run, string gate) => run.Change(v => v.Gate = gate);
 }

@@ -17,15 +17,7 @@ public sealed class GateHttp : IDisposable
     {
         _options = options;
         _time = time;
-        _client = new HttpClient(new SocketsHttpHandler
-        {
-            AllowAutoRedirect = false,
-            UseCookies = false,
-            AutomaticDecompression = DecompressionMethods.None,
-            ConnectTimeout = options.RequestTimeout,
-            MaxResponseHeadersLength = 64, // KiB
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-        })
+        _client = new HttpClient(PlanUrlHandler.Create(options.RequestTimeout))
         {
             Timeout = Timeout.InfiniteTimeSpan, // bounded by our own timer, on the TimeProvider
         };

@@ -42,7 +42,7 @@ public sealed class MaintenanceWindowWaiter(RolloutTransitions transitions, Time
 
                 var (at, window) = WindowSchedule.NextOpening(windows, now);
                 var wait = $"waiting for window (next: {window.Describe(at)})";
-                using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, run.AbortToken, run.PauseToken);
+                using var linked = run.Interruptible(stopping);
                 var delay = Task.Delay(at - now < Recheck ? at - now : Recheck, time, linked.Token); // the timer runs from here, before the rollout says it waits
                 if (run.Read(v => v.WindowWait) != wait)
                 {
