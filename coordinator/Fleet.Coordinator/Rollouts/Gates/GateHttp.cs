@@ -1,5 +1,3 @@
-using System.Net;
-
 namespace Fleet.Coordinator.Rollouts.Gates;
 
 /// <summary>
