@@ -40,6 +40,9 @@ public sealed class PartitionTests(ITestOutputHelper output) : IAsyncLifetime
 
     private string ArtifactLog => _dir.Combine("artifacts.log");
 
+    /// <summary>Written by the slow systemctl when a restart begins (the double itself records the call when it ends).</summary>
+    private string RestartBegun => _dir.Combine("restart-begun");
+
     public async Task InitializeAsync()
     {
         var s = await NetNamespace.CreateAsync("s");
@@ -82,7 +85,8 @@ public sealed class PartitionTests(ITestOutputHelper output) : IAsyncLifetime
         var systemctl = _dir.Combine("doubles/systemctl-slow-restart");
         // `systemctl restart` takes RestartSeconds (the step is in flight on the node meanwhile); every other call
         // (the kubelet health check's `show`) answers at once. Both go to the double, which records them.
-        File.WriteAllText(systemctl, $"#!/bin/sh\nif [ \"$1\" = restart ]; then sleep {RestartSeconds}; fi\nexec '{_doubles.Systemctl}' \"$@\"\n");
+        // The double records a call when it runs, after the sleep; the marker says the restart has begun.
+        File.WriteAllText(systemctl, $"#!/bin/sh\nif [ \"$1\" = restart ]; then echo begun >> '{RestartBegun}'; sleep {RestartSeconds}; fi\nexec '{_doubles.Systemctl}' \"$@\"\n");
         File.SetUnixFileMode(systemctl, (UnixFileMode)0b111_101_101);
         var coordinator = $"https://{_link.AddressA}:{CoordinatorPort}";
         var enroll = await ProcessRun.RunWithInputAsync("ip",
@@ -180,7 +184,8 @@ public sealed class PartitionTests(ITestOutputHelper output) : IAsyncLifetime
         var id = Regex.Match(apply.Stdout, @"rollout (r[0-9]+) started").Groups[1].Value;
         Assert.NotEqual("", id);
         string[] Restarts() => [.. _doubles.Calls("systemctl").Where(c => c == "restart kubelet.service")];
-        await Eventually.Until(() => Restarts().Length == 1, "systemctl restart is running on the node", TimeSpan.FromSeconds(60));
+        await Eventually.Until(() => File.Exists(RestartBegun), "systemctl restart is running on the node", TimeSpan.FromSeconds(60));
+        Assert.Empty(Restarts()); // begun, not ended: the step is in flight when the link goes down
 
         await _link.DownAsync(); // the step is in flight; it ends while the link is still down
         var down = DateTime.UtcNow;

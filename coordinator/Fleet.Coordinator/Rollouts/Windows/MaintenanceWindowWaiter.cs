@@ -46,12 +46,13 @@ public sealed class MaintenanceWindowWaiter(RolloutTransitions transitions, Time
                 var delay = Task.Delay(at - now < Recheck ? at - now : Recheck, time, linked.Token); // the timer runs from here, before the rollout says it waits
                 if (run.Read(v => v.WindowWait) != wait)
                 {
+                    // Logged first: whoever sees the rollout waiting finds the reason in its log.
+                    await transitions.LogAsync(run, "", "info", $"{wait}: no node starts outside strategy.windows; {node} is next", stopping);
                     run.Change(v =>
                     {
                         v.WindowWait = wait;
                         v.WindowOpensAt = Timestamp.FromDateTimeOffset(at);
                     });
-                    await transitions.LogAsync(run, "", "info", $"{wait}: no node starts outside strategy.windows; {node} is next", stopping);
                     await transitions.AnnounceAsync(run, RolloutAnnouncement.WindowWait, wait, stopping, node);
                 }
 
