@@ -21,6 +21,7 @@ public static class RolloutNames
         RolloutNodeState.Succeeded => "succeeded",
         RolloutNodeState.Failed => "failed",
         RolloutNodeState.Skipped => "skipped",
+        RolloutNodeState.RolledBack => "rolled-back",
         _ => "unknown",
     };
 
@@ -36,7 +37,7 @@ public static class RolloutNames
 
     public static bool IsFinished(this RolloutState state) => state is RolloutState.Succeeded or RolloutState.Failed or RolloutState.Aborted;
 
-    public static bool IsFinished(this RolloutNodeState state) => state is RolloutNodeState.Succeeded or RolloutNodeState.Failed or RolloutNodeState.Skipped;
+    public static bool IsFinished(this RolloutNodeState state) => state is RolloutNodeState.Succeeded or RolloutNodeState.Failed or RolloutNodeState.Skipped or RolloutNodeState.RolledBack;
 
     public static RolloutState ParseRolloutState(string name) => Enum.GetValues<RolloutState>().First(s => s.ToName() == name);
 

@@ -48,7 +48,7 @@ public abstract partial record NodeStep
         public override string Describe(string kubeNode, Arch arch) => $"download {Component} {Version} ({arch.ToName()}) to {Dest}";
 
         protected override void Fill(StepRequest request) =>
-            request.Download = new DownloadStep { Url = Url ?? "", Sha256 = Sha256 ?? "", Dest = Dest, Mode = Mode, Executable = true };
+            request.Download = new DownloadStep { Url = Url ?? "", Sha256 = Sha256 ?? "", Dest = Dest, Mode = Mode, Executable = true, Component = Component, Version = Version };
     }
 
     /// <summary>A CNI plugins tarball, safely extracted into <see cref="Artifact.Dest"/>.</summary>
@@ -67,6 +67,6 @@ public abstract partial record NodeStep
         public override string Describe(string kubeNode, Arch arch) => $"install {Component} {Version} ({arch.ToName()}) into {Dest}";
 
         protected override void Fill(StepRequest request) =>
-            request.InstallCniPlugins = new InstallCniPluginsStep { Url = Url ?? "", Sha256 = Sha256 ?? "", DestDir = Dest };
+            request.InstallCniPlugins = new InstallCniPluginsStep { Url = Url ?? "", Sha256 = Sha256 ?? "", DestDir = Dest, Component = Component, Version = Version };
     }
 }

@@ -83,9 +83,10 @@ public abstract partial record NodeStep
         [JsonIgnore]
         public override bool RunsOnAgent => true;
 
-        public StepRequest ToRequest(string stepId)
+        /// <param name="rolloutId">the rollout the step belongs to; "" for `fleetctl run`</param>
+        public StepRequest ToRequest(string stepId, string rolloutId = "")
         {
-            var request = new StepRequest { Id = stepId, Timeout = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(Timeout) };
+            var request = new StepRequest { Id = stepId, RolloutId = rolloutId, Timeout = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(Timeout) };
             Fill(request);
             return request;
         }

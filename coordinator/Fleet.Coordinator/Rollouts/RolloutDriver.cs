@@ -229,7 +229,7 @@ public sealed partial class RolloutDriver(StepExecutor executor, RolloutTransiti
             try
             {
                 var stepId = run.Read(v => run.Node(v, name).Steps[i].StepId);
-                outcome = await executor.RunAsync(stepId, stored.NodeId, stored.KubeNode, $"rollout {run.Id}, node {name}", step, observer, run.AbortToken, stopping);
+                outcome = await executor.RunAsync(run.Id, stepId, stored.NodeId, stored.KubeNode, $"rollout {run.Id}, node {name}", step, observer, run.AbortToken, stopping);
             }
             catch (OperationCanceledException) when (run.AbortToken.IsCancellationRequested && !stopping.IsCancellationRequested)
             {

@@ -26,14 +26,15 @@ public sealed class StepExecutor(StepDispatcher dispatcher, IKubernetesClusterPr
 {
     private static readonly TimeSpan Grace = TimeSpan.FromSeconds(30);
 
-    public async Task<StepOutcomeText> RunAsync(string stepId, string nodeId, string kubeNode, string purpose, NodeStep step, IStepObserver observer, CancellationToken abort, CancellationToken stopping)
+    /// <param name="rolloutId">the rollout the step belongs to, sent with agent steps (the agent records its replaces under it)</param>
+    public async Task<StepOutcomeText> RunAsync(string rolloutId, string stepId, string nodeId, string kubeNode, string purpose, NodeStep step, IStepObserver observer, CancellationToken abort, CancellationToken stopping)
     {
         try
         {
             return step switch
             {
-                NodeStep.KubeadmJoin join => await JoinAsync(stepId, nodeId, kubeNode, purpose, join, observer, abort, stopping),
-                NodeStep.AgentStep agent => await AgentAsync(nodeId, agent.ToRequest(stepId), observer, step.Timeout, abort, stopping),
+                NodeStep.KubeadmJoin join => await JoinAsync(rolloutId, stepId, nodeId, kubeNode, purpose, join, observer, abort, stopping),
+                NodeStep.AgentStep agent => await AgentAsync(nodeId, agent.ToRequest(stepId, rolloutId), observer, step.Timeout, abort, stopping),
                 NodeStep.KubernetesStep kube => await KubernetesAsync(kube, kubeNode, observer, abort, stopping),
                 _ => throw new InvalidOperationException($"{step.Kind}: no way to run it"),
             };
@@ -70,7 +71,7 @@ public sealed class StepExecutor(StepDispatcher dispatcher, IKubernetesClusterPr
         return StepOutcomeText.From(result);
     }
 
-    private async Task<StepOutcomeText> JoinAsync(string stepId, string nodeId, string kubeNode, string purpose, NodeStep.KubeadmJoin step, IStepObserver observer, CancellationToken abort, CancellationToken stopping)
+    private async Task<StepOutcomeText> JoinAsync(string rolloutId, string stepId, string nodeId, string kubeNode, string purpose, NodeStep.KubeadmJoin step, IStepObserver observer, CancellationToken abort, CancellationToken stopping)
     {
         var cluster = await ClusterAsync(stopping);
         var hash = await cluster.GetCaCertHashAsync(stopping);
@@ -79,6 +80,7 @@ public sealed class StepExecutor(StepDispatcher dispatcher, IKubernetesClusterPr
         try
         {
             var request = step.ToRequest(stepId, token.Value, hash, kubeNode);
+            request.RolloutId = rolloutId;
             return await AgentAsync(nodeId, request, observer, step.Timeout, abort, stopping);
         }
         finally

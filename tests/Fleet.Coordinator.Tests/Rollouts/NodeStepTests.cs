@@ -25,9 +25,11 @@ public class NodeStepTests
         var step = Assert.IsType<NodeStep.Download>(Parse("download: { component: kubectl, version: v1.20.2, dest: /usr/local/bin/kubectl }"));
         var resolved = Assert.IsType<NodeStep.Download>(step.Resolved(Kubectl));
 
-        var request = resolved.ToRequest("r1-n-pi-0").Download;
+        var whole = resolved.ToRequest("r1-n-pi-0", "r1");
+        var request = whole.Download;
 
         Assert.Equal((Kubectl.Url, Kubectl.Sha256, "/usr/local/bin/kubectl", DownloadMode.Executable, true), (request.Url, request.Sha256, request.Dest, request.Mode, request.Executable));
+        Assert.Equal(("r1", "kubectl", "v1.20.2"), (whole.RolloutId, request.Component, request.Version)); // the agent records its replace under them
         Assert.Equal("download kubectl v1.20.2 (arm64) to /usr/local/bin/kubectl", step.Describe("pi", Arch.Arm64));
         Assert.Equal((true, false, ComponentKinds.Binary), (step.RunsOnAgent, step.NeedsKubernetes, step.WantedComponentKind));
         Assert.Equal(resolved, RoundTrip(resolved));
@@ -53,6 +55,7 @@ public class NodeStepTests
         var request = resolved.ToRequest("id").InstallCniPlugins;
 
         Assert.Equal(("https://dl.example/cni.tgz", new string('c', 64), "/opt/cni/bin"), (request.Url, request.Sha256, request.DestDir));
+        Assert.Equal(("cni-plugins", "v1.1.1"), (request.Component, request.Version));
         Assert.Equal("install cni-plugins v1.1.1 (arm) into /opt/cni/bin", step.Describe("o", Arch.Arm));
         Assert.Equal(ComponentKinds.CniPlugins, step.WantedComponentKind);
         Assert.Equal(resolved, RoundTrip(resolved));
