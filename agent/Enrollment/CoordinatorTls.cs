@@ -18,8 +18,8 @@ public static class CoordinatorTls
         var handler = new SocketsHttpHandler
         {
             ConnectTimeout = TimeSpan.FromSeconds(10),
-            KeepAlivePingDelay = TimeSpan.FromSeconds(20),
-            KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
+            KeepAlivePingDelay = AgentKeepAlive.PingDelay,
+            KeepAlivePingTimeout = AgentKeepAlive.PingTimeout,
             KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
             PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
             PooledConnectionLifetime = TimeSpan.FromHours(1),

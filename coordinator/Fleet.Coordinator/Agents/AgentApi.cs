@@ -135,7 +135,7 @@ public sealed class AgentApi(
                 case AgentMessage.KindOneofCase.Heartbeat when message.Heartbeat.Health is { } health:
                     if (!rates.TryHeartbeat(agent.NodeId))
                     {
-                        throw Refuse(StatusCode.ResourceExhausted, agent.NodeId, "heartbeat-rate", $"node \"{agent.NodeName}\" sends heartbeats too often; at most {limits.HeartbeatBurst} at once, then two per heartbeat interval ({options.HeartbeatInterval.TotalSeconds:0.###} s)");
+                        throw Refuse(StatusCode.ResourceExhausted, agent.NodeId, "heartbeat-rate", $"node \"{agent.NodeName}\" sends heartbeats too often; at most {limits.HeartbeatCapacity(options.HeartbeatInterval)} at once, then two per heartbeat interval ({options.HeartbeatInterval.TotalSeconds:0.###} s)");
                     }
 
                     if (health.CalculateSize() > limits.MaxHealthBytes)

@@ -35,8 +35,16 @@ public sealed class AgentLimits
 
     public TimeSpan HelloRefill { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Heartbeats a node may send at once; then two per heartbeat interval the coordinator asks for.</summary>
+    /// <summary>Heartbeats a node may send at once beyond those it queued behind a dead link (<see cref="HeartbeatCapacity"/>);
+    /// then two per heartbeat interval the coordinator asks for.</summary>
     public int HeartbeatBurst { get; set; } = 10;
+
+    /// <summary>
+    /// The heartbeat budget of a node: <see cref="HeartbeatBurst"/>, plus the heartbeats an agent queues while its
+    /// connection outlives a dead link (<see cref="AgentKeepAlive.SilenceHorizon"/>), which arrive at once when the
+    /// link returns. A partition must not end the session it survived.
+    /// </summary>
+    public int HeartbeatCapacity(TimeSpan interval) => HeartbeatBurst + (int)Math.Ceiling(AgentKeepAlive.SilenceHorizon / interval);
 
     /// <summary>RenewCertificate calls a node may make at once, then one per <see cref="RenewalRefill"/>.</summary>
     public int RenewalBurst { get; set; } = 3;

@@ -20,7 +20,7 @@ public sealed class NodeRateLimits(AgentLimits limits, CoordinatorOptions option
 
     private Buckets For(string nodeId) => _nodes.GetOrAdd(nodeId, _ => new Buckets(
         new TokenBucket(limits.HelloBurst, limits.HelloRefill, time),
-        new TokenBucket(limits.HeartbeatBurst, options.HeartbeatInterval / 2, time),
+        new TokenBucket(limits.HeartbeatCapacity(options.HeartbeatInterval), options.HeartbeatInterval / 2, time),
         new TokenBucket(limits.RenewalBurst, limits.RenewalRefill, time)));
 
     private sealed record Buckets(TokenBucket Hello, TokenBucket Heartbeat, TokenBucket Renewal);

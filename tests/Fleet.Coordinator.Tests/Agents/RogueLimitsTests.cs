@@ -76,14 +76,14 @@ public sealed class RogueLimitsTests : CoordinatorTest
     {
         using var rogue = await RogueAgent.EnrollAsync(Coordinator, "pi-1");
         using var session = await HelloAsync(rogue);
-        var burst = Coordinator.Options.AgentLimits.HeartbeatBurst;
+        var burst = Coordinator.Options.AgentLimits.HeartbeatCapacity(Coordinator.Options.HeartbeatInterval);
 
         var sent = await session.FloodAsync(_ => new AgentMessage { Heartbeat = RogueAgent.Heartbeat() }, burst + 1);
         var ex = await session.ReadUntilFailureAsync().DefaultTimeout();
 
         Assert.Equal(burst + 1, sent);
         Assert.Equal(StatusCode.ResourceExhausted, ex.StatusCode);
-        Assert.StartsWith("node \"pi-1\" sends heartbeats too often; at most 10 at once", ex.Status.Detail);
+        Assert.StartsWith($"node \"pi-1\" sends heartbeats too often; at most {burst} at once", ex.Status.Detail);
         Assert.Equal(1, Refused("heartbeat-rate"));
         Assert.Equal(burst, Coordinator.Service<FleetMetrics>().HeartbeatsReceived.Value);
     }
