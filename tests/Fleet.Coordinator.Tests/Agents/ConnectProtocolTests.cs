@@ -115,7 +115,8 @@ public sealed class ConnectProtocolTests : CoordinatorTest
 
         var ex = await agent.ReadUntilFailureAsync().DefaultTimeout();
 
-        Assert.Equal(StatusCode.FailedPrecondition, ex.StatusCode);
+        // Once seen under load: Cancelled instead (the whole exception says where it came from next time).
+        Assert.True(ex.StatusCode == StatusCode.FailedPrecondition, ex.ToString());
         Assert.Equal("node-a", Assert.Single(await NodesAsync()).Name);
     }
 
