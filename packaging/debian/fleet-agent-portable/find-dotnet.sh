@@ -1,5 +1,5 @@
 # The portable fleet-agent's look-up of the .NET runtime, shared by its launcher (/usr/bin/fleet-agent)
-# and its preinst: packaging/debian/mkdeb.sh puts this text where "# @FIND_DOTNET@" stands. POSIX sh.
+# and its preinst: packaging/debian/mkdeb.sh puts this text in place of their FIND_DOTNET marker line. POSIX sh.
 
 # fleet_find_dotnet: prints the `dotnet` that runs the agent, looked up as the .NET host does:
 # $DOTNET_ROOT/dotnet when DOTNET_ROOT is set (and then nothing else), else `dotnet` on PATH, else
