@@ -50,7 +50,7 @@ fleet_check_runtime() {
 	if printf '%s\n' "$fleet_runtimes" | grep -q '^Microsoft\.NETCore\.App 10\.'; then
 		return 0
 	fi
-	fleet_found=$(printf '%s\n' "$fleet_runtimes" | sed -n 's/^Microsoft\.NETCore\.App \([^ ]*\) .*/\1/p' | tr '\n' ' ')
+	fleet_found=$(printf '%s\n' "$fleet_runtimes" | sed -n 's/^Microsoft\.NETCore\.App \([^ ]*\) .*/\1/p' | tr '\n' ' ' | sed 's/ $//')
 	echo "$fleet_dotnet has no Microsoft.NETCore.App 10.x runtime (it has: ${fleet_found:-none})" >&2
 	return 1
 }

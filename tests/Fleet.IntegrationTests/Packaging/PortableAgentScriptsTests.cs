@@ -115,7 +115,7 @@ public sealed class PortableAgentScriptsTests : IDisposable
         var fake = FakeDotnet("net8", "echo 'Microsoft.AspNetCore.App 10.0.12 [/opt/dotnet/shared/Microsoft.AspNetCore.App]'\necho 'Microsoft.NETCore.App 8.0.11 [/opt/dotnet/shared/Microsoft.NETCore.App]'\necho 'Microsoft.NETCore.App 9.0.4 [/opt/dotnet/shared/Microsoft.NETCore.App]'");
         var run = await RunAsync(Preinst, ["install"], $"{fake}:{ToolsDir}");
         Assert.Equal(1, run.Code);
-        Assert.Contains($"fleet-agent: cannot install: {fake}/dotnet has no Microsoft.NETCore.App 10.x runtime (it has: 8.0.11 9.0.4 ).", run.Stderr);
+        Assert.Contains($"fleet-agent: cannot install: {fake}/dotnet has no Microsoft.NETCore.App 10.x runtime (it has: 8.0.11 9.0.4).", run.Stderr);
     }
 
     [Fact]
