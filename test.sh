@@ -21,6 +21,20 @@ arm64_agent=$(packaging/publish.sh agent arm64)
 mkdir -p .cache/publish
 rm -rf .cache/publish/linux-arm64
 ln -s "$arm64_agent" .cache/publish/linux-arm64
+# The portable (framework-dependent) agent as its armhf package ships it: published once
+# (packaging/publish.sh agent portable, cached and shared with packaging/build.sh), packaged by
+# mkdeb.sh, then unpacked (data and maintainer scripts) into .cache/publish/portable-armhf, which
+# PortableAgentTests run on this machine's dotnet and, with the linux-arm64 runtime that
+# make-dotnet-root.sh assembles (cached in .cache/dotnet-arm64), under qemu-aarch64.
+version=$(sed -n 's:.*<VersionPrefix>\(.*\)</VersionPrefix>.*:\1:p' Directory.Build.props)
+portable_agent=$(packaging/publish.sh agent portable)
+rm -rf .cache/publish/portable-armhf .cache/packaging/portable-deb
+mkdir -p .cache/packaging/portable-deb
+packaging/debian/mkdeb.sh agent-portable armhf "$version" "$portable_agent" .cache/packaging/portable-deb
+portable_deb=.cache/packaging/portable-deb/fleet-agent_${version}_armhf.deb
+dpkg-deb -x "$portable_deb" .cache/publish/portable-armhf
+dpkg-deb -e "$portable_deb" .cache/publish/portable-armhf/DEBIAN
+tests/fixtures/make-dotnet-root.sh arm64
 status=0
 dotnet test Fleet.sln -c Release --no-build -nologo --results-directory "$results" --logger "trx" --logger "console;verbosity=minimal" || status=$?
 

@@ -3,11 +3,15 @@
 # heartbeat at a coordinator on loopback (over mTLS, after `fleet-agent enroll`, which is not timed),
 # RSS after an idle period and where it goes (/proc/PID/smaps by mapping), and CPU time per idle
 # hour (measured from 5 s after the first heartbeat to the end of the idle period, extrapolated).
-#   bench/agent-footprint.sh [--idle SECONDS] [--aot | --arm64 | --binary PATH] [--env KEY=VALUE ...]
+#   bench/agent-footprint.sh [--idle SECONDS] [--aot | --arm64 | --portable | --portable-arm64 | --binary PATH] [--env KEY=VALUE ...]
 # --aot     publishes fleet-agent as Native AOT for linux-x64 (needs clang or gcc) and measures it;
 # --arm64   measures the linux-arm64 Native AOT agent as its package ships it (packaging/publish.sh,
 #           cached, as ./test.sh makes it) under qemu-aarch64 with the arm64 sysroot (.cache/sysroot):
 #           EMULATED figures, the RSS is qemu's and the times are qemu's;
+# --portable       the portable agent as its armhf .deb ships it (publish.sh agent portable, packaged
+#                  by mkdeb.sh, unpacked), through its launcher on this machine's dotnet (JIT, x64);
+# --portable-arm64 the same .dll on the linux-arm64 runtime of tests/fixtures/make-dotnet-root.sh
+#                  under qemu-aarch64: EMULATED;
 # --binary  measures an already published agent (e.g. an AOT build with other settings);
 # --env     runs the agent with this environment variable (repeatable), e.g. DOTNET_GCgen0size=0x100000.
 # Default: the framework-dependent Release build (JIT).
@@ -19,9 +23,11 @@ while [ $# -gt 0 ]; do
     --idle) idle=$2; shift 2 ;;
     --aot) mode=aot; shift ;;
     --arm64) mode=arm64; shift ;;
+    --portable) mode=portable; shift ;;
+    --portable-arm64) mode=portable-arm64; shift ;;
     --binary) mode=binary binary=$(realpath "$2"); shift 2 ;;
     --env) envs+=("$2"); shift 2 ;;
-    *) echo "usage: $0 [--idle SECONDS] [--aot | --arm64 | --binary PATH] [--env KEY=VALUE ...]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--idle SECONDS] [--aot | --arm64 | --portable | --portable-arm64 | --binary PATH] [--env KEY=VALUE ...]" >&2; exit 2 ;;
   esac
 done
 [ "$idle" -ge 10 ] || { echo "agent-footprint.sh: --idle must be at least 10 seconds" >&2; exit 2; }
@@ -47,6 +53,20 @@ case "$mode" in
     run=(qemu-aarch64 -L "$PWD/.cache/sysroot")
     agent=("${run[@]}" "$arm64/fleet-agent") kind="Native AOT linux-arm64 under qemu-aarch64 (EMULATED)"
     size_of=$arm64/fleet-agent ;;
+  portable | portable-arm64)
+    version=$(sed -n 's:.*<VersionPrefix>\(.*\)</VersionPrefix>.*:\1:p' Directory.Build.props)
+    packaging/debian/mkdeb.sh agent-portable armhf "$version" "$(packaging/publish.sh agent portable)" "$work"
+    dpkg-deb -x "$work/fleet-agent_${version}_armhf.deb" "$work/deb"
+    size_of=$(du -sb "$work/deb/usr/lib/fleet-agent" | cut -f1)
+    if [ "$mode" = portable ]; then
+      agent=("$work/deb/usr/bin/fleet-agent") kind="portable (framework-dependent, the armhf .deb's) on this machine's dotnet, linux-x64"
+    else
+      command -v qemu-aarch64 >/dev/null || { echo "agent-footprint.sh: qemu-aarch64 is missing (tests/install-deps.sh as root)" >&2; exit 1; }
+      [ -d .cache/sysroot ] || tests/fixtures/make-sysroot.sh
+      tests/fixtures/make-dotnet-root.sh arm64 >&2
+      agent=(qemu-aarch64 -L "$PWD/.cache/sysroot" "$PWD/.cache/dotnet-arm64/dotnet" "$work/deb/usr/lib/fleet-agent/fleet-agent.dll")
+      kind="portable (the armhf .deb's fleet-agent.dll) on a linux-arm64 runtime under qemu-aarch64 (EMULATED)"
+    fi ;;
   jit)
     dotnet build agent -c Release -nologo -v quiet -clp:NoSummary
     agent=("$PWD/agent/bin/Release/net10.0/fleet-agent") kind="framework-dependent Release (JIT), linux-x64"

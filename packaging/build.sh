@@ -5,7 +5,8 @@
 #
 # - fleet-agent: Native AOT for linux-x64 and linux-arm64 (arm64 cross-compiled with clang/lld);
 #   self-contained single file for linux-arm (armhf) when that runtime pack restores. When it does
-#   not, the script says so and goes on: no armhf package is made.
+#   not, the script says so and makes the portable armhf package instead: the framework-dependent
+#   agent (publish.sh agent portable), run by the board's .NET 10 runtime (README.Debian in it).
 # - fleet-coordinator: self-contained for linux-x64 and linux-arm64 (/usr/lib/fleet-coordinator);
 #   fleetctl: Native AOT for both, one file (/usr/bin/fleetctl), in the same package.
 # - The version is VersionPrefix in Directory.Build.props (one source); --version overrides it for
@@ -29,7 +30,7 @@ while [ $# -gt 0 ]; do
     --only) only=$2; shift 2 ;;
     --arch) arches=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "build.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -53,9 +54,12 @@ for arch in "${arch_list[@]}"; do
     if [ "$code" != 0 ]; then
       log=$(tail -n 1 "$repo/.cache/packaging/publish.err")
       if [ "$arch" = armhf ] && [ "$code" = 3 ] && grep -q 'NU1101.*Microsoft.NETCore.App.Runtime.linux-arm' "$log"; then
-        echo "build.sh: NOT BUILT: fleet-agent for linux-arm (armhf): the runtime pack Microsoft.NETCore.App.Runtime.linux-arm does not restore from this machine's NuGet feed (NU1101 above); no armhf package is made, the other architectures go on" >&2
-        missing+=("fleet-agent armhf")
+        echo "build.sh: NOT BUILT: the self-contained fleet-agent for linux-arm (armhf): the runtime pack Microsoft.NETCore.App.Runtime.linux-arm does not restore from this machine's NuGet feed (NU1101 above); the armhf package is the portable build instead (framework-dependent: it needs the .NET 10 runtime on the board)" >&2
+        missing+=("fleet-agent armhf self-contained (the portable one instead)")
         rm -f "$log"
+        portable=$(publish agent portable)
+        packaging/debian/mkdeb.sh agent-portable armhf "$version" "$portable" "$out"
+        built+=("fleet-agent armhf (portable)")
         continue
       fi
       echo "build.sh: the publish of fleet-agent for $arch failed (above)" >&2

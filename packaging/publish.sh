@@ -4,8 +4,11 @@
 #
 #   packaging/publish.sh agent|coordinator|fleetctl ARCH [--version X.Y.Z]
 #
-# ARCH is amd64, arm64 or armhf. fleet-agent is Native AOT for amd64 and arm64 (arm64 cross-compiled
-# with clang/lld: packaging/install-deps.sh installs them), self-contained single file for armhf;
+# ARCH is amd64, arm64 or armhf, or `portable` (fleet-agent only). fleet-agent is Native AOT for amd64
+# and arm64 (arm64 cross-compiled with clang/lld: packaging/install-deps.sh installs them),
+# self-contained single file for armhf; `portable` is fleet-agent framework-dependent: IL only, no
+# apphost and no RID (fleet-agent.dll, run by `dotnet` with a .NET 10 runtime of any architecture),
+# what the portable armhf package ships;
 # fleetctl is Native AOT for amd64 and arm64 too; fleet-coordinator is self-contained. Publishes are
 # cached under .cache/packaging/, keyed by a hash of the sources, the publish flags, the version and
 # the SDK, so packaging/build.sh and ./test.sh (the arm64 agent that the emulated test runs under
@@ -17,7 +20,7 @@ cd "$(dirname "$0")/.."
 repo=$PWD
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-usage() { echo "usage: packaging/publish.sh agent|coordinator|fleetctl amd64|arm64|armhf [--version X.Y.Z]" >&2; exit 2; }
+usage() { echo "usage: packaging/publish.sh agent|coordinator|fleetctl amd64|arm64|armhf|portable [--version X.Y.Z]" >&2; exit 2; }
 [ $# -ge 2 ] || usage
 name=$1 arch=$2
 shift 2
@@ -33,7 +36,8 @@ case "$arch" in
   amd64) rid=linux-x64 ;;
   arm64) rid=linux-arm64 ;;
   armhf) rid=linux-arm ;;
-  *) echo "publish.sh: unknown architecture $arch (amd64, arm64, armhf)" >&2; exit 2 ;;
+  portable) rid=portable ;;
+  *) echo "publish.sh: unknown architecture $arch (amd64, arm64, armhf, portable)" >&2; exit 2 ;;
 esac
 
 # What to publish and how; the sources the build depends on make part of the cache key.
@@ -50,6 +54,9 @@ case "$name:$arch" in
   # Native AOT does not target 32-bit ARM; self-contained, trimmed, one file. Its runtime pack
   # (Microsoft.NETCore.App.Runtime.linux-arm) must restore from the configured NuGet feed.
   agent:armhf) sources=(agent protos common) args=(agent --self-contained -p:PublishSingleFile=true -p:PublishTrimmed=true) ;;
+  # Framework-dependent IL for any architecture: no -r (so no RID-specific native code, no apphost),
+  # only English messages of System.CommandLine (as the trimmed builds).
+  agent:portable) sources=(agent protos common) args=(agent --self-contained false -p:UseAppHost=false -p:SatelliteResourceLanguages=en) ;;
   coordinator:amd64|coordinator:arm64) sources=(coordinator protos common) args=(coordinator/Fleet.Coordinator --self-contained) ;;
   # fleetctl is Native AOT too (started for every command: no JIT start-up), on the system's zlib.
   fleetctl:amd64|fleetctl:arm64) sources=(coordinator protos common) args=(coordinator/Fleet.Ctl -p:PublishAot=true -p:UseSystemZlib=true "${aot_arm64[@]}") ;;
@@ -66,7 +73,9 @@ else
   echo "publish.sh: publishing $name for $rid ($version)" >&2
   rm -rf "$dir" "$dir.tmp"
   started=$SECONDS
-  if ! dotnet publish "${args[@]}" -c Release -r "$rid" -p:VersionPrefix="$version" -nologo -v quiet -o "$dir.tmp" >"$dir.log" 2>&1; then
+  rid_args=(-r "$rid")
+  [ "$rid" = portable ] && rid_args=()
+  if ! dotnet publish "${args[@]}" -c Release "${rid_args[@]}" -p:VersionPrefix="$version" -nologo -v quiet -o "$dir.tmp" >"$dir.log" 2>&1; then
     cat "$dir.log" >&2
     rm -rf "$dir.tmp"
     echo "$dir.log" >&2

@@ -2,7 +2,8 @@
 # Tests the .debs of packaging/build.sh as root (run by .ci/run after ./test.sh):
 #   1. lintian on every package of this version: no error, no warning.
 #   2. In a Debian bookworm container booted with systemd as PID 1 (systemd-nspawn, its own network
-#      namespace: the coordinator and the agent talk over the container's loopback):
+#      namespace: the coordinator and the agent talk over the container's loopback): the portable
+#      armhf agent refused by its preinst (no .NET runtime there; PortableAgentTests run it);
 #      systemd-analyze verify on both units (any output on stderr fails); the shell completion scripts
 #      (what the installed programs print, registering in bash); install the coordinator and
 #      the agent; a token from fleetctl; enroll; the agent `active (running)` with its STATUS text;
@@ -113,6 +114,14 @@ mkdir -p "$root"
 tar -C "$root" --zstd -xf "$rootfs_tar"
 mkdir -p "$root/root/debs"
 cp "$agent_deb" "$coordinator_deb" "$upgrade_deb" "$root/root/debs/"
+# The portable armhf agent (build.sh makes it where the linux-arm runtime pack does not restore): its
+# preinst must refuse this container, which has no .NET runtime, before dpkg unpacks anything.
+portable_deb=$debs/fleet-agent_${version}_armhf.deb
+if [ -f "$portable_deb" ] && dpkg-deb -I "$portable_deb" preinst 2>/dev/null | grep -q fleet_check_runtime; then
+  cp "$portable_deb" "$root/root/debs/"
+else
+  portable_deb=''
+fi
 machine=fleet-pkgtest-$$
 say "booting the container $machine (systemd-nspawn --boot --private-network)"
 systemd-nspawn -D "$root" --boot --register=no --keep-unit --console=pipe --private-network \
@@ -145,6 +154,18 @@ wait_for "systemd-nspawn started no container (console: $(tail -5 "$work/console
 booted() { state=$(c systemctl is-system-running 2>/dev/null || true); [ "$state" = running ] || [ "$state" = degraded ]; }
 wait_for "the container did not finish booting (state: $(c systemctl is-system-running 2>&1 || true))" 60 booted
 say "container up (PID 1 is $pid1 here): $(c systemctl is-system-running 2>&1 || true)"
+
+# ---- the portable armhf agent without a .NET runtime: refused by its preinst, nothing installed ----
+if [ -n "$portable_deb" ]; then
+  if c dpkg -i --force-architecture "/root/debs/$(basename "$portable_deb")" >"$work/portable.log" 2>&1; then
+    fail "dpkg -i of the portable armhf agent succeeded in a container without .NET: $(cat "$work/portable.log")"
+  fi
+  grep -q 'fleet-agent: cannot install: no dotnet found' "$work/portable.log" || fail "the portable agent's preinst did not say why it refused: $(cat "$work/portable.log")"
+  [ "$(c dpkg-query -W -f='${Status}' fleet-agent 2>/dev/null || true)" != "install ok installed" ] || fail "fleet-agent is installed after its preinst refused"
+  c test ! -e /usr/lib/fleet-agent/fleet-agent.dll || fail "the refused portable agent left /usr/lib/fleet-agent/fleet-agent.dll"
+  c dpkg --purge fleet-agent >/dev/null 2>&1 || true   # dpkg may remember a not-installed entry
+  say "portable armhf agent refused without a .NET 10 runtime: $(grep -m1 'cannot install' "$work/portable.log")"
+fi
 
 # ---- install ----
 say "dpkg -i fleet-coordinator fleet-agent $version"

@@ -3,6 +3,7 @@
 # is not downloaded again. The .NET SDK itself comes with the machine.
 set -euo pipefail
 packages=(
+  file      # packaging/debian/mkdeb.sh checks the packaged files' machine (test.sh packages the portable agent)
   procps    # ps: demo.sh and the benchmarks read the processes' RSS
   qemu-user # qemu-aarch64, qemu-arm: run arm64/armhf binaries with the sysroot (tests/fixtures)
   binutils  # readelf: make-sysroot.sh checks the test plugin's dynamic loader

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Assembles one .deb from published binaries (called by packaging/build.sh):
 #   mkdeb.sh agent ARCH VERSION PUBLISH_DIR OUT_DIR
+#   mkdeb.sh agent-portable ARCH VERSION PUBLISH_DIR OUT_DIR   (the framework-dependent agent of
+#                                      publish.sh agent portable, with a launcher: fleet-agent-portable/)
 #   mkdeb.sh coordinator ARCH VERSION COORDINATOR_DIR OUT_DIR FLEETCTL_DIR
 # The tree is laid out like a debhelper build: units in /lib/systemd/system, conffiles, md5sums,
 # changelog.Debian.gz and copyright, maintainer scripts in debhelper's style.
@@ -12,7 +14,7 @@ packaging=$(dirname "$here")
 epoch=${SOURCE_DATE_EPOCH:-$(git -C "$packaging" log -1 --format=%ct 2>/dev/null || date +%s)}
 
 case "$kind" in
-  agent) package=fleet-agent ;;
+  agent | agent-portable) package=fleet-agent ;;
   coordinator) package=fleet-coordinator ;;
   *) echo "mkdeb.sh: unknown package kind $kind" >&2; exit 2 ;;
 esac
@@ -42,9 +44,31 @@ check_elf() {
   file -b "$1" | grep -q "$elf" || { echo "mkdeb.sh: $1 is not a $arch ($elf) ELF file: $(file -b "$1")" >&2; exit 1; }
 }
 
-if [ "$kind" = agent ]; then
-  check_elf "$publish/fleet-agent"
-  install -m 0755 "$publish/fleet-agent" "$root/usr/bin/fleet-agent"
+# with_find_dotnet FILE: FILE with the portable agent's runtime look-up where "# @FIND_DOTNET@" stands.
+with_find_dotnet() {
+  grep -q '^# @FIND_DOTNET@$' "$1" || { echo "mkdeb.sh: $1 has no # @FIND_DOTNET@ line" >&2; exit 1; }
+  sed -e "/^# @FIND_DOTNET@\$/{r $here/fleet-agent-portable/find-dotnet.sh" -e 'd}' "$1"
+}
+
+if [ "$kind" = agent ] || [ "$kind" = agent-portable ]; then
+  if [ "$kind" = agent ]; then
+    check_elf "$publish/fleet-agent"
+    install -m 0755 "$publish/fleet-agent" "$root/usr/bin/fleet-agent"
+  else
+    # IL only: a native file here would tie the package to one architecture without saying so.
+    [ -f "$publish/fleet-agent.dll" ] && [ -f "$publish/fleet-agent.runtimeconfig.json" ] \
+      || { echo "mkdeb.sh: $publish is not a framework-dependent fleet-agent (no fleet-agent.dll and runtimeconfig)" >&2; exit 1; }
+    native=$(find "$publish" -type f -exec file -b {} + | grep -c '^ELF' || true)
+    [ "$native" = 0 ] || { echo "mkdeb.sh: $publish holds $native ELF files: not a portable build" >&2; exit 1; }
+    lib=$root/usr/lib/fleet-agent
+    install -d -m 0755 "$lib"
+    cp -a "$publish/." "$lib/"
+    rm -f "$lib/.complete"
+    find "$lib" -type d -exec chmod 0755 {} + && find "$lib" -type f -exec chmod 0644 {} +
+    with_find_dotnet "$here/fleet-agent-portable/launcher" >"$root/usr/bin/fleet-agent"
+    chmod 0755 "$root/usr/bin/fleet-agent"
+    install -m 0644 "$here/fleet-agent-portable/README.Debian" "$root/usr/share/doc/$package/README.Debian"
+  fi
   install -d -m 0755 "$root/etc/fleet"
   install -m 0644 "$here/fleet-agent/agent.json" "$root/etc/fleet/agent.json"
   install -m 0644 "$packaging/systemd/fleet-agent.service" "$root/lib/systemd/system/"
@@ -52,7 +76,11 @@ if [ "$kind" = agent ]; then
   gzip -9n <"$here/fleet-agent/fleet-agent.1" >"$root/usr/share/man/man1/fleet-agent.1.gz"
   install_completion fleet-agent "$here/fleet-agent"
 
-  if [ "$arch" = armhf ]; then
+  if [ "$kind" = agent-portable ]; then
+    # What the .NET runtime itself loads (its TLS through OpenSSL); the runtime is not a Debian
+    # package on armhf: the preinst checks for it (README.Debian).
+    depends="libc6 (>= 2.34), libgcc-s1, libstdc++6, libssl3 | libssl1.1"
+  elif [ "$arch" = armhf ]; then
     # Self-contained (not AOT): the .NET runtime needs the C++ runtime too.
     depends="libc6 (>= 2.34), libgcc-s1, libstdc++6, libssl3 | libssl1.1"
   else
@@ -67,6 +95,15 @@ if [ "$kind" = agent ]; then
  .
  Settings are in /etc/fleet/agent.json; enroll the node once with
  \`fleet-agent enroll\`, then the service starts."
+  if [ "$kind" = agent-portable ]; then
+    description="$description
+ .
+ This is the portable build: framework-dependent .NET IL in
+ /usr/lib/fleet-agent, started by /usr/bin/fleet-agent with the node's
+ \`dotnet\`. It needs the .NET 10 runtime (Microsoft.NETCore.App 10.x),
+ which this package does not bring: the installation stops with a message
+ when none is found (README.Debian says where it is looked for)."
+  fi
 else
   check_elf "$publish/fleet-coordinator"
   check_elf "$ctl/fleetctl"
@@ -113,6 +150,10 @@ install -m 0644 "$here/copyright" "$root/usr/share/doc/$package/copyright"
 for script in postinst prerm postrm; do
   install -m 0755 "$here/$package/$script" "$root/DEBIAN/$script"
 done
+if [ "$kind" = agent-portable ]; then
+  with_find_dotnet "$here/fleet-agent-portable/preinst" >"$root/DEBIAN/preinst"
+  chmod 0755 "$root/DEBIAN/preinst"
+fi
 install -m 0644 "$here/$package/conffiles" "$root/DEBIAN/conffiles"
 (cd "$root" && find . -type f ! -path './DEBIAN/*' -printf '%P\0' | sort -z | xargs -0 md5sum) >"$root/DEBIAN/md5sums"
 chmod 0644 "$root/DEBIAN/md5sums"

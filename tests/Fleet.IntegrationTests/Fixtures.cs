@@ -17,6 +17,12 @@ public static class Fixtures
 
     public static string Arm64Agent => Path.Join(RepoRoot, ".cache", "publish", "linux-arm64", "fleet-agent");
 
+    /// <summary>The portable agent's armhf .deb as test.sh unpacks it: its data, and its maintainer scripts in DEBIAN/.</summary>
+    public static string PortableDeb => Path.Join(RepoRoot, ".cache", "publish", "portable-armhf");
+
+    /// <summary>A linux-arm64 .NET runtime laid out as a dotnet root (tests/fixtures/make-dotnet-root.sh, run by test.sh).</summary>
+    public static string DotnetArm64 => Path.Join(RepoRoot, ".cache", "dotnet-arm64");
+
     public static IReadOnlyDictionary<string, string> Versions => ReadEnv(Require(Path.Join(Artifacts, "versions.env")));
 
     public static string CniVersion => Versions["CNI_VERSION"];
