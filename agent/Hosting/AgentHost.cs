@@ -90,6 +90,7 @@ public static class AgentHost
         services.AddSingleton<IStepHandler, KubeadmUpgradeStepHandler>();
         services.AddSingleton<IStepHandler, SystemdStepHandler>();
         services.AddSingleton<IStepHandler, WaitKubeletHealthyStepHandler>();
+        services.AddSingleton<IStepHandler, EtcdSnapshotStepHandler>();
         services.AddPrefetch();
         services.AddSingleton<StepJournal>();
         services.AddSingleton<StepSink>();

@@ -25,6 +25,6 @@ internal static class AgentManPage
             ("/var/lib/fleet-agent", "The node's key, certificate and CA, stored as one set in credentials/N/ (node.key, node.crt and ca.crt link to the current set; a renewal writes a new set and then moves the pointer credentials/current), and the journal of finished steps."),
         ],
         SeeAlso = ["fleetctl(1)", "fleet-coordinator(1)", "systemctl(1)", "journalctl(1)"],
-        FileOptions = ["--config", "--token-file", "--root", "--state-dir", "--systemctl-path", "--kubeadm-path"],
+        FileOptions = ["--config", "--token-file", "--root", "--state-dir", "--systemctl-path", "--kubeadm-path", "--etcdctl-path"],
     };
 }
