@@ -42,8 +42,8 @@ public sealed class EtcdSnapshotStepHandler(StepProcess process, HostPaths paths
         var certs = EtcdClientCertificates.Check(paths.Resolve(certDirNode), certDirNode, time.GetUtcNow());
         await ReachAsync(endpoint, ct);
 
-        string[] connection = [$"--endpoints={endpoint}", $"--cacert={certs.Ca}", $"--cert={certs.Cert}", $"--key={certs.Key}", "--dial-timeout=5s", "--command-timeout=15s"];
-        await EtcdctlAsync("etcdctl endpoint health", [.. connection, "endpoint", "health"], progress,
+        string[] connection = [$"--endpoints={endpoint}", $"--cacert={certs.Ca}", $"--cert={certs.Cert}", $"--key={certs.Key}", "--dial-timeout=5s"];
+        await EtcdctlAsync("etcdctl endpoint health", [.. connection, "--command-timeout=5s", "endpoint", "health"], progress,
             why => $"etcd at {endpoint} is not healthy, or refused the client certificate {certDirNode.TrimEnd('/')}/{EtcdClientCertificates.CertFile} in the TLS handshake: {why}", ct);
 
         var staging = leftovers.NewStagingFolder(dir);
