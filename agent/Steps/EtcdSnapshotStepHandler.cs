@@ -72,7 +72,16 @@ public sealed class EtcdSnapshotStepHandler(StepProcess process, HostPaths paths
 
             // The .sha256 first: a snapshot in the folder always has its checksum beside it.
             File.Move(sum, Path.Join(dir, name + ".sha256"), overwrite: true);
-            File.Move(saved, Path.Join(dir, name), overwrite: false);
+            try
+            {
+                File.Move(saved, Path.Join(dir, name), overwrite: false);
+            }
+            catch (IOException)
+            {
+                File.Delete(Path.Join(dir, name + ".sha256")); // no checksum without its snapshot
+                throw;
+            }
+
             var removed = EtcdSnapshotFolder.Prune(dir, keep);
             var pruned = removed.Count > 0 ? $"; removed the older {string.Join(", ", removed)}" : "";
             return Results.Succeeded(request.Id, $"etcd snapshot {dirNode.TrimEnd('/')}/{name}: {size} bytes, sha256 {sha256}, revision {revision}, {keys} keys; the newest {keep} kept{pruned}");
