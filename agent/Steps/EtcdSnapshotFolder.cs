@@ -5,7 +5,7 @@ namespace Fleet.Agent.Steps;
 
 /// <summary>
 /// The folder etcd snapshots are kept in: a real folder (never a link), owned by the agent's own user
-/// (root on a node), mode 0700 (a snapshot holds every Secret of the cluster). Snapshots are named
+/// (root on a node), mode 0700 (a snapshot holds every Secret of the cluster), created so or refused. Snapshots are named
 /// etcd-snapshot-UTCyyyyMMddTHHmmssZ-ROLLOUT.db, each with NAME.sha256 beside it (sha256sum's format);
 /// only names of that shape are ever pruned.
 /// </summary>
@@ -13,7 +13,7 @@ internal static partial class EtcdSnapshotFolder
 {
     public const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
-    /// <summary>Creates the folder 0700 (and its parents), or checks an existing one and resets it to 0700.</summary>
+    /// <summary>Creates the folder 0700 (and its parents), or checks an existing one: a real folder, the agent's, 0700.</summary>
     public static void Prepare(string dir)
     {
         var info = new DirectoryInfo(dir);
@@ -39,9 +39,10 @@ internal static partial class EtcdSnapshotFolder
             throw Refuse($"dir: {dir} is owned by uid {owner}, not by the agent's user (uid {FileOwner.Self}): another user could read or replace the snapshots");
         }
 
-        if (File.GetUnixFileMode(dir) != Private)
+        // An existing folder is checked, never changed: a step naming /etc must not make /etc private.
+        if (File.GetUnixFileMode(dir) is var mode && (mode & ~Private) != 0)
         {
-            File.SetUnixFileMode(dir, Private);
+            throw Refuse($"dir: {dir} is mode {Convert.ToString((int)mode, 8).PadLeft(4, '0')}: group or others may enter it, and a snapshot holds every Secret of the cluster (chmod 700 it, or name a folder of its own)");
         }
     }
 

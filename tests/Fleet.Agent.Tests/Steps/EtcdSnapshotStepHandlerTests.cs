@@ -262,15 +262,29 @@ public sealed class EtcdSnapshotStepHandlerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ExistingLooseDir_IsResetTo0700()
+    public async Task ExistingFolderOthersMayEnter_IsRefused_AndLeftAsItIs()
     {
         var dir = _h.Root.CreateDirectory(Dir);
-        File.SetUnixFileMode(dir, FixtureRoot.Executable);
+        File.SetUnixFileMode(dir, FixtureRoot.Executable); // 0755, like /etc
+
+        var result = await Run(Step());
+
+        Assert.Equal($"refusing to take an etcd snapshot: dir: {dir} is mode 0755: group or others may enter it, and a snapshot holds every Secret of the cluster (chmod 700 it, or name a folder of its own)", result.Reason);
+        Assert.Equal(FixtureRoot.Executable, File.GetUnixFileMode(dir));
+        Assert.Empty(Calls);
+        Assert.Empty(Listing());
+    }
+
+    [Fact]
+    public async Task ExistingPrivateFolder_IsUsed()
+    {
+        var dir = _h.Root.CreateDirectory(Dir);
+        File.SetUnixFileMode(dir, EtcdSnapshotFolder.Private);
         await _etcd.PutAsync("k", "v");
 
         var result = await Run(Step());
 
         Assert.Equal(StepOutcome.Succeeded, result.Outcome);
-        Assert.Equal(EtcdSnapshotFolder.Private, File.GetUnixFileMode(dir));
+        Assert.Equal(2, Listing().Length);
     }
 }
