@@ -11,6 +11,8 @@ packages=(
   openssl   # CaCertHashTests compute the kubeadm discovery hash independently
   python3-kubernetes # the official Python client, run against the Kubernetes API double (PythonClientAgainstDoubleTests)
   prometheus # a real Prometheus 2.42 started by the tests on loopback (prometheus gates), and promtool (check metrics of the scraped /metrics page)
+  etcd-server # a real etcd 3.4 started by the tests on loopback with TLS client certificates (the etcd-snapshot step; tests/Fleet.Testing/Etcd)
+  etcd-client # etcdctl 3.4: snapshot save/status (run by the agent) and snapshot restore (by the tests)
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -19,7 +21,25 @@ done
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "install-deps: installing ${missing[*]}"
   apt-get update -qq || echo "install-deps: apt-get update reported errors (a mirror index may be mid-sync); trying the install anyway"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  # etcd-server's maintainer scripts would start a system etcd on 127.0.0.1:2379 that no test started: a policy-rc.d
+  # that denies every start keeps them from it (invoke-rc.d and deb-systemd-invoke both ask it). One that is already
+  # there (a container's) is left as it is.
+  policy=/usr/sbin/policy-rc.d
+  own_policy=
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\n# tests/install-deps.sh: no service starts while it installs packages\nexit 101\n' >"$policy"
+    chmod 755 "$policy"
+    own_policy=1
+  fi
+  status=0
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" || status=$?
+  if [ -n "$own_policy" ]; then rm -f "$policy"; fi
+  [ "$status" -eq 0 ] || exit "$status"
+  # Installed just now for the tests, which start their own etcd on free ports: its unit is not enabled for boot
+  # either (where systemd runs). An etcd that was installed before is not touched.
+  if [[ " ${missing[*]} " == *" etcd-server "* ]] && [ -d /run/systemd/system ]; then
+    systemctl disable etcd.service >/dev/null 2>&1 || true
+  fi
 fi
 
 # The Native AOT toolchain: the emulated arm64 test runs the agent as the arm64 package ships it.

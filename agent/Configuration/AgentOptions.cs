@@ -42,6 +42,9 @@ public sealed class AgentOptions
     /// <summary>kubeadm, for KubeadmJoin and KubeadmUpgrade steps: a bare name is looked up on PATH when a step runs.</summary>
     public string KubeadmPath { get; set; } = "kubeadm";
 
+    /// <summary>etcdctl (API v3), for EtcdSnapshot steps: a bare name is looked up on PATH when a step runs.</summary>
+    public string EtcdctlPath { get; set; } = "etcdctl";
+
     /// <summary>The kubelet's healthz, for WaitKubeletHealthy steps that name none; loopback http:// only.</summary>
     public string KubeletHealthzUrl { get; set; } = "http://127.0.0.1:10248/healthz";
 

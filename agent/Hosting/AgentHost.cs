@@ -94,6 +94,7 @@ public static class AgentHost
         services.AddSingleton<PreviousFiles>();
         services.AddSingleton(sp => RestoreFailpoint.FromEnvironment(Environment.GetEnvironmentVariable, sp.GetRequiredService<ILogger<RestoreFailpoint>>()));
         services.AddSingleton<IStepHandler, RestorePreviousStepHandler>();
+        services.AddSingleton<IStepHandler, EtcdSnapshotStepHandler>();
         services.AddPrefetch();
         services.AddSingleton<StepJournal>();
         services.AddSingleton<StepSink>();

@@ -26,6 +26,6 @@ internal static class AgentManPage
             ("DIR/.fleet-previous/NAME", "The previous version of every file a step replaced (a download, each CNI plugin), kept beside it on the same file system: one generation, the first replace within a rollout. A restore-previous step renames it back after checking its sha256 against the journal."),
         ],
         SeeAlso = ["fleetctl(1)", "fleet-coordinator(1)", "systemctl(1)", "journalctl(1)"],
-        FileOptions = ["--config", "--token-file", "--root", "--state-dir", "--systemctl-path", "--kubeadm-path"],
+        FileOptions = ["--config", "--token-file", "--root", "--state-dir", "--systemctl-path", "--kubeadm-path", "--etcdctl-path"],
     };
 }

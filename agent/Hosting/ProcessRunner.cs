@@ -19,9 +19,15 @@ public sealed class ProcessRunner : IProcessRunner
     /// the agent runs is started here. Retries briefly on ETXTBSY, which exec reports for a file that was just
     /// written while another thread forked (the child briefly holds the writer's descriptor).
     /// </summary>
-    internal static async Task<Process> StartAsync(ProcessStartInfo start, CancellationToken ct)
+    /// <param name="set">variables set after the scrub (the step's own, e.g. ETCDCTL_API=3)</param>
+    internal static async Task<Process> StartAsync(ProcessStartInfo start, CancellationToken ct, IReadOnlyDictionary<string, string>? set = null)
     {
         ChildEnvironment.Scrub(start.Environment);
+        foreach (var (name, value) in set ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         for (var attempt = 1; ; attempt++)
         {
             try

@@ -23,7 +23,11 @@ public sealed class StepProcess(TimeProvider time, ILogger<StepProcess> logger)
     private static readonly TimeSpan DrainGrace = TimeSpan.FromSeconds(5);
 
     /// <summary>Runs the command to a zero exit; throws <see cref="StepFailedException"/> otherwise.</summary>
-    public async Task RunAsync(ProgramCommand command, StepProgress progress, CancellationToken ct)
+    public async Task RunAsync(ProgramCommand command, StepProgress progress, CancellationToken ct) => await RunForLastLineAsync(command, progress, ct);
+
+    /// <summary>As <see cref="RunAsync"/>, and returns the program's last line on stdout (scrubbed, cut like every
+    /// forwarded line; null when it printed none), e.g. etcdctl's one line of JSON.</summary>
+    public async Task<string?> RunForLastLineAsync(ProgramCommand command, StepProgress progress, CancellationToken ct)
     {
         var path = ProgramPath.Find(command.Program)
             ?? throw new StepFailedException($"cannot run {command.What}: {ProgramPath.Describe(command.Program, showPath: true)} (set it with {command.Setting})");
@@ -45,7 +49,7 @@ public sealed class StepProcess(TimeProvider time, ILogger<StepProcess> logger)
         Process process;
         try
         {
-            process = await ProcessRunner.StartAsync(start, ct);
+            process = await ProcessRunner.StartAsync(start, ct, command.Environment);
         }
         catch (Win32Exception ex)
         {
@@ -80,6 +84,8 @@ public sealed class StepProcess(TimeProvider time, ILogger<StepProcess> logger)
                     : " and printed nothing";
                 throw new StepFailedException(Cut($"{command.What} exited with code {process.ExitCode}{last}", MaxReasonLength));
             }
+
+            return output.LastOutput;
         }
     }
 

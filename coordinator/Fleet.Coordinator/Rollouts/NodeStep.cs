@@ -17,6 +17,7 @@ public static class StepKinds
     public const string Uncordon = "uncordon";
     public const string WaitReady = "wait-ready";
     public const string Prefetch = "prefetch";
+    public const string EtcdSnapshot = "etcd-snapshot";
 }
 
 /// <summary>
@@ -39,6 +40,7 @@ public static class StepKinds
 [JsonDerivedType(typeof(Uncordon), StepKinds.Uncordon)]
 [JsonDerivedType(typeof(WaitReady), StepKinds.WaitReady)]
 [JsonDerivedType(typeof(Prefetch), StepKinds.Prefetch)]
+[JsonDerivedType(typeof(EtcdSnapshot), StepKinds.EtcdSnapshot)]
 public abstract partial record NodeStep
 {
     /// <summary>One of <see cref="StepKinds"/>; in JSON it is the discriminator.</summary>

@@ -102,6 +102,12 @@ public sealed class UpgradeDocument
     public string? Version { get; set; }
 
     public string? BinDir { get; set; }
+
+    /// <summary>An etcd snapshot before the first control-plane node's `kubeadm upgrade apply` (default true; EtcdSnapshotPlan).</summary>
+    public bool? EtcdSnapshot { get; set; }
+
+    /// <summary>That snapshot's settings, as an `etcd-snapshot` step takes them.</summary>
+    public EtcdSnapshotDocument? Etcd { get; set; }
 }
 
 /// <summary>One explicit step: exactly one of the members is set.</summary>
@@ -131,6 +137,9 @@ public sealed class StepDocument
 
     [YamlMember(Alias = "wait-ready", ApplyNamingConventions = false)]
     public WaitReadyDocument? WaitReady { get; set; }
+
+    [YamlMember(Alias = "etcd-snapshot", ApplyNamingConventions = false)]
+    public EtcdSnapshotDocument? EtcdSnapshot { get; set; }
 }
 
 public sealed class EmptyDocument

@@ -109,7 +109,7 @@ public static class PlanExpander
             case UpgradeRecipe upgrade:
                 foreach (var hop in hops is { Count: > 0 } ? hops : [new Hop(1, upgrade.Version)])
                 {
-                    foreach (var step in UpgradeSteps(hop.Version, upgrade.BinDir, firstControlPlane, t))
+                    foreach (var step in UpgradeSteps(hop.Version, upgrade.BinDir, firstControlPlane, firstControlPlane ? upgrade.EtcdSnapshot : null, t))
                     {
                         yield return step with { Phase = hop.Phase };
                     }
@@ -127,9 +127,16 @@ public static class PlanExpander
     }
 
     /// <summary>One hop, in kubeadm's documented order: kubeadm first, then `upgrade apply` (first control-plane node) or
-    /// `upgrade node`, then drain, kubelet and kubectl, restart kubelet, wait Ready, uncordon.</summary>
-    private static IEnumerable<NodeStep> UpgradeSteps(string version, string binDir, bool firstControlPlane, StepTimeouts t)
+    /// `upgrade node`, then drain, kubelet and kubectl, restart kubelet, wait Ready, uncordon. On the first control-plane
+    /// node an etcd snapshot comes first (<paramref name="snapshot"/>): before the apply, and before the kubeadm download,
+    /// so a snapshot that fails leaves the node exactly as it was.</summary>
+    private static IEnumerable<NodeStep> UpgradeSteps(string version, string binDir, bool firstControlPlane, NodeStep.EtcdSnapshot? snapshot, StepTimeouts t)
     {
+        if (snapshot is not null)
+        {
+            yield return snapshot;
+        }
+
         yield return Download("kubeadm", version, binDir, t);
         yield return new NodeStep.KubeadmUpgrade
         {

@@ -219,7 +219,10 @@ public static partial class PlanParser
 
         if (doc.Recipe?.UpgradeKubernetes is { } upgrade)
         {
-            return new UpgradeRecipe(RequiredVersion("recipe.upgrade-kubernetes.version", upgrade.Version, problems), Path("recipe.upgrade-kubernetes.binDir", upgrade.BinDir ?? DefaultBinDir, problems));
+            return new UpgradeRecipe(RequiredVersion("recipe.upgrade-kubernetes.version", upgrade.Version, problems), Path("recipe.upgrade-kubernetes.binDir", upgrade.BinDir ?? DefaultBinDir, problems))
+            {
+                EtcdSnapshot = EtcdSnapshotPlan.ForUpgrade(upgrade, timeouts, problems),
+            };
         }
 
         var steps = new List<NodeStep>();
@@ -334,10 +337,15 @@ public static partial class PlanParser
             set.Add(new NodeStep.WaitReady { Version = w.Version, Timeout = timeouts.Ready });
         }
 
+        if (s.EtcdSnapshot is { } es)
+        {
+            set.Add(EtcdSnapshotPlan.Parse($"{at}.etcd-snapshot", es, timeouts, problems));
+        }
+
         if (set.Count != 1)
         {
             problems.Add(set.Count == 0
-                ? $"{at}: names no step (download, install-cni, kubeadm-join, kubeadm-upgrade, systemd, wait-kubelet-healthy, cordon, drain, uncordon, wait-ready)"
+                ? $"{at}: names no step (download, install-cni, kubeadm-join, kubeadm-upgrade, systemd, wait-kubelet-healthy, cordon, drain, uncordon, wait-ready, etcd-snapshot)"
                 : $"{at}: names {set.Count} steps ({string.Join(", ", set.Select(x => x.Kind))}); give one per list item");
             return null;
         }

@@ -91,6 +91,10 @@ public sealed record JoinRecipe(string? Version, string ControlPlaneEndpoint, bo
 
 public sealed record UpgradeRecipe(string Version, string BinDir) : Recipe
 {
+    /// <summary>Taken on the first control-plane node before each `kubeadm upgrade apply` (by default, with the agent's
+    /// defaults); null: `etcdSnapshot: false`.</summary>
+    public NodeStep.EtcdSnapshot? EtcdSnapshot { get; init; } = new() { Timeout = StepTimeouts.Default.Kubeadm };
+
     public override string Describe() => $"upgrade-kubernetes {Version}";
 
     public override bool NeedsKubernetes => true;

@@ -22,6 +22,7 @@ public sealed class AgentConfigLoaderTests : IDisposable
         { "heartbeatInterval", "FLEET_HEARTBEAT_INTERVAL", "--heartbeat-interval", "10s", "20s", "0.5s" },
         { "kubeadmPath", "FLEET_KUBEADM_PATH", "--kubeadm-path", "/file/kubeadm", "kubeadm-env", "/flag/kubeadm" },
         { "systemctlPath", "FLEET_SYSTEMCTL_PATH", "--systemctl-path", "/file/systemctl", "/env/systemctl", "systemctl-flag" },
+        { "etcdctlPath", "FLEET_ETCDCTL_PATH", "--etcdctl-path", "/file/etcdctl", "etcdctl-env", "/flag/etcdctl" },
         { "kubeletHealthzUrl", "FLEET_KUBELET_HEALTHZ_URL", "--kubelet-healthz-url", "http://127.0.0.1:1/healthz", "http://127.0.0.2:2/healthz", "http://[::1]:3/healthz" },
     };
 
@@ -117,6 +118,7 @@ public sealed class AgentConfigLoaderTests : IDisposable
         Assert.Equal(defaults.RequiredCniPlugins, options.RequiredCniPlugins);
         Assert.Equal("systemctl", options.SystemctlPath);
         Assert.Equal("kubeadm", options.KubeadmPath);
+        Assert.Equal("etcdctl", options.EtcdctlPath);
         Assert.Equal("http://127.0.0.1:10248/healthz", options.KubeletHealthzUrl);
         Assert.Equal(defaults.BinaryDirs, options.BinaryDirs);
     }
@@ -291,6 +293,8 @@ public sealed class AgentConfigLoaderTests : IDisposable
     [InlineData("--kubeadm-path", " kubeadm", "has leading or trailing spaces")]
     [InlineData("--systemctl-path", "usr/bin/systemctl", "is neither a bare program name")]
     [InlineData("--systemctl-path", "", "must not be empty")]
+    [InlineData("--etcdctl-path", "bin/etcdctl", "is neither a bare program name")]
+    [InlineData("--etcdctl-path", "--debug", "\"--debug\" starts with '-'")]
     public void Load_ProgramThatIsNeitherANameNorAnAbsolutePath_IsRefused(string flag, string value, string problem)
     {
         var flags = new Dictionary<string, string> { ["--coordinator"] = "https://a:1", [flag] = value };
@@ -542,7 +546,7 @@ public sealed class AgentConfigLoaderTests : IDisposable
     public void Flags_ListEverySettingsFlag()
     {
         Assert.Equal(
-            ["--coordinator", "--name", "--root", "--state-dir", "--labels", "--heartbeat-interval", "--reconnect-cap", "--required-cni-plugins", "--systemctl-path", "--kubeadm-path", "--kubelet-healthz-url",
+            ["--coordinator", "--name", "--root", "--state-dir", "--labels", "--heartbeat-interval", "--reconnect-cap", "--required-cni-plugins", "--systemctl-path", "--kubeadm-path", "--etcdctl-path", "--kubelet-healthz-url",
              "--download-retry-cap", "--download-stall-timeout", "--download-max-bytes", "--binary-dirs", "--token", "--token-file", "--ca-pin"],
             AgentConfigLoader.Flags);
         Assert.All(AgentConfigLoader.FlagHelp, f => Assert.False(string.IsNullOrWhiteSpace(f.Description)));
@@ -572,6 +576,7 @@ public sealed class AgentConfigLoaderTests : IDisposable
         "heartbeatInterval" => $"{options.HeartbeatInterval.TotalSeconds}s",
         "kubeadmPath" => options.KubeadmPath,
         "systemctlPath" => options.SystemctlPath,
+        "etcdctlPath" => options.EtcdctlPath,
         "kubeletHealthzUrl" => options.KubeletHealthzUrl,
         _ => throw new ArgumentOutOfRangeException(nameof(key), key, "not a layered setting in this test"),
     };

@@ -52,11 +52,27 @@ public class PlanExpanderTests
             ["prefetch kubeadm v1.12.5, kubelet v1.12.5, kubectl v1.12.5 (arm64)", "download kubeadm v1.12.5 (arm64) to /usr/bin/kubeadm", "kubeadm upgrade node", "cordon pi1", "drain pi1", "download kubelet v1.12.5 (arm64) to /usr/bin/kubelet",
              "download kubectl v1.12.5 (arm64) to /usr/bin/kubectl", "systemctl daemon-reload", "systemctl restart kubelet.service", "wait until pi1 is Ready at v1.12.5", "uncordon pi1"],
             pi.Steps.Select(s => s.Description));
-        Assert.Equal("kubeadm upgrade apply v1.12.5 -y", cp.Steps[2].Description);
+        Assert.Equal(
+            ["prefetch kubeadm v1.12.5, kubelet v1.12.5, kubectl v1.12.5 (amd64)", "etcd snapshot of https://127.0.0.1:2379 into /var/lib/fleet-agent/etcd-snapshots (newest 3 kept)",
+             "download kubeadm v1.12.5 (amd64) to /usr/bin/kubeadm", "kubeadm upgrade apply v1.12.5 -y"],
+            cp.Steps.Take(4).Select(s => s.Description)); // the snapshot before anything on the node changes
+        Assert.DoesNotContain(pi.Steps, s => s is NodeStep.EtcdSnapshot);
         var kubelet = Assert.IsType<NodeStep.Download>(pi.Steps[5]);
         Assert.Equal("https://dl.example/v1.12.5/bin/linux/arm64/kubelet", kubelet.Url);
         Assert.Equal(new string('e', 64), kubelet.Sha256);
         Assert.Equal(DownloadMode.Executable, kubelet.Mode);
+    }
+
+    [Fact]
+    public void Expand_UpgradeWithoutEtcdSnapshot_HasNoSnapshotStep()
+    {
+        var plan = Upgrade with { Recipe = new UpgradeRecipe("v1.12.5", "/usr/bin") { EtcdSnapshot = null } };
+
+        var (nodes, problems) = PlanExpander.Expand(plan, [Node("cp1", Arch.Amd64)], Catalog, Cluster("cp1"), KubeNodeNames.Resolve([Node("cp1", Arch.Amd64)], []));
+
+        Assert.Empty(problems);
+        Assert.Equal("kubeadm upgrade apply v1.12.5 -y", nodes.Single().Steps[2].Description);
+        Assert.DoesNotContain(nodes.Single().Steps, s => s is NodeStep.EtcdSnapshot);
     }
 
     [Fact]

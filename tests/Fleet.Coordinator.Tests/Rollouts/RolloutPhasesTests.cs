@@ -14,11 +14,12 @@ namespace Fleet.Coordinator.Tests.Rollouts;
 /// </summary>
 public sealed partial class RolloutPhasesTests : IAsyncLifetime
 {
+    /// <summary>Without the etcd snapshot, so every node's hop has the same 11 steps (the snapshot has its own test below).</summary>
     private const string Plan = """
         target: {}
         strategy: { batchSize: 2, failureThreshold: 2 }
         recipe:
-          upgrade-kubernetes: { version: v1.14.10 }
+          upgrade-kubernetes: { version: v1.14.10, etcdSnapshot: false }
         """;
 
     /// <summary>Agent steps of one hop: prefetch, kubeadm from the cache, kubeadm upgrade, kubelet and kubectl from the cache, daemon-reload,
@@ -79,6 +80,26 @@ public sealed partial class RolloutPhasesTests : IAsyncLifetime
         Assert.Equal(["kubeadm upgrade node", "kubeadm upgrade node"], view.Nodes.Single(n => n.Name == "w1").Steps.Where(s => s.Kind == StepKinds.KubeadmUpgrade).Select(s => s.Description));
         Assert.Equal("https://dl.example/v1.13.4/amd64/kubelet", view.Nodes.Single(n => n.Name == "w2").Steps[5].Url); // the newest v1.13 patch
         Assert.Equal(2, view.Nodes.Single(n => n.Name == "w2").Batch);
+    }
+
+    [Fact]
+    public async Task Plan_ByDefault_SnapshotsEtcdFirstInEachHop_OnTheFirstControlPlaneOnly()
+    {
+        var (view, problems) = await _rig.Engine.PlanAsync(Plan.Replace(", etcdSnapshot: false", "", StringComparison.Ordinal), CancellationToken.None).DefaultTimeout();
+
+        Assert.True(view is not null, string.Join("; ", problems));
+        var cp1 = view.Nodes.Single(n => n.Name == "cp1");
+        Assert.Equal(24, cp1.Steps.Count);
+        foreach (var (first, version) in new[] { (0, "v1.13.4"), (12, "v1.14.10") })
+        {
+            Assert.Equal(
+                [StepKinds.Prefetch, StepKinds.EtcdSnapshot, StepKinds.Download, StepKinds.KubeadmUpgrade],
+                cp1.Steps.Skip(first).Take(4).Select(s => s.Kind));
+            Assert.Equal("etcd snapshot of https://127.0.0.1:2379 into /var/lib/fleet-agent/etcd-snapshots (newest 3 kept)", cp1.Steps[first + 1].Description);
+            Assert.Equal($"kubeadm upgrade apply {version} -y", cp1.Steps[first + 3].Description);
+        }
+
+        Assert.All(view.Nodes.Where(n => n.Name != "cp1"), n => Assert.DoesNotContain(n.Steps, s => s.Kind == StepKinds.EtcdSnapshot));
     }
 
     [Fact]

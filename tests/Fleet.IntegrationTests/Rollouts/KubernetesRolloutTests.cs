@@ -63,7 +63,12 @@ public sealed class KubernetesRolloutTests : IAsyncLifetime
     [Fact]
     public async Task Upgrade_OverAMixedFleet_ControlPlaneFirstThenWorkersInBatches_EachStepOnce()
     {
-        await _h.NodeAsync("cp1", "x86_64", "amd64", controlPlane: true);
+        // cp1's etcd: a real one, with kubeadm's client certificate under cp1's root, snapshotted by the recipe's default step.
+        using var pki = Fleet.Testing.Etcd.EtcdPki.Create(_h.Dir.Combine("etcd-pki"));
+        await using var etcd = await Fleet.Testing.Etcd.EtcdServer.StartAsync(pki);
+        await etcd.PutAsync("/registry/namespaces/default", "before-the-upgrade");
+        var cp1 = await _h.NodeAsync("cp1", "x86_64", "amd64", controlPlane: true);
+        pki.WriteClientSet(Path.Join(cp1.Agent.Root, "etc/kubernetes/pki/etcd"));
         await _h.NodeAsync("odroid1", "armv7l", "arm");
         await _h.NodeAsync("pi1", "aarch64", "arm64");
         await _h.NodeAsync("pi2", "aarch64", "arm64");
@@ -77,11 +82,12 @@ public sealed class KubernetesRolloutTests : IAsyncLifetime
             target: {}
             strategy: { batchSize: 2 }
             recipe:
-              upgrade-kubernetes: { version: {{To}} }
+              upgrade-kubernetes: { version: {{To}}, etcd: { endpoint: "{{etcd.Endpoint}}" } }
             """);
         var dry = await _h.CtlAsync("rollout", "plan", "-f", plan);
         Assert.True(dry.ExitCode == 0, dry.Stderr);
         Assert.Contains("batch 1: cp1", dry.Stdout);
+        Assert.Contains($"etcd snapshot of {etcd.Endpoint} into /var/lib/fleet-agent/etcd-snapshots (newest 3 kept)", dry.Stdout);
         Assert.Contains("batch 2: odroid1, pi1", dry.Stdout);
         Assert.Contains("batch 3: pi2", dry.Stdout);
         Assert.Contains("kubeadm upgrade apply v1.12.5 -y", dry.Stdout);
@@ -108,9 +114,17 @@ public sealed class KubernetesRolloutTests : IAsyncLifetime
         Assert.Contains("kubernetes: uncordon pi2: LeftCordonedByOperator", logs);
         Assert.Contains("kubernetes: drain pi1: evicted 1 pod(s) (default/web-pi1); skipped 1", logs);
         var order = logs.Split('\n');
-        var cpDone = Array.FindIndex(order, l => l.Contains("cp1: step 11/11 uncordon cp1: succeeded", StringComparison.Ordinal));
+        var cpDone = Array.FindIndex(order, l => l.Contains("cp1: step 12/12 uncordon cp1: succeeded", StringComparison.Ordinal));
         var workersStart = Array.FindIndex(order, l => l.Contains("batch 2 of 3", StringComparison.Ordinal));
         Assert.True(cpDone >= 0 && cpDone < workersStart, "the control plane finished before the workers started");
+        var snapshot = Assert.Single(Directory.GetFiles(Path.Join(cp1.Agent.Root, "var/lib/fleet-agent/etcd-snapshots"), "*-r1.db"));
+        Assert.True(File.Exists(snapshot + ".sha256"));
+        Assert.True(
+            Array.FindIndex(order, l => l.Contains($"cp1: step 2/12 etcd snapshot of {etcd.Endpoint}", StringComparison.Ordinal) && l.Contains("succeeded", StringComparison.Ordinal))
+                < Array.FindIndex(order, l => l.Contains("cp1: step 3/12 download kubeadm", StringComparison.Ordinal)),
+            string.Join("\n", order));
+        await using var restored = await Fleet.Testing.Etcd.EtcdServer.RestoreAsync(pki, snapshot);
+        Assert.Equal("before-the-upgrade", await restored.GetAsync("/registry/namespaces/default"));
     }
 
     private string CaHash()

@@ -133,6 +133,6 @@ public sealed class MultiHopUpgradeTests : IAsyncLifetime
         target: {}
         {{strategy}}
         recipe:
-          upgrade-kubernetes: { version: {{To}} }
-        """);
+          upgrade-kubernetes: { version: {{To}}, etcdSnapshot: false }
+        """); // the snapshot before each hop's apply: EtcdSnapshotRolloutTests and RolloutPhasesTests
 }

@@ -121,6 +121,6 @@ public sealed class PrefetchRolloutTests : IAsyncLifetime
         target: {"{}"}
         strategy: {"{ failureThreshold: 100%, onFailure: abort }"}
         recipe:
-          upgrade-kubernetes: {"{ version: " + To + " }"}
+          upgrade-kubernetes: {"{ version: " + To + ", etcdSnapshot: false }"}
         """);
 }

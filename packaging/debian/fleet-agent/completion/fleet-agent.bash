@@ -7,7 +7,7 @@ _fleet_agent() {
   done
   local values; values=$(_fleet_agent_values "$path" "$prev")
   if [ -n "$values" ]; then COMPREPLY=($(compgen -W "$values" -- "$cur")); return; fi
-  case "$prev" in --config|--token-file|--root|--state-dir|--systemctl-path|--kubeadm-path) COMPREPLY=($(compgen -f -- "$cur")); return ;; esac
+  case "$prev" in --config|--token-file|--root|--state-dir|--systemctl-path|--kubeadm-path|--etcdctl-path) COMPREPLY=($(compgen -f -- "$cur")); return ;; esac
   COMPREPLY=($(compgen -W "$(_fleet_agent_subs "$path") $(_fleet_agent_args "$path") $(_fleet_agent_opts "$path")" -- "$cur"))
 }
 _fleet_agent_subs() {
@@ -25,7 +25,7 @@ _fleet_agent_args() {
 }
 _fleet_agent_opts() {
   case "$1" in
-    "") echo "--config --coordinator --name --root --state-dir --labels --heartbeat-interval --reconnect-cap --required-cni-plugins --systemctl-path --kubeadm-path --kubelet-healthz-url --download-retry-cap --download-stall-timeout --download-max-bytes --binary-dirs" ;;
+    "") echo "--config --coordinator --name --root --state-dir --labels --heartbeat-interval --reconnect-cap --required-cni-plugins --systemctl-path --kubeadm-path --etcdctl-path --kubelet-healthz-url --download-retry-cap --download-stall-timeout --download-max-bytes --binary-dirs" ;;
     "enroll") echo "--coordinator --name --root --state-dir --token --token-file --ca-pin --config" ;;
     "completion") echo "--config" ;;
     "man") echo "--config" ;;

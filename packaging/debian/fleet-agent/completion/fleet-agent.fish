@@ -14,6 +14,7 @@ complete -c fleet-agent -n '__fish_use_subcommand' -l reconnect-cap -r -d 'Longe
 complete -c fleet-agent -n '__fish_use_subcommand' -l required-cni-plugins -r -d 'Comma-separated CNI plugins a healthy node has (default loopback,portmap,bridge,host-local)'
 complete -c fleet-agent -n '__fish_use_subcommand' -l systemctl-path -r -d 'systemctl for Systemd steps and the kubelet check'
 complete -c fleet-agent -n '__fish_use_subcommand' -l kubeadm-path -r -d 'kubeadm for KubeadmJoin and KubeadmUpgrade steps'
+complete -c fleet-agent -n '__fish_use_subcommand' -l etcdctl-path -r -d 'etcdctl (API v3) for EtcdSnapshot steps'
 complete -c fleet-agent -n '__fish_use_subcommand' -l kubelet-healthz-url -r -d 'The kubelet\'s healthz for WaitKubeletHealthy steps that name none'
 complete -c fleet-agent -n '__fish_use_subcommand' -l download-retry-cap -r -d 'Longest wait between download attempts'
 complete -c fleet-agent -n '__fish_use_subcommand' -l download-stall-timeout -r -d 'Abandon and retry a download that receives nothing this long (default 30s)'
