@@ -17,6 +17,7 @@ public static class StepKinds
     public const string Uncordon = "uncordon";
     public const string WaitReady = "wait-ready";
     public const string Prefetch = "prefetch";
+    public const string RestorePrevious = "restore-previous";
 }
 
 /// <summary>
@@ -39,6 +40,7 @@ public static class StepKinds
 [JsonDerivedType(typeof(Uncordon), StepKinds.Uncordon)]
 [JsonDerivedType(typeof(WaitReady), StepKinds.WaitReady)]
 [JsonDerivedType(typeof(Prefetch), StepKinds.Prefetch)]
+[JsonDerivedType(typeof(RestorePrevious), StepKinds.RestorePrevious)]
 public abstract partial record NodeStep
 {
     /// <summary>One of <see cref="StepKinds"/>; in JSON it is the discriminator.</summary>
@@ -53,6 +55,10 @@ public abstract partial record NodeStep
     /// <summary>The phase (1-based) this step belongs to: a multi-hop upgrade's hop (<see cref="UpgradeHops"/>). Stored
     /// with the step's JSON; a step stored before phases reads 1.</summary>
     public int Phase { get; init; } = 1;
+
+    /// <summary>Part of the node's automatic rollback (strategy.onNodeFailure: rollback, <see cref="RollbackTail"/>): a normal
+    /// pass never runs it; it runs only when the node fails after a replace. Stored with the step's JSON.</summary>
+    public bool OnFailure { get; init; }
 
     /// <summary>Sent to the agent (with a step id it journals); otherwise the coordinator runs it against the Kubernetes API.</summary>
     [JsonIgnore]
@@ -75,6 +81,7 @@ public abstract partial record NodeStep
         Sha256 = (this as Artifact)?.Sha256 ?? "",
         State = RolloutStepState.Pending,
         Phase = Phase,
+        OnFailure = OnFailure,
     };
 
     /// <summary>A step the agent runs exactly as planned: it maps to one <see cref="StepRequest"/>.</summary>

@@ -50,6 +50,9 @@ public sealed class StrategyDocument
 
     public string? OnFailure { get; set; }
 
+    /// <summary>fail (default) or rollback (NodeFailurePolicy).</summary>
+    public string? OnNodeFailure { get; set; }
+
     public bool? KeepCordoned { get; set; }
 
     /// <summary>Stage every artifact on the node before it is disrupted (default true; PrefetchPlanner).</summary>
@@ -131,6 +134,15 @@ public sealed class StepDocument
 
     [YamlMember(Alias = "wait-ready", ApplyNamingConventions = false)]
     public WaitReadyDocument? WaitReady { get; set; }
+
+    [YamlMember(Alias = "restore-previous", ApplyNamingConventions = false)]
+    public RestorePreviousDocument? RestorePrevious { get; set; }
+}
+
+public sealed class RestorePreviousDocument
+{
+    /// <summary>The rollout whose replaces are put back ("r3"); empty: this rollout.</summary>
+    public string? Rollout { get; set; }
 }
 
 public sealed class EmptyDocument
