@@ -74,6 +74,12 @@ public sealed partial class RolloutDriver
             : $"step {failed.Index + 1} ({failed.Description}): {failed.Reason}";
     });
 
+    /// <summary>For the pause at the failure threshold: rolled-back nodes are finished, so a resume does not retry them and they keep counting.</summary>
+    private static string RolledBackHint(RolloutRun run) =>
+        run.Read(v => v.Nodes.Any(n => n.State == RolloutNodeState.RolledBack))
+            ? "; rolled-back nodes are finished: a resume does not retry them and they keep counting toward the threshold (to go on without them, abort and apply a plan that excludes them)"
+            : "";
+
     /// <summary>Failed and rolled-back nodes: both count toward the failure threshold.</summary>
     private static bool IsFailure(RolloutNodeState state) => state is RolloutNodeState.Failed or RolloutNodeState.RolledBack;
 }

@@ -174,7 +174,7 @@ public sealed partial class RolloutDriver(StepExecutor executor, RolloutTransiti
             }
             else
             {
-                await SetStateAsync(run, RolloutState.Paused, $"{reason}; fix it, then `fleetctl rollout resume {run.Id}` (failed nodes retry from their failed step) or `abort`", stopping);
+                await SetStateAsync(run, RolloutState.Paused, $"{reason}; fix it, then `fleetctl rollout resume {run.Id}` (failed nodes retry from their failed step) or `abort`{RolledBackHint(run)}", stopping);
             }
 
             return true;
