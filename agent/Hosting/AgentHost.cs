@@ -4,6 +4,7 @@ using Fleet.Agent.Facts;
 using Fleet.Agent.Health;
 using Fleet.Agent.Session;
 using Fleet.Agent.Steps;
+using Fleet.Agent.Steps.Previous;
 using Fleet.V1;
 using Grpc.Net.Client;
 using Microsoft.Extensions.DependencyInjection;
@@ -90,6 +91,9 @@ public static class AgentHost
         services.AddSingleton<IStepHandler, KubeadmUpgradeStepHandler>();
         services.AddSingleton<IStepHandler, SystemdStepHandler>();
         services.AddSingleton<IStepHandler, WaitKubeletHealthyStepHandler>();
+        services.AddSingleton<PreviousFiles>();
+        services.AddSingleton(sp => RestoreFailpoint.FromEnvironment(Environment.GetEnvironmentVariable, sp.GetRequiredService<ILogger<RestoreFailpoint>>()));
+        services.AddSingleton<IStepHandler, RestorePreviousStepHandler>();
         services.AddPrefetch();
         services.AddSingleton<StepJournal>();
         services.AddSingleton<StepSink>();

@@ -1,14 +1,16 @@
 using Fleet.Agent.Configuration;
 using Fleet.Agent.Hosting;
+using Fleet.Agent.Steps.Previous;
 using Fleet.V1;
 
 namespace Fleet.Agent.Steps;
 
 /// <summary>
 /// Download: taken from the staging cache when a prefetch staged it (hashed again), else downloaded
-/// and verified in one pass; checked for this node's ELF machine, renamed into place.
+/// and verified in one pass; checked for this node's ELF machine, renamed into place, the file it
+/// replaces kept and journaled (<see cref="PreviousFiles"/>).
 /// </summary>
-public sealed class DownloadStepHandler(Downloader downloader, StagingCache cache, HostPaths paths, NodeArch arch, AgentOptions options) : IStepHandler
+public sealed class DownloadStepHandler(Downloader downloader, StagingCache cache, HostPaths paths, NodeArch arch, AgentOptions options, PreviousFiles previous) : IStepHandler
 {
     public StepRequest.StepOneofCase Kind => StepRequest.StepOneofCase.Download;
 
@@ -42,7 +44,7 @@ public sealed class DownloadStepHandler(Downloader downloader, StagingCache cach
 
             File.SetUnixFileMode(temp, mode);
             await progress.StateAsync(StepState.Installing, ct);
-            File.Move(temp, dest, overwrite: true);
+            await previous.ReplaceAsync(request, step.Dest, temp, step.Sha256, step.Component, step.Version, ct);
         }
         catch
         {

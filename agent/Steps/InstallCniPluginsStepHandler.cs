@@ -1,5 +1,6 @@
 using Fleet.Agent.Configuration;
 using Fleet.Agent.Hosting;
+using Fleet.Agent.Steps.Previous;
 using Fleet.V1;
 
 namespace Fleet.Agent.Steps;
@@ -7,9 +8,10 @@ namespace Fleet.Agent.Steps;
 /// <summary>
 /// CNI plugins: take the tarball from the staging cache (hashed again) or download it (verified),
 /// extract it safely into a staging folder beside the destination, check every plugin's ELF machine, then rename each plugin into place (a concurrent
-/// reader sees the old file or the new one, never half of one), and check the required plugins.
+/// reader sees the old file or the new one, never half of one; each plugin it replaces kept and journaled
+/// by <see cref="PreviousFiles"/>), and check the required plugins.
 /// </summary>
-public sealed class InstallCniPluginsStepHandler(Downloader downloader, StagingCache cache, LeftoverFiles leftovers, HostPaths paths, NodeArch arch, AgentOptions options) : IStepHandler
+public sealed class InstallCniPluginsStepHandler(Downloader downloader, StagingCache cache, LeftoverFiles leftovers, HostPaths paths, NodeArch arch, AgentOptions options, PreviousFiles previous) : IStepHandler
 {
     public const string DefaultDir = "/opt/cni/bin";
 
@@ -66,7 +68,8 @@ public sealed class InstallCniPluginsStepHandler(Downloader downloader, StagingC
             Directory.CreateDirectory(dest);
             foreach (var plugin in plugins)
             {
-                File.Move(Path.Join(staging, plugin), Path.Join(dest, plugin), overwrite: true);
+                var staged = Path.Join(staging, plugin);
+                await previous.ReplaceAsync(request, $"{nodeDir.TrimEnd('/')}/{plugin}", staged, await Sha256Hex.OfFileAsync(staged, ct), step.Component, step.Version, ct);
             }
 
             var absent = required.Where(p => !IsExecutable(Path.Join(dest, p))).ToArray();

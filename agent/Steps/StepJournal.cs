@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Fleet.Agent.Hosting;
+using Fleet.Agent.Steps.Previous;
 using Fleet.V1;
 
 namespace Fleet.Agent.Steps;
@@ -9,6 +10,11 @@ namespace Fleet.Agent.Steps;
 /// The ids of finished steps and their results, one JSON line each in STATE/steps.journal, flushed
 /// to disk before the result is reported. A step re-sent after a reconnect is answered from here.
 /// A torn last line (power loss mid-write) is ignored; that step simply runs again, idempotently.
+/// The same file holds the files Fleet replaced and restored (<see cref="ReplaceRecord"/>,
+/// <see cref="RestoreRecord"/>, indexed in <see cref="Replaces"/>): one file, one writer, one order, so
+/// a replace journaled before its rename and the step result after it can never be seen out of order
+/// after a crash. Those lines carry no "id": an agent of an earlier version reads them as nothing and
+/// skips them; this one keeps them.
 /// </summary>
 public sealed class StepJournal
 {
@@ -24,9 +30,17 @@ public sealed class StepJournal
         {
             foreach (var line in File.ReadLines(_path))
             {
-                if (TryParse(line) is { } result)
+                switch (TryParse(line))
                 {
-                    _finished[result.Id] = result;
+                    case { Replaced: { } replaced }:
+                        Replaces.Apply(replaced);
+                        break;
+                    case { Restored: { } restored }:
+                        Replaces.Apply(restored);
+                        break;
+                    case { Id.Length: > 0 } e:
+                        _finished[e.Id] = new StepResult { Id = e.Id, Outcome = (StepOutcome)(e.Outcome ?? 0), Reason = e.Reason ?? "" };
+                        break;
                 }
             }
 
@@ -68,30 +82,59 @@ public sealed class StepJournal
         }
     }
 
+    /// <summary>The files replaced and restored, as journaled.</summary>
+    public ReplaceIndex Replaces { get; } = new();
+
     public void Record(StepResult result)
     {
-        var line = JsonSerializer.Serialize(new Entry(result.Id, (int)result.Outcome, result.Reason), JournalJson.Default.Entry) + "\n";
         lock (_gate)
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
-            using (var file = new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.Read))
-            {
-                file.Write(System.Text.Encoding.UTF8.GetBytes(_endsMidLine ? "\n" + line : line));
-                file.Flush(flushToDisk: true);
-                _endsMidLine = false;
-            }
-
+            Append(new Entry(result.Id, (int)result.Outcome, result.Reason));
             _finished[result.Id] = result.Clone();
         }
     }
 
-    private static StepResult? TryParse(string line)
+    /// <summary>A replace about to happen: on disk before this returns, so the caller may rename next.</summary>
+    public void Record(ReplaceRecord replaced)
+    {
+        lock (_gate)
+        {
+            Append(new Entry(null, null, null, Replaced: replaced));
+            Replaces.Apply(replaced);
+        }
+    }
+
+    /// <summary>A file put back: on disk before this returns.</summary>
+    public void Record(RestoreRecord restored)
+    {
+        lock (_gate)
+        {
+            Append(new Entry(null, null, null, Restored: restored));
+            Replaces.Apply(restored);
+        }
+    }
+
+    private void Append(Entry entry)
+    {
+        var line = JsonSerializer.Serialize(entry, JournalJson.Default.Entry) + "\n";
+        Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
+        using var file = new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.Read);
+        file.Write(System.Text.Encoding.UTF8.GetBytes(_endsMidLine ? "\n" + line : line));
+        file.Flush(flushToDisk: true);
+        _endsMidLine = false;
+    }
+
+    private static Entry? TryParse(string line)
     {
         try
         {
-            return JsonSerializer.Deserialize(line, JournalJson.Default.Entry) is { Id.Length: > 0 } e
-                ? new StepResult { Id = e.Id, Outcome = (StepOutcome)e.Outcome, Reason = e.Reason ?? "" }
-                : null;
+            return JsonSerializer.Deserialize(line, JournalJson.Default.Entry) switch
+            {
+                { Replaced: { } r } e when Valid(r) => e,
+                { Restored: { Rollout: not null, Path: not null } } e => e,
+                { Id.Length: > 0, Replaced: null, Restored: null } e => e,
+                _ => null,
+            };
         }
         catch (JsonException)
         {
@@ -99,9 +142,14 @@ public sealed class StepJournal
         }
     }
 
-    internal sealed record Entry(string Id, int Outcome, string? Reason);
+    // A line edited by hand may lack fields: such a record is no record.
+    private static bool Valid(ReplaceRecord r) =>
+        r is { Rollout: not null, Path: not null, PreviousSha256: not null, PreviousVersion: not null, Sha256: not null, Component: not null, Version: not null, StepId: not null };
+
+    /// <summary>One journal line: a step result (id, outcome, reason), or a replace, or a restore.</summary>
+    internal sealed record Entry(string? Id, int? Outcome, string? Reason, ReplaceRecord? Replaced = null, RestoreRecord? Restored = null);
 }
 
 [JsonSerializable(typeof(StepJournal.Entry))]
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 internal sealed partial class JournalJson : JsonSerializerContext;

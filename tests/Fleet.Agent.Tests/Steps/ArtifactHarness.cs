@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Threading.Channels;
 using Fleet.Agent.Configuration;
 using Fleet.Agent.Steps;
+using Fleet.Agent.Steps.Previous;
 using Fleet.Agent.Tests.Facts;
 using Fleet.Testing;
 using Fleet.V1;
@@ -63,6 +64,16 @@ internal sealed class ArtifactHarness : IAsyncDisposable
     /// <summary>The agent's record of its temporary files, in this node's state folder.</summary>
     public LeftoverFiles Leftovers() => new(Root.Paths(Options), NullLogger<LeftoverFiles>.Instance);
 
+    /// <summary>The agent's step journal in this node's state folder: one per harness, as one per agent.</summary>
+    public StepJournal Journal => _journal ??= new StepJournal(Root.Paths(Options));
+
+    private StepJournal? _journal;
+
+    /// <summary>What keeps and journals the files the handlers replace, over <see cref="Journal"/>.</summary>
+    public PreviousFiles Previous() => _previous ??= new(Journal, Root.Paths(Options));
+
+    private PreviousFiles? _previous;
+
     /// <summary>The agent's staging cache, in this node's state folder.</summary>
     public StagingCache Cache(StagingCacheOptions? options = null, TimeProvider? time = null) =>
         new(Root.Paths(Options), Leftovers(), options ?? new StagingCacheOptions(), time ?? TimeProvider.System, NullLogger<StagingCache>.Instance);
@@ -102,15 +113,16 @@ internal sealed class ArtifactHarness : IAsyncDisposable
         return updates;
     }
 
-    /// <summary>Temporary files a download leaves beside its destination.</summary>
+    /// <summary>Temporary files a download leaves beside its destination (the kept previous files are no leftover).</summary>
     public static string[] Leftovers(string folder) => Directory.Exists(folder)
-        ? Directory.GetFileSystemEntries(folder).Select(p => Path.GetFileName(p)).Where(n => n.StartsWith(".fleet-", StringComparison.Ordinal)).ToArray()
+        ? Directory.GetFileSystemEntries(folder).Select(p => Path.GetFileName(p)).Where(n => n.StartsWith(".fleet-", StringComparison.Ordinal) && n != PreviousFiles.FolderName).ToArray()
         : [];
 
     public async ValueTask DisposeAsync()
     {
         await Server.DisposeAsync();
         Http.Dispose();
+        _previous?.Dispose();
         _deadlines.ForEach(d => d.Dispose());
         Root.Dispose();
         _served.Dispose();

@@ -287,7 +287,7 @@ public sealed class DownloadStepHandlerTests : IAsyncLifetime
 
     private Task<StepResult> Run(StepRequest request, NodeArch? arch = null)
     {
-        var handler = new DownloadStepHandler(_h.Downloader(), _h.Cache(), _h.Root.Paths(_h.Options), arch ?? ArtifactHarness.Arch("x86_64"), _h.Options);
+        var handler = new DownloadStepHandler(_h.Downloader(), _h.Cache(), _h.Root.Paths(_h.Options), arch ?? ArtifactHarness.Arch("x86_64"), _h.Options, _h.Previous());
         Assert.Equal(StepRequest.StepOneofCase.Download, handler.Kind);
         return handler.RunAsync(request, _h.Progress(request.Id), CancellationToken.None);
     }

@@ -316,7 +316,7 @@ public sealed class InstallCniPluginsStepHandlerTests : IAsyncLifetime
 
     private async Task<StepResult> Run(StepRequest request)
     {
-        var handler = new InstallCniPluginsStepHandler(_h.Downloader(), _h.Cache(), _h.Leftovers(), _h.Root.Paths(_h.Options), ArtifactHarness.Arch("x86_64"), _h.Options);
+        var handler = new InstallCniPluginsStepHandler(_h.Downloader(), _h.Cache(), _h.Leftovers(), _h.Root.Paths(_h.Options), ArtifactHarness.Arch("x86_64"), _h.Options, _h.Previous());
         Assert.Equal(StepRequest.StepOneofCase.InstallCniPlugins, handler.Kind);
         try
         {

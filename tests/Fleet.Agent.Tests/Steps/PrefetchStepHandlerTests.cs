@@ -286,7 +286,7 @@ public sealed class PrefetchStepHandlerTests : IAsyncLifetime
     private Task<StepResult> Download(string dest, string served, string sha256)
     {
         var request = new StepRequest { Id = "download-1", Download = new DownloadStep { Url = _h.Server.Url($"/files/{served}"), Sha256 = sha256, Dest = dest, Mode = 0x1ED, Executable = true } };
-        return new DownloadStepHandler(_h.Downloader(), _h.Cache(), _h.Root.Paths(_h.Options), ArtifactHarness.Arch("x86_64"), _h.Options)
+        return new DownloadStepHandler(_h.Downloader(), _h.Cache(), _h.Root.Paths(_h.Options), ArtifactHarness.Arch("x86_64"), _h.Options, _h.Previous())
             .RunAsync(request, _h.Progress(request.Id), CancellationToken.None);
     }
 
@@ -294,7 +294,7 @@ public sealed class PrefetchStepHandlerTests : IAsyncLifetime
     {
         var request = new StepRequest { Id = "cni-1", InstallCniPlugins = new InstallCniPluginsStep { Url = _h.Server.Url("/files/cni.tgz"), Sha256 = sha256 } };
         request.InstallCniPlugins.Required.Add(Plugins);
-        return new InstallCniPluginsStepHandler(_h.Downloader(), _h.Cache(), _h.Leftovers(), _h.Root.Paths(_h.Options), ArtifactHarness.Arch("x86_64"), _h.Options)
+        return new InstallCniPluginsStepHandler(_h.Downloader(), _h.Cache(), _h.Leftovers(), _h.Root.Paths(_h.Options), ArtifactHarness.Arch("x86_64"), _h.Options, _h.Previous())
             .RunAsync(request, _h.Progress(request.Id), CancellationToken.None);
     }
 }

@@ -120,7 +120,7 @@ public sealed class RogueArtifactServerTests : IAsyncLifetime
     [Fact]
     public async Task FiveRedirectsOnTheSameServer_AreFollowed()
     {
-        var result = await new DownloadStepHandler(_h.Downloader(), _h.Cache(), _h.Root.Paths(_h.Options), ArtifactHarness.Arch("x86_64"), _h.Options)
+        var result = await new DownloadStepHandler(_h.Downloader(), _h.Cache(), _h.Root.Paths(_h.Options), ArtifactHarness.Arch("x86_64"), _h.Options, _h.Previous())
             .RunAsync(Download(_h.Server.Url("/redirect-loop/4/kubectl")), _h.Progress(), CancellationToken.None).DefaultTimeout();
 
         Assert.Equal(StepOutcome.Succeeded, result.Outcome);
@@ -183,7 +183,7 @@ public sealed class RogueArtifactServerTests : IAsyncLifetime
     /// <summary>Runs the Download step; it must fail, and leave nothing in the destination folder.</summary>
     private async Task<StepFailedException> Refused(StepRequest request)
     {
-        var handler = new DownloadStepHandler(_h.Downloader(), _h.Cache(), _h.Root.Paths(_h.Options), ArtifactHarness.Arch("x86_64"), _h.Options);
+        var handler = new DownloadStepHandler(_h.Downloader(), _h.Cache(), _h.Root.Paths(_h.Options), ArtifactHarness.Arch("x86_64"), _h.Options, _h.Previous());
         var ex = await Assert.ThrowsAsync<StepFailedException>(() => handler.RunAsync(request, _h.Progress(request.Id), CancellationToken.None).DefaultTimeout());
         Assert.Empty(Directory.Exists(RealDestDir) ? Directory.GetFileSystemEntries(RealDestDir) : []);
         return ex;
@@ -194,7 +194,7 @@ public sealed class RogueArtifactServerTests : IAsyncLifetime
     {
         var sha = _h.Serve("plugins.tgz", tgz.ToBytes());
         var request = new StepRequest { Id = "rogue-cni", InstallCniPlugins = new InstallCniPluginsStep { Url = _h.Server.Url("/files/plugins.tgz"), Sha256 = sha } };
-        var handler = new InstallCniPluginsStepHandler(_h.Downloader(), _h.Cache(), _h.Leftovers(), _h.Root.Paths(_h.Options), ArtifactHarness.Arch("x86_64"), _h.Options);
+        var handler = new InstallCniPluginsStepHandler(_h.Downloader(), _h.Cache(), _h.Leftovers(), _h.Root.Paths(_h.Options), ArtifactHarness.Arch("x86_64"), _h.Options, _h.Previous());
         var ex = await Assert.ThrowsAsync<StepFailedException>(() => handler.RunAsync(request, _h.Progress(request.Id), CancellationToken.None).DefaultTimeout());
         Assert.Empty(Directory.Exists(CniDir) ? Listing.Of(CniDir) : []);
         return ex;

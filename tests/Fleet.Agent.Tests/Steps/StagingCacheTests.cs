@@ -109,7 +109,7 @@ public sealed class StagingCacheTests : IAsyncLifetime
 
         var request = new StepRequest { Id = "cni", InstallCniPlugins = new InstallCniPluginsStep { Url = _h.Server.Url("/files/cni.tgz"), Sha256 = sha } };
         request.InstallCniPlugins.Required.Add(["loopback", "bridge"]);
-        var result = await new InstallCniPluginsStepHandler(_h.Downloader(), _h.Cache(), _h.Leftovers(), _h.Root.Paths(_h.Options), ArtifactHarness.Arch("x86_64"), _h.Options)
+        var result = await new InstallCniPluginsStepHandler(_h.Downloader(), _h.Cache(), _h.Leftovers(), _h.Root.Paths(_h.Options), ArtifactHarness.Arch("x86_64"), _h.Options, _h.Previous())
             .RunAsync(request, _h.Progress("cni"), CancellationToken.None);
 
         Assert.Equal(StepOutcome.Succeeded, result.Outcome);
@@ -196,7 +196,7 @@ public sealed class StagingCacheTests : IAsyncLifetime
     {
         var request = new StepRequest { Id = "download-1", Download = new DownloadStep { Url = _h.Server.Url("/files/kubectl"), Sha256 = _sha, Dest = Dest, Mode = 0x1ED, Executable = true } };
         _downloadProgress = _h.Progress(request.Id);
-        return new DownloadStepHandler(_h.Downloader(), _h.Cache(), _h.Root.Paths(_h.Options), ArtifactHarness.Arch("x86_64"), _h.Options)
+        return new DownloadStepHandler(_h.Downloader(), _h.Cache(), _h.Root.Paths(_h.Options), ArtifactHarness.Arch("x86_64"), _h.Options, _h.Previous())
             .RunAsync(request, _downloadProgress, CancellationToken.None);
     }
 }
