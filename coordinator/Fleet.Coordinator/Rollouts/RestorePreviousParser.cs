@@ -23,6 +23,6 @@ public static partial class RestorePreviousParser
         return new NodeStep.RestorePrevious { Rollout = rollout, Timeout = timeouts.Download };
     }
 
-    [GeneratedRegex("^r[1-9][0-9]{0,9}$")]
+    [GeneratedRegex(@"^r[1-9][0-9]{0,9}\z")]
     private static partial Regex RolloutId();
 }
