@@ -173,6 +173,32 @@ public sealed class RollbackTailTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ResumeAfterAFailingTail_RetriesTheNode_AndItsTailStartsOver_UnderNewStepIds()
+    {
+        var restores = 0;
+        Answer((node, request) => (node, request.StepCase) switch
+        {
+            ("w1", StepRequest.StepOneofCase.WaitKubeletHealthy) when Volatile.Read(ref restores) < 2 => StepOutcome.Failed, // healthy only once a restore worked
+            ("w1", StepRequest.StepOneofCase.RestorePrevious) => Interlocked.Increment(ref restores) == 1 ? StepOutcome.Failed : StepOutcome.Succeeded,
+            _ => StepOutcome.Succeeded,
+        });
+        var id = await _rig.ApplyAsync(Steps);
+        var paused = await _rig.WaitForStateAsync(id, RolloutState.Paused);
+        Assert.Equal(RolloutNodeState.Failed, paused.Nodes.Single(n => n.Name == "w1").State);
+
+        await _rig.Engine.ResumeAsync(id, CancellationToken.None).DefaultTimeout();
+        var again = await _rig.WaitForAsync(id, r => r.Nodes.Single(n => n.Name == "w1").State == RolloutNodeState.RolledBack, "w1 is rolled back on its retry");
+
+        var sent = Sent("w1", StepRequest.StepOneofCase.RestorePrevious);
+        Assert.Equal(2, sent.Count);
+        Assert.NotEqual(sent[0].Id, sent[1].Id); // a new id: the agent does not answer the old failure from its journal
+        Assert.EndsWith("-retry1", sent[1].Id, StringComparison.Ordinal);
+        var w1 = again.Nodes.Single(n => n.Name == "w1");
+        Assert.All(w1.Steps.Where(s => s.OnFailure), s => Assert.Equal(RolloutStepState.Succeeded, s.State));
+        Assert.Equal(2, Sent("w1", StepRequest.StepOneofCase.WaitKubeletHealthy).Count(r => r.Id.Contains("-w1-3", StringComparison.Ordinal))); // step 4 (index 3), the failure, retried once
+    }
+
+    [Fact]
     public async Task KeepCordoned_FailingTail_LeavesTheNodeCordoned()
     {
         Answer((node, request) => node == "w1" && request.StepCase is StepRequest.StepOneofCase.WaitKubeletHealthy or StepRequest.StepOneofCase.RestorePrevious
