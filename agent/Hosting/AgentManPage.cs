@@ -22,7 +22,8 @@ internal static class AgentManPage
         Files =
         [
             ("/etc/fleet/agent.json", "Settings (JSON with comments), mode 0600: a file that holds a join token and may be read by others is refused. FLEET_* environment variables and flags override them."),
-            ("/var/lib/fleet-agent", "The node's key, certificate and CA, stored as one set in credentials/N/ (node.key, node.crt and ca.crt link to the current set; a renewal writes a new set and then moves the pointer credentials/current), and the journal of finished steps."),
+            ("/var/lib/fleet-agent", "The node's key, certificate and CA, stored as one set in credentials/N/ (node.key, node.crt and ca.crt link to the current set; a renewal writes a new set and then moves the pointer credentials/current), and steps.journal: the finished steps, and every file a step replaced (rollout, path, previous and new sha256 and version) or restored."),
+            ("DIR/.fleet-previous/NAME", "The previous version of every file a step replaced (a download, each CNI plugin), kept beside it on the same file system: one generation, the first replace within a rollout. A restore-previous step renames it back after checking its sha256 against the journal."),
         ],
         SeeAlso = ["fleetctl(1)", "fleet-coordinator(1)", "systemctl(1)", "journalctl(1)"],
         FileOptions = ["--config", "--token-file", "--root", "--state-dir", "--systemctl-path", "--kubeadm-path"],

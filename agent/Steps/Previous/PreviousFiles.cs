@@ -51,47 +51,69 @@ public sealed class PreviousFiles(StepJournal journal, HostPaths paths) : IDispo
         await _gate.WaitAsync(ct);
         try
         {
-            RequireFolderOrNothing(keptDir, nodePath);
-            var current = File.Exists(dest) ? await Sha256Hex.OfFileAsync(dest, ct) : "";
-            if (current == newSha256)
-            {
-                Install(newFile, dest, dir); // no replace: the same bytes (the mode may differ)
-                return;
-            }
-
-            var rollout = RolloutOf(request);
-            var last = journal.Replaces.Find(nodePath);
-            string previous, previousVersion;
-            bool keep;
-            if (last is { Restored: false } && last.Replace.Rollout == rollout)
-            {
-                // A later hop of the same rollout: the first hop's copy stays. Unless the first hop's
-                // rename never happened (killed in between): the file is still the previous one, keep it.
-                (previous, previousVersion) = (last.Replace.PreviousSha256, last.Replace.PreviousVersion);
-                keep = current.Length > 0 && current == previous;
-            }
-            else
-            {
-                (previous, previousVersion) = (current, VersionOf(last, current));
-                keep = current.Length > 0;
-            }
-
-            journal.Record(new ReplaceRecord(rollout, nodePath, previous, previousVersion, newSha256, component, version, request.Id));
-            if (keep)
-            {
-                Keep(dest, keptDir);
-            }
-            else if (previous.Length == 0)
-            {
-                RemoveStaleCopy(keptDir, KeptPath(dest)); // an older generation's copy of a file that is gone: one generation
-            }
-
-            Install(newFile, dest, dir);
+            await ReplaceLockedAsync(request, nodePath, newFile, newSha256, component, version, dest, dir, keptDir, ct);
         }
         finally
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>
+    /// Runs a restore with no replace in between: a replace and a restore of the same path at once would
+    /// leave the journal and the files out of step.
+    /// </summary>
+    public async Task<T> ExclusiveAsync<T>(Func<Task<T>> restore, CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            return await restore();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task ReplaceLockedAsync(StepRequest request, string nodePath, string newFile, string newSha256, string component, string version, string dest, string dir, string keptDir, CancellationToken ct)
+    {
+        RequireFolderOrNothing(keptDir, nodePath);
+        var current = File.Exists(dest) ? await Sha256Hex.OfFileAsync(dest, ct) : "";
+        if (current == newSha256)
+        {
+            Install(newFile, dest, dir); // no replace: the same bytes (the mode may differ)
+            return;
+        }
+
+        var rollout = RolloutOf(request);
+        var last = journal.Replaces.Find(nodePath);
+        string previous, previousVersion;
+        bool keep;
+        if (last is { Restored: false } && last.Replace.Rollout == rollout)
+        {
+            // A later hop of the same rollout: the first hop's copy stays. Unless the first hop's
+            // rename never happened (killed in between): the file is still the previous one, keep it.
+            (previous, previousVersion) = (last.Replace.PreviousSha256, last.Replace.PreviousVersion);
+            keep = current.Length > 0 && current == previous;
+        }
+        else
+        {
+            (previous, previousVersion) = (current, VersionOf(last, current));
+            keep = current.Length > 0;
+        }
+
+        journal.Record(new ReplaceRecord(rollout, nodePath, previous, previousVersion, newSha256, component, version, request.Id));
+        if (keep)
+        {
+            Keep(dest, keptDir);
+        }
+        else if (previous.Length == 0)
+        {
+            RemoveStaleCopy(keptDir, KeptPath(dest)); // an older generation's copy of a file that is gone: one generation
+        }
+
+        Install(newFile, dest, dir);
     }
 
     /// <summary>The version Fleet installed the current file as, when the journal knows it.</summary>

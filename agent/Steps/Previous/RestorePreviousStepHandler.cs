@@ -14,9 +14,9 @@ namespace Fleet.Agent.Steps.Previous;
 /// and does not touch those done); otherwise its kept copy is renamed into place (the kept copy is
 /// consumed) or, where the rollout added a file that was not there before, the file is removed; the
 /// folder is flushed and the restore journaled. A rollout that replaced nothing here is already
-/// satisfied.
+/// satisfied. No replace runs while a restore does (<see cref="PreviousFiles.ExclusiveAsync"/>).
 /// </summary>
-public sealed partial class RestorePreviousStepHandler(StepJournal journal, HostPaths paths, RestoreFailpoint failpoint) : IStepHandler
+public sealed partial class RestorePreviousStepHandler(StepJournal journal, HostPaths paths, PreviousFiles previous, RestoreFailpoint failpoint) : IStepHandler
 {
     public StepRequest.StepOneofCase Kind => StepRequest.StepOneofCase.RestorePrevious;
 
@@ -27,7 +27,10 @@ public sealed partial class RestorePreviousStepHandler(StepJournal journal, Host
         Remove,
     }
 
-    public async Task<StepResult> RunAsync(StepRequest request, StepProgress progress, CancellationToken ct)
+    public Task<StepResult> RunAsync(StepRequest request, StepProgress progress, CancellationToken ct) =>
+        previous.ExclusiveAsync(() => RestoreAsync(request, progress, ct), ct);
+
+    private async Task<StepResult> RestoreAsync(StepRequest request, StepProgress progress, CancellationToken ct)
     {
         var rollout = request.RestorePrevious.RolloutId.Length > 0 ? request.RestorePrevious.RolloutId : request.RolloutId;
         if (!RolloutId().IsMatch(rollout))
@@ -111,14 +114,14 @@ public sealed partial class RestorePreviousStepHandler(StepJournal journal, Host
                 continue;
             }
 
-            var previous = file.Replace.PreviousSha256;
-            if (previous.Length == 0)
+            var previousSha = file.Replace.PreviousSha256;
+            if (previousSha.Length == 0)
             {
                 plan.Add((file, File.Exists(dest) || new FileInfo(dest).LinkTarget is not null ? Action.Remove : Action.Done));
                 continue;
             }
 
-            if (File.Exists(dest) && await Sha256Hex.OfFileAsync(dest, ct) == previous)
+            if (File.Exists(dest) && await Sha256Hex.OfFileAsync(dest, ct) == previousSha)
             {
                 plan.Add((file, Action.Done));
                 continue;
@@ -135,9 +138,9 @@ public sealed partial class RestorePreviousStepHandler(StepJournal journal, Host
                     ? $"{path} was restored before and has changed since, and its kept copy is used up: nothing to restore it from"
                     : $"the kept copy of {path} ({shownKept}) is missing");
             }
-            else if (await Sha256Hex.OfFileAsync(keptPath, ct) is var actual && actual != previous)
+            else if (await Sha256Hex.OfFileAsync(keptPath, ct) is var actual && actual != previousSha)
             {
-                problems.Add($"the kept copy of {path} ({shownKept}) has sha256 {actual}, not the {previous} journaled when {rollout} replaced it");
+                problems.Add($"the kept copy of {path} ({shownKept}) has sha256 {actual}, not the {previousSha} journaled when {rollout} replaced it");
             }
             else
             {

@@ -262,7 +262,8 @@ public sealed class RestorePreviousStepHandlerTests : IAsyncLifetime
 
         // A new journal and handler, as the agent after a restart; the same step id, sent again.
         var journal = new StepJournal(_h.Root.Paths(_h.Options));
-        var result = await new RestorePreviousStepHandler(journal, _h.Root.Paths(_h.Options), RestoreFailpoint.None)
+        using var previous = new PreviousFiles(journal, _h.Root.Paths(_h.Options));
+        var result = await new RestorePreviousStepHandler(journal, _h.Root.Paths(_h.Options), previous, RestoreFailpoint.None)
             .RunAsync(request, _h.Progress(request.Id), CancellationToken.None);
 
         Assert.Equal(StepOutcome.Succeeded, result.Outcome);
@@ -292,7 +293,7 @@ public sealed class RestorePreviousStepHandlerTests : IAsyncLifetime
     private ReplaceIndex Reloaded() => new StepJournal(_h.Root.Paths(_h.Options)).Replaces;
 
     private RestorePreviousStepHandler Handler(RestoreFailpoint? failpoint = null) =>
-        new(_h.Journal, _h.Root.Paths(_h.Options), failpoint ?? RestoreFailpoint.None);
+        new(_h.Journal, _h.Root.Paths(_h.Options), _h.Previous(), failpoint ?? RestoreFailpoint.None);
 
     private static StepRequest RestoreRequest(string rollout, string stepId) =>
         new() { Id = stepId, RolloutId = "rollback-of-" + rollout, RestorePrevious = new RestorePreviousStep { RolloutId = rollout } };
