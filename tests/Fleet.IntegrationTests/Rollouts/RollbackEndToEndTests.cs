@@ -68,6 +68,10 @@ public sealed class RollbackEndToEndTests : IAsyncLifetime
         await _h.ApplyCatalogAsync("components:\n" + _h.BinariesCatalog([To]));
         _h.Kube.ServerVersion = To;
         _h.RunKubelets([To, From]);
+        var secret = Path.Join(_h.Coordinator.Service<Fleet.Coordinator.Notifications.WebhookSecrets>().Dir, "ops");
+        await File.WriteAllTextAsync(secret, "ops-secret\n");
+        File.SetUnixFileMode(secret, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        await using var receiver = await WebhookReceiver.StartAsync();
 
         var plan = await _h.PlanFileAsync($$"""
             target: { names: [w1, w2] }
@@ -81,6 +85,9 @@ public sealed class RollbackEndToEndTests : IAsyncLifetime
               - wait-kubelet-healthy: {}
               - wait-ready: { version: {{To}} }
               - uncordon: {}
+            notifications:
+              webhooks:
+                - { url: "{{receiver.Url}}", secret: ops, events: [node-failed] }
             """);
         var dry = await _h.CtlAsync("rollout", "plan", "-f", plan);
         Assert.True(dry.ExitCode == 0, dry.Stderr);
@@ -111,6 +118,10 @@ public sealed class RollbackEndToEndTests : IAsyncLifetime
         var get = await _h.CtlAsync("rollout", "get", "r1");
         Assert.Contains("rolled-back", get.Stdout);
         Assert.Contains($"versions: w1 {From} → {To}, w2 {From} → {To}", get.Stdout);
+        await Eventually.Until(() => receiver.Count == 1, "node-failed of the rolled-back w1 has arrived");
+        var body = System.Text.Encoding.UTF8.GetString(receiver.Requests.Single().Body);
+        Assert.Contains("\"node-failed\"", body);
+        Assert.Contains($"rolled back to {From}", body);
     }
 
     [Fact]
