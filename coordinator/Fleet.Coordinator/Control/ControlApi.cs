@@ -46,6 +46,8 @@ public sealed partial class ControlApi(
 
     public override Task<Rollout> AbortRollout(RolloutIdRequest request, ServerCallContext context) => rollouts.AbortAsync(request, context.CancellationToken);
 
+    public override Task<RollbackRolloutResponse> RollbackRollout(RollbackRolloutRequest request, ServerCallContext context) => rollouts.RollbackAsync(request, context.CancellationToken);
+
     public override Task GetRolloutLogs(RolloutLogsRequest request, IServerStreamWriter<RolloutLogLine> responseStream, ServerCallContext context) =>
         rollouts.LogsAsync(request, responseStream, context.CancellationToken);
 

@@ -4,8 +4,8 @@ using Grpc.Core;
 
 namespace Fleet.Coordinator.Control;
 
-/// <summary>`fleetctl rollout ...`: plan, apply, list, get, watch, pause, resume, abort, logs.</summary>
-public sealed class RolloutApi(RolloutEngine engine)
+/// <summary>`fleetctl rollout ...`: plan, apply, list, get, watch, pause, resume, abort, rollback, logs.</summary>
+public sealed class RolloutApi(RolloutEngine engine, RollbackRollouts rollbacks)
 {
     public async Task<RolloutPlanView> PlanAsync(RolloutPlanRequest request, CancellationToken ct)
     {
@@ -51,6 +51,29 @@ public sealed class RolloutApi(RolloutEngine engine)
     public Task<Rollout> ResumeAsync(RolloutIdRequest request, CancellationToken ct) => Guard(() => engine.ResumeAsync(Id(request.Id), ct));
 
     public Task<Rollout> AbortAsync(RolloutIdRequest request, CancellationToken ct) => Guard(() => engine.AbortAsync(Id(request.Id), ct));
+
+    /// <summary>A new rollout returning the workers <see cref="RollbackRolloutRequest.Id"/> upgraded to their previous files (RollbackPlanner).</summary>
+    public async Task<RollbackRolloutResponse> RollbackAsync(RollbackRolloutRequest request, CancellationToken ct)
+    {
+        var id = Id(request.Id);
+        (Rollout? View, IReadOnlyList<string> Refused, List<string> Problems)? result;
+        try
+        {
+            result = await rollbacks.RollbackAsync(id, request.DryRun, ct);
+        }
+        catch (RolloutStateException ex)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, ex.Message));
+        }
+
+        var (view, refused, problems) = result ?? throw NotFound(id);
+        if (view is null)
+        {
+            throw Refused(request.DryRun ? $"the rollback of {id} cannot be served" : $"refusing to start the rollback of {id}; no node was touched", problems);
+        }
+
+        return new RollbackRolloutResponse { Rollout = view, Refused = { refused } };
+    }
 
     public async Task LogsAsync(RolloutLogsRequest request, IServerStreamWriter<RolloutLogLine> stream, CancellationToken ct)
     {

@@ -62,7 +62,7 @@ public sealed class RolloutMetrics : IRolloutListener
         [RolloutState.Running, RolloutState.Paused, RolloutState.Aborting, RolloutState.Succeeded, RolloutState.Failed, RolloutState.Aborted];
 
     private static readonly RolloutNodeState[] NodeStates =
-        [RolloutNodeState.Pending, RolloutNodeState.Running, RolloutNodeState.Succeeded, RolloutNodeState.Failed, RolloutNodeState.Skipped];
+        [RolloutNodeState.Pending, RolloutNodeState.Running, RolloutNodeState.Succeeded, RolloutNodeState.Failed, RolloutNodeState.Skipped, RolloutNodeState.RolledBack];
 
     public Histogram StepDuration { get; }
 

@@ -38,7 +38,7 @@ public sealed class WebhookNotifier(WebhookDispatcher dispatcher) : IRolloutList
             RolloutAnnouncement.GateFailed => WebhookEvent.GateFailed,
             _ => WebhookEvent.WindowWait,
         }, a.Message, a.Node, a.Batch),
-        RolloutNodeChanged { To: RolloutNodeState.Failed } n when n.From != RolloutNodeState.Failed => (WebhookEvent.NodeFailed, n.Error, n.Node, 0),
+        RolloutNodeChanged { To: RolloutNodeState.Failed or RolloutNodeState.RolledBack } n when n.From != n.To => (WebhookEvent.NodeFailed, n.Error, n.Node, 0), // rolled back: failed, then put back (its error says both)
         RolloutStateChanged { To: RolloutState.Paused } s when s.From != RolloutState.Paused => (WebhookEvent.Paused, s.Reason, "", 0),
         RolloutStateChanged { To: RolloutState.Running, From: RolloutState.Paused } s => (WebhookEvent.Resumed, "resumed by the operator", "", 0),
         RolloutStateChanged s when s.To.IsFinished() && !s.From.IsFinished() => (WebhookEvent.Finished, s.Reason, "", 0),

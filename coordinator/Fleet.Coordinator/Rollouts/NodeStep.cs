@@ -18,6 +18,7 @@ public static class StepKinds
     public const string WaitReady = "wait-ready";
     public const string Prefetch = "prefetch";
     public const string EtcdSnapshot = "etcd-snapshot";
+    public const string RestorePrevious = "restore-previous";
 }
 
 /// <summary>
@@ -41,6 +42,7 @@ public static class StepKinds
 [JsonDerivedType(typeof(WaitReady), StepKinds.WaitReady)]
 [JsonDerivedType(typeof(Prefetch), StepKinds.Prefetch)]
 [JsonDerivedType(typeof(EtcdSnapshot), StepKinds.EtcdSnapshot)]
+[JsonDerivedType(typeof(RestorePrevious), StepKinds.RestorePrevious)]
 public abstract partial record NodeStep
 {
     /// <summary>One of <see cref="StepKinds"/>; in JSON it is the discriminator.</summary>
@@ -55,6 +57,10 @@ public abstract partial record NodeStep
     /// <summary>The phase (1-based) this step belongs to: a multi-hop upgrade's hop (<see cref="UpgradeHops"/>). Stored
     /// with the step's JSON; a step stored before phases reads 1.</summary>
     public int Phase { get; init; } = 1;
+
+    /// <summary>Part of the node's automatic rollback (strategy.onNodeFailure: rollback, <see cref="RollbackTail"/>): a normal
+    /// pass never runs it; it runs only when the node fails after a replace. Stored with the step's JSON.</summary>
+    public bool OnFailure { get; init; }
 
     /// <summary>Sent to the agent (with a step id it journals); otherwise the coordinator runs it against the Kubernetes API.</summary>
     [JsonIgnore]
@@ -77,6 +83,7 @@ public abstract partial record NodeStep
         Sha256 = (this as Artifact)?.Sha256 ?? "",
         State = RolloutStepState.Pending,
         Phase = Phase,
+        OnFailure = OnFailure,
     };
 
     /// <summary>A step the agent runs exactly as planned: it maps to one <see cref="StepRequest"/>.</summary>

@@ -50,6 +50,9 @@ public sealed class StrategyDocument
 
     public string? OnFailure { get; set; }
 
+    /// <summary>fail (default) or rollback (NodeFailurePolicy).</summary>
+    public string? OnNodeFailure { get; set; }
+
     public bool? KeepCordoned { get; set; }
 
     /// <summary>Stage every artifact on the node before it is disrupted (default true; PrefetchPlanner).</summary>
@@ -140,6 +143,15 @@ public sealed class StepDocument
 
     [YamlMember(Alias = "etcd-snapshot", ApplyNamingConventions = false)]
     public EtcdSnapshotDocument? EtcdSnapshot { get; set; }
+
+    [YamlMember(Alias = "restore-previous", ApplyNamingConventions = false)]
+    public RestorePreviousDocument? RestorePrevious { get; set; }
+}
+
+public sealed class RestorePreviousDocument
+{
+    /// <summary>The rollout whose replaces are put back ("r3"); empty: this rollout.</summary>
+    public string? Rollout { get; set; }
 }
 
 public sealed class EmptyDocument

@@ -12,7 +12,11 @@ public sealed record ClusterView(string? ServerVersion, IReadOnlyDictionary<stri
 }
 
 /// <summary>One node's part: its Kubernetes node name and its resolved steps.</summary>
-public sealed record NodePlan(NodeRecord Node, string KubeNode, bool ControlPlane, IReadOnlyList<NodeStep> Steps);
+public sealed record NodePlan(NodeRecord Node, string KubeNode, bool ControlPlane, IReadOnlyList<NodeStep> Steps)
+{
+    /// <summary>The node's kubelet version when the rollout was planned (the cluster view); "" when unknown. // issue 15 rollback</summary>
+    public string FromVersion { get; init; } = "";
+}
 
 /// <summary>
 /// Turns a plan into each node's concrete steps, resolved against the catalog for the node's own
@@ -48,7 +52,8 @@ public static class PlanExpander
             {
                 if (template is not NodeStep.Artifact needs)
                 {
-                    steps.Add(template with { Description = template.Describe(kubeName, node.Facts.Arch) });
+                    var own = template is NodeStep.WaitReady { Version: null } w && plan.NodeVersions.TryGetValue(node.Name, out var v) ? w with { Version = v } : template;
+                    steps.Add(own with { Description = own.Describe(kubeName, node.Facts.Arch) });
                     continue;
                 }
 
@@ -74,11 +79,12 @@ public static class PlanExpander
                 steps.Add(needs.Resolved(artifact) with { Description = needs.Describe(kubeName, node.Facts.Arch) });
             }
 
-            result.Add(new NodePlan(node, kubeName, isControlPlane, steps));
+            var fromVersion = kubeName.Length > 0 && cluster.Nodes.TryGetValue(kubeName, out var kubeNode) ? kubeNode.KubeletVersion : "";
+            result.Add(new NodePlan(node, kubeName, isControlPlane, steps) { FromVersion = fromVersion });
         }
 
         problems.AddRange(unserved.Select(u => $"{u.Key}: {string.Join(", ", u.Value)}"));
-        return (PrefetchPlanner.Apply(plan, result), problems.Distinct().ToList());
+        return (RollbackTail.Apply(plan, PrefetchPlanner.Apply(plan, result)), problems.Distinct().ToList());
     }
 
     /// <summary>The version a join installs: the plan's, else the control plane's.</summary>

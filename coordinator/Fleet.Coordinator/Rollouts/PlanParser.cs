@@ -26,6 +26,7 @@ public static partial class PlanParser
         var target = Target(doc.Target, problems);
         var strategy = Strategy(doc.Strategy, problems) with { Gates = Gates.GateParser.Parse(doc.Strategy?.Gates, problems) };
         var recipe = RecipeOf(doc, strategy.Timeouts, problems);
+        strategy = strategy with { OnNodeFailure = NodeFailurePolicy.Parse(doc.Strategy?.OnNodeFailure, recipe, problems) };
         var notifications = Notifications.NotificationParser.Parse(doc.Notifications, problems);
         if (doc.Name is { } name && !NodeNames.IsValid(name))
         {
@@ -342,10 +343,15 @@ public static partial class PlanParser
             set.Add(EtcdSnapshotPlan.Parse($"{at}.etcd-snapshot", es, timeouts, problems));
         }
 
+        if (s.RestorePrevious is { } r)
+        {
+            set.Add(RestorePreviousParser.Parse($"{at}.restore-previous", r, timeouts, problems));
+        }
+
         if (set.Count != 1)
         {
             problems.Add(set.Count == 0
-                ? $"{at}: names no step (download, install-cni, kubeadm-join, kubeadm-upgrade, systemd, wait-kubelet-healthy, cordon, drain, uncordon, wait-ready, etcd-snapshot)"
+                ? $"{at}: names no step (download, install-cni, kubeadm-join, kubeadm-upgrade, systemd, wait-kubelet-healthy, cordon, drain, uncordon, wait-ready, etcd-snapshot, restore-previous)"
                 : $"{at}: names {set.Count} steps ({string.Join(", ", set.Select(x => x.Kind))}); give one per list item");
             return null;
         }

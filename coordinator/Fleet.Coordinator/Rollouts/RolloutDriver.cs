@@ -100,7 +100,7 @@ public sealed partial class RolloutDriver(StepExecutor executor, RolloutTransiti
             }
         }
 
-        var failed = run.Read(v => v.Nodes.Where(n => n.State == RolloutNodeState.Failed).Select(n => n.Name).ToList());
+        var failed = run.Read(v => v.Nodes.Where(n => IsFailure(n.State)).Select(n => n.Name).ToList());
         if (failed.Count == 0 && !await GatesHoldAsync(run, threshold, stopping))
         {
             return; // a rollout succeeds only when its gates hold at the end
@@ -166,7 +166,7 @@ public sealed partial class RolloutDriver(StepExecutor executor, RolloutTransiti
         var failures = Failures(run);
         if (failures >= threshold)
         {
-            var failed = run.Read(v => string.Join(", ", v.Nodes.Where(n => n.State == RolloutNodeState.Failed).Select(n => $"{n.Name}: {n.Error}")));
+            var failed = run.Read(v => string.Join(", ", v.Nodes.Where(n => IsFailure(n.State)).Select(n => $"{n.Name}: {n.Error}")));
             var reason = $"failure threshold reached ({failures} of {run.Nodes.Count} node(s) failed, threshold {run.Plan.Strategy.FailureThreshold}): {failed}";
             if (run.Plan.Strategy.OnFailure == OnFailure.Abort)
             {
@@ -174,7 +174,7 @@ public sealed partial class RolloutDriver(StepExecutor executor, RolloutTransiti
             }
             else
             {
-                await SetStateAsync(run, RolloutState.Paused, $"{reason}; fix it, then `fleetctl rollout resume {run.Id}` (failed nodes retry from their failed step) or `abort`", stopping);
+                await SetStateAsync(run, RolloutState.Paused, $"{reason}; fix it, then `fleetctl rollout resume {run.Id}` (failed nodes retry from their failed step) or `abort`{RolledBackHint(run)}", stopping);
             }
 
             return true;
@@ -201,7 +201,7 @@ public sealed partial class RolloutDriver(StepExecutor executor, RolloutTransiti
         }
     }
 
-    private static int Failures(RolloutRun run) => run.Read(v => v.Nodes.Count(n => n.State == RolloutNodeState.Failed));
+    private static int Failures(RolloutRun run) => run.Read(v => v.Nodes.Count(n => IsFailure(n.State)));
 
     /// <summary>The node's steps of <paramref name="phase"/> (all of them for a one-phase rollout).</summary>
     private async Task RunNodeAsync(RolloutRun run, string name, int phase, CancellationToken stopping)
@@ -209,10 +209,15 @@ public sealed partial class RolloutDriver(StepExecutor executor, RolloutTransiti
         var stored = run.Nodes[name];
         await SetNodeAsync(run, name, RolloutNodeState.Running, "", stopping);
         var observer = new NodeObserver(transitions, run, name, stopping);
+        if (InterruptedRollback(run, name) is { } interrupted && await RollBackIfReplacedAsync(run, name, interrupted, observer, stopping))
+        {
+            return; // the coordinator stopped in the node's rollback tail: it goes on from there
+        }
+
         for (var i = 0; i < stored.Steps.Count; i++)
         {
             var step = stored.Steps[i];
-            if (step.Phase != phase || run.Read(v => run.Node(v, name).Steps[i].State) == RolloutStepState.Succeeded)
+            if (step.Phase != phase || step.OnFailure || run.Read(v => run.Node(v, name).Steps[i].State) == RolloutStepState.Succeeded)
             {
                 continue;
             }
@@ -246,6 +251,11 @@ public sealed partial class RolloutDriver(StepExecutor executor, RolloutTransiti
             await SetStepAsync(run, name, i, RolloutStepState.Failed, outcome.Reason, stopping);
             var error = $"step {i + 1} ({step.Description}): {outcome.Reason}";
             await LogAsync(run, name, "error", $"{label}: failed: {outcome.Reason}", stopping);
+            if (await RollBackIfReplacedAsync(run, name, error, observer, stopping))
+            {
+                return; // strategy.onNodeFailure: rollback (RolloutDriver.Rollback.cs)
+            }
+
             await SetNodeAsync(run, name, RolloutNodeState.Failed, error, stopping);
             if (!run.Plan.Strategy.KeepCordoned)
             {

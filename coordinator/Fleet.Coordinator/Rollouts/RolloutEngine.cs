@@ -67,6 +67,16 @@ public sealed class RolloutEngine(IRolloutStore store, RolloutPreflight prefligh
         return prepared is null ? (null, problems) : (View(prepared), problems);
     }
 
+    /// <summary>A dry run of a parsed plan (`rollout rollback --dry-run`).</summary>
+    public async Task<(Rollout? View, List<string> Problems)> PlanAsync(RolloutPlan plan, CancellationToken ct)
+    {
+        var (prepared, problems) = await preflight.PrepareAsync(plan, ct);
+        return prepared is null ? (null, problems) : (View(prepared), problems);
+    }
+
+    /// <summary>A line in the rollout's log (a caller's own, such as `rollout rollback`'s list of the nodes it left out).</summary>
+    public Task LogAsync(RolloutRun run, string level, string message, CancellationToken ct) => transitions.LogAsync(run, "", level, message, ct);
+
     public async Task<(Rollout? View, List<string> Problems)> ApplyAsync(string yaml, CancellationToken ct)
     {
         var (plan, problems) = PlanParser.Parse(yaml);
@@ -288,7 +298,7 @@ public sealed class RolloutEngine(IRolloutStore store, RolloutPreflight prefligh
         RolloutPhases.Fill(view, prepared.Batches);
         foreach (var node in prepared.Nodes.OrderBy(n => batchOf[n.Node.Name]).ThenBy(n => n.Node.Name, StringComparer.Ordinal))
         {
-            var v = new RolloutNode { Name = node.Node.Name, Arch = node.Node.Facts.Arch, Batch = batchOf[node.Node.Name], State = RolloutNodeState.Pending };
+            var v = new RolloutNode { Name = node.Node.Name, Arch = node.Node.Facts.Arch, Batch = batchOf[node.Node.Name], State = RolloutNodeState.Pending, FromVersion = node.FromVersion };
             v.Steps.AddRange(node.Steps.Select((s, i) => s.ToView(i)));
             view.Nodes.Add(v);
         }

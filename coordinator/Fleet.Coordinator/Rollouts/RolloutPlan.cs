@@ -10,6 +10,13 @@ public sealed record RolloutPlan(string Name, NodeSelector Target, RolloutStrate
 
     /// <summary>Webhooks told of the rollout's events (Notifications/).</summary>
     public Notifications.RolloutNotifications Notifications { get; init; } = Fleet.Coordinator.Notifications.RolloutNotifications.None;
+
+    /// <summary>Needs the Kubernetes API: its recipe does, or its rollback tails do (they wait Ready and uncordon).</summary>
+    public bool NeedsKubernetes => Recipe.NeedsKubernetes || Strategy.OnNodeFailure == OnNodeFailure.Rollback;
+
+    /// <summary>Per node: the version a wait-ready step without one waits for (`rollout rollback`: each node's version before
+    /// the rolled-back rollout). Used when the plan is expanded; the expanded steps are stored, so it is not in <see cref="Yaml"/>.</summary>
+    public IReadOnlyDictionary<string, string> NodeVersions { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>A count, or a percentage of the targeted nodes (rounded up, at least 1).</summary>
@@ -62,6 +69,9 @@ public sealed record RolloutStrategy(
 
     /// <summary>strategy.gates: checked after every batch, before the next starts and before the rollout succeeds.</summary>
     public IReadOnlyList<Gates.Gate> Gates { get; init; } = Rollouts.Gates.GateList.Empty;
+
+    /// <summary>strategy.onNodeFailure: fail (default) or rollback (<see cref="RollbackTail"/>).</summary>
+    public OnNodeFailure OnNodeFailure { get; init; } = OnNodeFailure.Fail;
 }
 
 /// <summary>What each node gets: a built-in recipe or an explicit list of steps.</summary>

@@ -45,7 +45,7 @@ public sealed class RolloutPreflight(INodeStore nodes, ICatalogStore catalogs, T
         problems.AddRange(await targetChecks.ProblemsAsync(targets, ct));
 
         var cluster = ClusterView.None;
-        if (plan.Recipe.NeedsKubernetes)
+        if (plan.NeedsKubernetes)
         {
             cluster = await ClusterAsync(problems, ct);
         }
@@ -57,7 +57,7 @@ public sealed class RolloutPreflight(INodeStore nodes, ICatalogStore catalogs, T
 
         // Mapped over every node, not only the targets: an operator's mapping of another node decides whether a target's name is free.
         var kubeNodes = await kubeNodeMap.ResolveAsync(all, ct);
-        if (plan.Recipe.NeedsKubernetes)
+        if (plan.NeedsKubernetes)
         {
             TargetChecks.Group(problems, "no Kubernetes node", targets.Where(n => !kubeNodes[n.Name].Mapped), n => kubeNodes[n.Name].Describe());
         }

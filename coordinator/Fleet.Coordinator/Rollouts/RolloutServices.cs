@@ -15,6 +15,8 @@ public static class RolloutServices
         services.AddGates();
         services.AddSingleton<RolloutDriver>();
         services.AddSingleton<RolloutEngine>();
+        services.AddSingleton<RollbackPlanner>();
+        services.AddSingleton<RollbackRollouts>();
         services.AddHostedService(sp => sp.GetRequiredService<RolloutEngine>());
         return services;
     }

@@ -61,12 +61,12 @@ public sealed class RolloutTransitions(IRolloutStore store, TimeProvider time, I
     public Task BatchEndedAsync(RolloutRun run, Batch batch, CancellationToken ct)
     {
         var states = run.Read(v => batch.Nodes.Select(n => run.Node(v, n).State).ToList());
-        if (!states.All(s => s is RolloutNodeState.Succeeded or RolloutNodeState.Failed))
+        if (!states.All(s => s is RolloutNodeState.Succeeded or RolloutNodeState.Failed or RolloutNodeState.RolledBack))
         {
             return Task.CompletedTask;
         }
 
-        var failed = states.Count(s => s == RolloutNodeState.Failed);
+        var failed = states.Count(s => s is RolloutNodeState.Failed or RolloutNodeState.RolledBack); // rolled back: failed, then put back
         var message = $"batch {batch.Number} of {run.Batches.Count} done: {states.Count - failed} succeeded, {failed} failed";
         return AnnounceAsync(run, RolloutAnnouncement.BatchDone, message, ct, batch: batch.Number);
     }
@@ -107,10 +107,17 @@ public sealed class RolloutTransitions(IRolloutStore store, TimeProvider time, I
     /// stay succeeded and never run again.</summary>
     public async Task RetryNodeAsync(RolloutRun run, string node, CancellationToken ct)
     {
-        var failed = run.Read(v => run.Node(v, node).Steps.FirstOrDefault(s => s.State == RolloutStepState.Failed)?.Index);
+        var failed = run.Read(v => run.Node(v, node).Steps.FirstOrDefault(s => !s.OnFailure && s.State == RolloutStepState.Failed)?.Index);
         if (failed is { } index)
         {
             await store.RetryStepAsync(run.Id, node, index, ct);
+        }
+
+        // A rollback tail that ran (and failed) starts over if the node fails again: each of its steps pending, under a new id.
+        var tail = run.Read(v => run.Node(v, node).Steps.Where(s => s.OnFailure && s.State != RolloutStepState.Pending).Select(s => s.Index).ToList());
+        foreach (var i in tail)
+        {
+            await store.RetryStepAsync(run.Id, node, i, ct);
         }
 
         var cordoned = run.Read(v => run.Node(v, node).CordonedByFleet);
@@ -120,7 +127,7 @@ public sealed class RolloutTransitions(IRolloutStore store, TimeProvider time, I
             var n = run.Node(v, node);
             n.State = RolloutNodeState.Pending;
             n.Error = "";
-            if (failed is { } i)
+            foreach (var i in tail.Prepend(failed ?? -1).Where(i => i >= 0))
             {
                 var step = n.Steps[i];
                 step.State = RolloutStepState.Pending;

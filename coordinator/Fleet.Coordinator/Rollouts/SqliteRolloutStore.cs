@@ -61,8 +61,8 @@ public sealed class SqliteRolloutStore(SqliteDatabase database) : IRolloutStore
         foreach (var node in prepared.Nodes)
         {
             await using (var insert = Command(connection, tx, """
-                INSERT INTO rollout_nodes (rollout_id, name, node_id, arch, kube_node, batch, state, error, cordoned)
-                VALUES ($id, $name, $node_id, $arch, $kube, $batch, $state, '', 0)
+                INSERT INTO rollout_nodes (rollout_id, name, node_id, arch, kube_node, batch, state, error, cordoned, from_version)
+                VALUES ($id, $name, $node_id, $arch, $kube, $batch, $state, '', 0, $from)
                 """))
             {
                 insert.Parameters.AddWithValue("$id", id);
@@ -72,6 +72,7 @@ public sealed class SqliteRolloutStore(SqliteDatabase database) : IRolloutStore
                 insert.Parameters.AddWithValue("$kube", node.KubeNode);
                 insert.Parameters.AddWithValue("$batch", batchOf[node.Node.Name]);
                 insert.Parameters.AddWithValue("$state", RolloutNodeState.Pending.ToName());
+                insert.Parameters.AddWithValue("$from", node.FromVersion);
                 await insert.ExecuteNonQueryAsync(ct);
             }
 
@@ -252,7 +253,7 @@ public sealed class SqliteRolloutStore(SqliteDatabase database) : IRolloutStore
         }
 
         var nodes = new Dictionary<string, StoredNode>(StringComparer.Ordinal);
-        await using (var query = Command(connection, null, "SELECT name, node_id, arch, kube_node, batch, state, error, cordoned FROM rollout_nodes WHERE rollout_id = $id ORDER BY batch, name"))
+        await using (var query = Command(connection, null, "SELECT name, node_id, arch, kube_node, batch, state, error, cordoned, from_version FROM rollout_nodes WHERE rollout_id = $id ORDER BY batch, name"))
         {
             query.Parameters.AddWithValue("$id", id);
             await using var reader = await query.ExecuteReaderAsync(ct);
@@ -269,6 +270,7 @@ public sealed class SqliteRolloutStore(SqliteDatabase database) : IRolloutStore
                     State = RolloutNames.ParseNodeState(reader.GetString(5)),
                     Error = reader.GetString(6),
                     CordonedByFleet = reader.GetInt64(7) != 0,
+                    FromVersion = reader.GetString(8),
                 };
                 for (var i = 0; i < nodeSteps.Count; i++)
                 {
@@ -284,6 +286,7 @@ public sealed class SqliteRolloutStore(SqliteDatabase database) : IRolloutStore
                         Reason = reason,
                         StepId = spec.RunsOnAgent ? StepIds.For(id, rollout.Nonce, name, i, attempt) : "",
                         Phase = spec.Phase,
+                        OnFailure = spec.OnFailure,
                     });
                 }
 

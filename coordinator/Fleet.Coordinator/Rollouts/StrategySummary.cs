@@ -27,6 +27,7 @@ public static class StrategySummary
             KeepCordoned = s.KeepCordoned,
             Windows = { s.Windows.Select(w => w.Text) },
             Prefetch = s.Prefetch,
+            OnNodeFailure = s.OnNodeFailure.ToName(),
         };
         var t = s.Timeouts;
         summary.Gates.AddRange(s.Gates.Select(g => g.Describe()));

@@ -127,6 +127,12 @@ public sealed class SqliteDatabase
         -- target.skipDisconnected: the selected nodes a rollout left out because they were not connected at apply (JSON array of names).
         ALTER TABLE rollouts ADD COLUMN skipped_disconnected TEXT NOT NULL DEFAULT '[]';
         """,
+        // issue 15 rollback
+        """
+        -- Each node's kubelet version when the rollout was planned ("" when unknown): what an automatic rollback and
+        -- `fleetctl rollout rollback` wait for the node to be Ready at again.
+        ALTER TABLE rollout_nodes ADD COLUMN from_version TEXT NOT NULL DEFAULT '';
+        """,
     ];
 
     private readonly string _connectionString;

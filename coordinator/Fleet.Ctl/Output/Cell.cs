@@ -12,7 +12,7 @@ internal readonly record struct Cell(string Text, CellColor Color = CellColor.No
     public static Cell Status(string status) => new(status, status switch
     {
         "ok" or "online" or "succeeded" or "valid" or "already satisfied" => CellColor.Green,
-        "warning" or "stale" or "paused" or "aborting" or "cancelled" => CellColor.Yellow,
+        "warning" or "stale" or "paused" or "aborting" or "cancelled" or "rolled-back" => CellColor.Yellow,
         "failing" or "offline" or "failed" or "aborted" or "revoked" => CellColor.Red,
         "running" => CellColor.Blue,
         _ => CellColor.Grey,

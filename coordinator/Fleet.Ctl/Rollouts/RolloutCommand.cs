@@ -8,7 +8,7 @@ using Google.Protobuf;
 
 namespace Fleet.Ctl.Rollouts;
 
-/// <summary>fleetctl rollout plan|apply|list|get|watch|pause|resume|abort|logs (docs/rollouts.md).</summary>
+/// <summary>fleetctl rollout plan|apply|list|get|watch|pause|resume|abort|rollback|logs (docs/rollouts.md).</summary>
 internal static class RolloutCommand
 {
     public static Command Create(CtlContext ctx)
@@ -22,6 +22,7 @@ internal static class RolloutCommand
         rollout.Subcommands.Add(Control(ctx, "pause", "Pause: nodes in progress finish their steps, no new node starts"));
         rollout.Subcommands.Add(Control(ctx, "resume", "Resume a paused rollout; failed nodes retry from their failed step"));
         rollout.Subcommands.Add(Control(ctx, "abort", "Abort: cancel steps in flight, skip the rest, uncordon what Fleet cordoned"));
+        rollout.Subcommands.Add(RolloutRollbackCommand.Create(ctx));
         rollout.Subcommands.Add(Logs(ctx));
         return rollout;
     }

@@ -80,6 +80,9 @@ public sealed record StrategyView(
     /// <summary>The plan's webhooks: origin, secret name, events (never a secret's value).</summary>
     public IReadOnlyList<string> Webhooks { get; init; } = [];
 
+    /// <summary>strategy.onNodeFailure: fail or rollback (a worker that fails after a replace is put back).</summary>
+    public string OnNodeFailure { get; init; } = "fail";
+
     public static StrategyView From(RolloutStrategySummary s) => new(
         s.BatchSize.Length > 0 ? s.BatchSize : null,
         s.MaxUnavailable.Length > 0 ? s.MaxUnavailable : null,
@@ -94,6 +97,7 @@ public sealed record StrategyView(
         Windows = [.. s.Windows],
         Prefetch = s.Prefetch,
         Webhooks = [.. s.Webhooks],
+        OnNodeFailure = s.OnNodeFailure.Length > 0 ? s.OnNodeFailure : "fail",
     };
 
     /// <summary>"batchSize 2, canary 1, pauseBetweenBatches 30s, failureThreshold 1, onFailure pause".</summary>
@@ -106,6 +110,7 @@ public sealed record StrategyView(
             $"failureThreshold {FailureThreshold}",
             $"onFailure {OnFailure}",
             KeepCordoned ? "keepCordoned" : null,
+            OnNodeFailure == "fail" ? null : $"onNodeFailure {OnNodeFailure}",
             Prefetch ? null : "prefetch off",
         }.Where(p => p is not null));
 }
@@ -122,6 +127,26 @@ public sealed record RolloutNodeView(
     bool CordonedByFleet,
     IReadOnlyList<RolloutStepView> Steps)
 {
+    /// <summary>The node's kubelet version when the rollout was planned; empty when unknown.</summary>
+    public string FromVersion { get; init; } = "";
+
+    /// <summary>"v1.11.3 → v1.12.5" (the version its last wait-ready step waits for), "v1.11.3" alone without one; null when unknown.</summary>
+    public string? VersionChange
+    {
+        get
+        {
+            if (FromVersion.Length == 0)
+            {
+                return null;
+            }
+
+            var to = Steps.LastOrDefault(s => s.Kind == "wait-ready" && !s.OnFailure) is { } wait && wait.Description.LastIndexOf(" at ", StringComparison.Ordinal) is var at and >= 0
+                ? wait.Description[(at + 4)..]
+                : null;
+            return to is null ? FromVersion : $"{FromVersion} → {to}";
+        }
+    }
+
     public static RolloutNodeView From(RolloutNode n) => new(
         n.Name,
         n.Arch.IsKnown() ? n.Arch.ToName() : "unknown",
@@ -132,12 +157,20 @@ public sealed record RolloutNodeView(
         n.BytesDone,
         n.BytesTotal,
         n.CordonedByFleet,
-        n.Steps.Select(s => new RolloutStepView(s.Index + 1, s.Kind, s.Description, s.Url, s.Sha256, s.State.ToName(), s.Reason, s.StepId, Math.Max(1, s.Phase))).ToArray());
+        n.Steps.Select(s => new RolloutStepView(s.Index + 1, s.Kind, s.Description, s.Url, s.Sha256, s.State.ToName(), s.Reason, s.StepId, Math.Max(1, s.Phase), s.OnFailure)).ToArray())
+    {
+        FromVersion = n.FromVersion,
+    };
 }
 
 /// <param name="Number">1-based, as the tables show it</param>
 /// <param name="Phase">1-based: the phase (hop of a multi-hop upgrade) the step belongs to</param>
-public sealed record RolloutStepView(int Number, string Kind, string Description, string Url, string Sha256, string State, string Reason, string StepId, int Phase = 1);
+/// <param name="OnFailure">part of the node's automatic rollback: runs only if the node fails after a replace</param>
+public sealed record RolloutStepView(int Number, string Kind, string Description, string Url, string Sha256, string State, string Reason, string StepId, int Phase = 1, bool OnFailure = false)
+{
+    /// <summary>The description, with "(on failure)" for a rollback step.</summary>
+    public string Shown => OnFailure ? $"{Description} (on failure)" : Description;
+}
 
 public sealed record RolloutLogLineView(DateTimeOffset? At, string Node, string Level, string Message)
 {

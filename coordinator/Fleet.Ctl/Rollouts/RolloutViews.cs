@@ -58,10 +58,15 @@ internal static class RolloutViews
             w.WriteLine($"batch {batch.Key}: {string.Join(", ", batch.Select(n => n.Name))}");
             foreach (var node in batch)
             {
-                w.WriteLine($"  {node.Name} ({node.Arch})");
+                w.WriteLine($"  {node.Name} ({node.Arch}{(node.VersionChange is { } change ? $", {change}" : "")})");
+                if (NoRollback(plan, node) is { } why)
+                {
+                    w.WriteLine($"    ({why})");
+                }
+
                 foreach (var step in node.Steps.Where(s => s.Phase == phase))
                 {
-                    w.WriteLine($"    {step.Number}. {step.Description}");
+                    w.WriteLine($"    {step.Number}. {step.Shown}");
                     if (step.Url.Length > 0)
                     {
                         w.WriteLine($"       {step.Url}");
@@ -71,6 +76,13 @@ internal static class RolloutViews
             }
         }
     }
+
+    /// <summary>Why a node of a plan with strategy.onNodeFailure: rollback has no rollback steps; null when it has (or the policy is fail).</summary>
+    public static string? NoRollback(RolloutView plan, RolloutNodeView node) =>
+        plan.Strategy?.OnNodeFailure != "rollback" || node.Steps.Any(s => s.OnFailure) ? null
+        : node.Steps.Any(s => s.Kind is "download" or "install-cni")
+            ? "no automatic rollback: a control-plane node (kubeadm does not downgrade a control plane; docs/rollouts.md#restoring-an-etcd-snapshot)"
+            : "no automatic rollback: it replaces nothing";
 
     /// <summary>`rollout list`: ID, NAME, RECIPE, STATE, AGE, REASON (or the wait for a maintenance window); -o wide adds BATCH, NODES, CREATED, FINISHED.</summary>
     public static TableWriter List(IEnumerable<RolloutView> rollouts, bool wide, DateTimeOffset now)
@@ -127,6 +139,11 @@ internal static class RolloutViews
             w.WriteLine($"  checking gate: {r.Gate}");
         }
 
+        if (r.Nodes.Where(n => n.VersionChange is not null).Select(n => $"{n.Name} {n.VersionChange}").ToList() is { Count: > 0 } versions)
+        {
+            w.WriteLine($"  versions: {string.Join(", ", versions)}");
+        }
+
         w.WriteLine($"  batch {r.CurrentBatch} of {r.BatchCount}{(r.PhaseLine is { } phase ? $", {phase}" : "")}; created {Timestamps.Format(r.CreatedAt)}{(r.FinishedAt is { } f ? $", finished {Timestamps.Format(f)}" : "")}");
         w.WriteLine();
         Nodes(r).Write(w, terminal);
@@ -138,10 +155,10 @@ internal static class RolloutViews
         foreach (var n in r.Nodes)
         {
             w.WriteLine();
-            w.WriteLine($"{n.Name}:");
+            w.WriteLine($"{n.Name}{(n.VersionChange is { } change ? $" ({change})" : "")}:");
             foreach (var s in n.Steps)
             {
-                w.WriteLine($"  {s.Number}. [{s.State}] {s.Description}{(s.Reason.Length > 0 ? $": {s.Reason}" : "")}");
+                w.WriteLine($"  {s.Number}. [{s.State}] {s.Shown}{(s.Reason.Length > 0 ? $": {s.Reason}" : "")}");
             }
         }
     }
@@ -149,9 +166,10 @@ internal static class RolloutViews
     /// <summary>"3/10 drain k8s-node-1", or the last step for a finished node.</summary>
     public static string CurrentStep(RolloutNodeView n)
     {
-        var step = n.Steps.FirstOrDefault(s => s.State is "running" or "failed" or "cancelled")
-            ?? (n.State == "succeeded" ? (n.Steps.Count > 0 ? n.Steps[^1] : null) : n.Steps.FirstOrDefault(s => s.State == "pending"));
-        return step is null ? "" : $"{step.Number}/{n.Steps.Count} {step.Description}";
+        var step = n.Steps.LastOrDefault(s => s.OnFailure && s.State is "running" or "failed" or "cancelled") // a rollback in progress, or what failed in it
+            ?? n.Steps.FirstOrDefault(s => s.State is "running" or "failed" or "cancelled")
+            ?? (n.State == "succeeded" ? n.Steps.LastOrDefault(s => !s.OnFailure) : n.Steps.FirstOrDefault(s => s.State == "pending" && !s.OnFailure));
+        return step is null ? "" : $"{step.Number}/{n.Steps.Count} {step.Shown}";
     }
 
     public static string Detail(RolloutNodeView n) =>

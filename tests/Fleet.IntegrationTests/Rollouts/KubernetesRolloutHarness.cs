@@ -72,13 +72,15 @@ public sealed class KubernetesRolloutHarness : IAsyncDisposable
     /// An enrolled, connected agent running the kubeadm and systemctl doubles; <paramref name="machine"/> is what uname(2)
     /// says (x86_64, aarch64, armv7l). With <paramref name="inCluster"/> the API double has its node, Ready at <see cref="From"/>.
     /// </summary>
-    public async Task<KubeTestNode> NodeAsync(string name, string machine, string arch, bool controlPlane = false, bool inCluster = true)
+    /// <param name="configure">the agent's options before it starts (e.g. its kubelet healthz URL)</param>
+    public async Task<KubeTestNode> NodeAsync(string name, string machine, string arch, bool controlPlane = false, bool inCluster = true, Action<TestAgent>? configure = null)
     {
         var root = Dir.Combine(name);
         var doubles = new TestDoubles(Dir.Combine($"{name}-doubles"), root);
         var agent = new TestAgent(name, Coordinator.AgentUri, root) { Machine = machine };
         agent.Options.KubeadmPath = doubles.Kubeadm;
         agent.Options.SystemctlPath = doubles.Systemctl;
+        configure?.Invoke(agent);
         await agent.EnrollAsync(await Coordinator.CreateTokenAsync(uses: 1), Coordinator.CaPin);
         await agent.StartAsync();
         var node = new KubeTestNode(agent, doubles, arch);

@@ -24,7 +24,7 @@ _fleetctl_subs() {
     "run") echo "install-cni download" ;;
     "run install-cni") echo "" ;;
     "run download") echo "" ;;
-    "rollout") echo "plan apply list get watch pause resume abort logs" ;;
+    "rollout") echo "plan apply list get watch pause resume abort rollback logs" ;;
     "rollout plan") echo "" ;;
     "rollout apply") echo "" ;;
     "rollout list") echo "" ;;
@@ -33,6 +33,7 @@ _fleetctl_subs() {
     "rollout pause") echo "" ;;
     "rollout resume") echo "" ;;
     "rollout abort") echo "" ;;
+    "rollout rollback") echo "" ;;
     "rollout logs") echo "" ;;
     "token") echo "create list revoke" ;;
     "token create") echo "" ;;
@@ -80,6 +81,7 @@ _fleetctl_opts() {
     "rollout pause") echo "--socket --server --cert --key --ca" ;;
     "rollout resume") echo "--socket --server --cert --key --ca" ;;
     "rollout abort") echo "--socket --server --cert --key --ca" ;;
+    "rollout rollback") echo "--dry-run --output -o --socket --server --cert --key --ca" ;;
     "rollout logs") echo "--node --output -o --follow -f --socket --server --cert --key --ca" ;;
     "token") echo "--socket --server --cert --key --ca" ;;
     "token create") echo "--ttl --uses --label --socket --server --cert --key --ca" ;;
@@ -113,6 +115,8 @@ _fleetctl_values() {
     "rollout list|-o") echo "json table wide" ;;
     "rollout get|--output") echo "json table wide" ;;
     "rollout get|-o") echo "json table wide" ;;
+    "rollout rollback|--output") echo "json table" ;;
+    "rollout rollback|-o") echo "json table" ;;
     "rollout logs|--output") echo "json table" ;;
     "rollout logs|-o") echo "json table" ;;
     "token list|--output") echo "json table wide" ;;

@@ -55,6 +55,9 @@ public sealed class RolloutRig : IAsyncDisposable
 
     public IRolloutStore Store { get; }
 
+    /// <summary>The SQLite file the store uses.</summary>
+    public string DatabasePath => _database.Path;
+
     public AgentRegistry Registry { get; private set; } = null!;
 
     public StepDispatcher Dispatcher { get; private set; } = null!;
