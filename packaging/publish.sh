@@ -71,17 +71,19 @@ if [ -f "$dir/.complete" ]; then
   echo "publish.sh: $name $rid $version: cached ($dir)" >&2
 else
   echo "publish.sh: publishing $name for $rid ($version)" >&2
-  rm -rf "$dir" "$dir.tmp"
+  rm -rf "$dir" "$dir.tmp" "$dir.build"
   started=$SECONDS
   rid_args=(-r "$rid")
-  [ "$rid" = portable ] && rid_args=()
+  # No RID means the build would share bin/ and obj/ with the solution's build (and, without an apphost,
+  # remove fleet-agent from agent/bin/Release/net10.0): the portable build has folders of its own.
+  [ "$rid" = portable ] && rid_args=(--artifacts-path "$dir.build")
   if ! dotnet publish "${args[@]}" -c Release "${rid_args[@]}" -p:VersionPrefix="$version" -nologo -v quiet -o "$dir.tmp" >"$dir.log" 2>&1; then
     cat "$dir.log" >&2
-    rm -rf "$dir.tmp"
+    rm -rf "$dir.tmp" "$dir.build"
     echo "$dir.log" >&2
     exit 3
   fi
-  rm -f "$dir.log"
+  rm -rf "$dir.log" "$dir.build"
   find "$dir.tmp" \( -name '*.pdb' -o -name '*.dbg' \) -delete
   touch "$dir.tmp/.complete"
   # Keep one build per component, RID and version: older sources are of no more use.
