@@ -11,7 +11,7 @@ namespace Fleet.Agent.Steps.Previous;
 /// exists so a test can kill -9 the agent at exactly that instant (Fleet.IntegrationTests:
 /// RestoreKillTests) and prove the node ends consistent after a restart; nothing else reads it. Unset,
 /// it costs one comparison per restored file. An agent started with it says so in its log (a warning),
-/// and a value of any other shape is ignored with a warning naming it. docs/security/i15-keep.md.
+/// and a value of any other shape is ignored with a warning naming it. docs/security/kept-files.md.
 /// </summary>
 public sealed partial class RestoreFailpoint
 {
