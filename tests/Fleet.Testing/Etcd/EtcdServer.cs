@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 
 namespace Fleet.Testing.Etcd;
 
@@ -15,11 +14,10 @@ public sealed class EtcdServer : IAsyncDisposable
     public const string Etcdctl = "/usr/bin/etcdctl";
     private const string MemberName = "fleet-test";
 
-    private readonly Process _process;
-    private readonly StringBuilder _output = new();
+    private readonly ServerProcess _process;
     private readonly TempDir? _ownDir;
 
-    private EtcdServer(Process process, EtcdPki pki, string dataDir, int clientPort, TempDir? ownDir)
+    private EtcdServer(ServerProcess process, EtcdPki pki, string dataDir, int clientPort, TempDir? ownDir)
     {
         _process = process;
         Pki = pki;
@@ -35,18 +33,9 @@ public sealed class EtcdServer : IAsyncDisposable
 
     public string DataDir { get; }
 
-    public int Pid => _process.Id;
+    public int Pid => _process.Pid;
 
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
-    }
+    public string Output => _process.Output;
 
     /// <summary>Starts etcd on a new data folder (a temp folder when <paramref name="dataDir"/> is null).</summary>
     public static Task<EtcdServer> StartAsync(EtcdPki pki, string? dataDir = null)
@@ -96,25 +85,16 @@ public sealed class EtcdServer : IAsyncDisposable
         ProcessRun.RunAsync(Etcdctl, [$"--endpoints={Endpoint}", $"--cacert={Pki.CaFile}", $"--cert={Pki.ClientCertFile}", $"--key={Pki.ClientKeyFile}", "--dial-timeout=5s", "--command-timeout=10s", .. args], Api3);
 
     /// <summary>Kills the process this class started (by its PID) and waits for it to exit.</summary>
-    public async Task StopAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill();
-        }
-
-        await _process.WaitForExitAsync().WaitAsync(Eventually.Timeout);
-    }
+    public Task StopAsync() => _process.StopAsync();
 
     public async ValueTask DisposeAsync()
     {
         try
         {
-            await StopAsync();
+            await _process.DisposeAsync();
         }
         finally
         {
-            _process.Dispose();
             _ownDir?.Dispose();
         }
     }
@@ -136,7 +116,7 @@ public sealed class EtcdServer : IAsyncDisposable
     {
         Require();
         var clientPort = FreePort.Next();
-        var start = new ProcessStartInfo(Binary) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo(Binary);
         foreach (var arg in new[]
         {
             $"--name={MemberName}", $"--data-dir={dataDir}",
@@ -156,12 +136,8 @@ public sealed class EtcdServer : IAsyncDisposable
             start.Environment.Remove(name);
         }
 
-        var process = Process.Start(start) ?? throw new InvalidOperationException($"{Binary} did not start");
+        var process = ServerProcess.Start(start);
         var server = new EtcdServer(process, pki, dataDir, clientPort, own);
-        process.OutputDataReceived += (_, e) => server.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => server.Append(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
         try
         {
             await Eventually.Until(async () => !process.HasExited && (await server.CtlAsync("endpoint", "health")).Code == 0, ok => ok || process.HasExited, "etcd is healthy");
@@ -177,21 +153,5 @@ public sealed class EtcdServer : IAsyncDisposable
         }
 
         return server;
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_output)
-        {
-            if (_output.Length < 64 * 1024)
-            {
-                _output.AppendLine(line);
-            }
-        }
     }
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 using System.Text.Json;
 
 namespace Fleet.Testing.Prometheus;
@@ -14,11 +13,10 @@ public sealed class PrometheusServer : IAsyncDisposable
     public const string Binary = "/usr/bin/prometheus";
 
     private readonly TempDir _dir;
-    private readonly Process _process;
-    private readonly StringBuilder _output = new();
+    private readonly ServerProcess _process;
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
 
-    private PrometheusServer(TempDir dir, Process process, int port)
+    private PrometheusServer(TempDir dir, ServerProcess process, int port)
     {
         _dir = dir;
         _process = process;
@@ -28,19 +26,10 @@ public sealed class PrometheusServer : IAsyncDisposable
     /// <summary>The server's base URL, http://127.0.0.1:PORT.</summary>
     public string Url { get; }
 
-    public int Pid => _process.Id;
+    public int Pid => _process.Pid;
 
     /// <summary>What it wrote so far (bounded), for a failure message.</summary>
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
-    }
+    public string Output => _process.Output;
 
     public static async Task<PrometheusServer> StartAsync(params string[] targets)
     {
@@ -62,18 +51,14 @@ public sealed class PrometheusServer : IAsyncDisposable
                   - targets: [{string.Join(", ", targets.Select(t => $"'{t}'"))}]
             """);
         var port = FreePort.Next();
-        var start = new ProcessStartInfo(Binary) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo(Binary);
         foreach (var arg in new[] { $"--config.file={config}", $"--storage.tsdb.path={dir.Combine("data")}", $"--web.listen-address=127.0.0.1:{port}", "--log.level=warn" })
         {
             start.ArgumentList.Add(arg);
         }
 
-        var process = Process.Start(start) ?? throw new InvalidOperationException($"{Binary} did not start");
+        var process = ServerProcess.Start(start);
         var server = new PrometheusServer(dir, process, port);
-        process.OutputDataReceived += (_, e) => server.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => server.Append(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
         try
         {
             await Eventually.Until(async () => !process.HasExited && await ReadyAsync(server.Url), ok => ok || process.HasExited, "prometheus is ready");
@@ -103,15 +88,7 @@ public sealed class PrometheusServer : IAsyncDisposable
         Eventually.Until(() => SeriesAsync(query), n => n == count, $"`{query}` returns {count} series");
 
     /// <summary>Kills the process this class started (by its PID) and waits for it to exit.</summary>
-    public async Task StopAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill();
-        }
-
-        await _process.WaitForExitAsync().WaitAsync(Eventually.Timeout);
-    }
+    public Task StopAsync() => _process.StopAsync();
 
     private static async Task<bool> ReadyAsync(string url)
     {
@@ -130,31 +107,14 @@ public sealed class PrometheusServer : IAsyncDisposable
         }
     }
 
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_output)
-        {
-            if (_output.Length < 64 * 1024)
-            {
-                _output.AppendLine(line);
-            }
-        }
-    }
-
     public async ValueTask DisposeAsync()
     {
         try
         {
-            await StopAsync();
+            await _process.DisposeAsync();
         }
         finally
         {
-            _process.Dispose();
             _dir.Dispose();
         }
     }
