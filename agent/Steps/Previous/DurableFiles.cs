@@ -45,10 +45,9 @@ internal static partial class DurableFiles
     /// <summary>rename(2): <paramref name="from"/> (a link is moved as the link) replaces <paramref name="to"/> atomically.</summary>
     public static void Rename(string from, string to)
     {
-        if (rename(from, to) != 0)
+        if (!Steps.Rename.TrySameFileSystem(from, to))
         {
-            var errno = Marshal.GetLastPInvokeError();
-            throw new IOException($"cannot rename {from} to {to}: {Marshal.GetPInvokeErrorMessage(errno)}");
+            throw new IOException($"cannot rename {from} to {to}: they are on different file systems");
         }
     }
 
@@ -76,9 +75,6 @@ internal static partial class DurableFiles
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int link(string oldpath, string newpath);
-
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int rename(string oldpath, string newpath);
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int open(string path, int flags);
