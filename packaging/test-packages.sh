@@ -10,7 +10,8 @@
 #      the node in `fleetctl nodes list`; the control socket's owner and mode; the agent retrying
 #      (STATUS and a warning in the journal) while the coordinator is stopped; kill the agent's main
 #      process and see systemd restart it; 60 s idle (the watchdog must not fire; RSS measured);
-#      upgrade the agent to a package of the next version (config and identity kept, restarted);
+#      the agent upgrading itself through Fleet (test-packages-upgrade.sh: a real rebuild at the next
+#      version succeeds; broken packages rolled back by the local watchdog; kill -9 during dpkg);
 #      remove (service gone, state kept), purge (state gone), for both packages.
 # Fails with a line "test-packages: FAILED: ..." and a non-zero exit; always stops the container it
 # started (by PID) and removes its copy of the root file system.
@@ -56,19 +57,17 @@ fi
 grep -E '^[EW]: ' <<<"$lintian_out" && fail "lintian printed errors or warnings (above)"
 say "lintian: no errors, no warnings"
 
-# ---- the upgrade: the agent packaged at the next patch version ----
-# The same binary, packaged again with a higher version (mkdeb.sh, as build.sh does): the upgrade
-# path is dpkg's and the maintainer scripts', and a second Native AOT build would cost minutes of CI.
+# ---- the upgrade: a real rebuild of the agent at the next patch version ----
+# Built, not repackaged: the new agent must report its own version for the watchdog to confirm it
+# (test-packages-upgrade.sh). One more Native AOT publish of the agent, cached like every publish.
 IFS=. read -r major minor patch <<<"$version"
 next=$major.$minor.$((patch + 1))
 upgrade_dir=$repo/artifacts/packages-upgrade
-agent_publish=$(ls -td "$repo"/.cache/packaging/agent-linux-x64-"$version"-*/ 2>/dev/null | head -1)
-[ -n "$agent_publish" ] && [ -f "$agent_publish/fleet-agent" ] || fail "no published linux-x64 agent $version in .cache/packaging: run packaging/build.sh first"
-mkdir -p "$upgrade_dir"
-say "packaging fleet-agent $next (amd64) for the upgrade test"
-packaging/debian/mkdeb.sh agent amd64 "$next" "$agent_publish" "$upgrade_dir" 2>/dev/null
+say "building fleet-agent $next (amd64) for the upgrade tests"
+packaging/build.sh --version "$next" --only agent --arch amd64 --out "$upgrade_dir" >"$repo/.cache/packaging/build-upgrade.log" 2>&1 \
+  || { tail -20 "$repo/.cache/packaging/build-upgrade.log" >&2; fail "packaging/build.sh --version $next failed (above)"; }
 upgrade_deb=$upgrade_dir/fleet-agent_${next}_amd64.deb
-[ -f "$upgrade_deb" ] || fail "mkdeb.sh did not make $upgrade_deb"
+[ -f "$upgrade_deb" ] || fail "build.sh did not make $upgrade_deb"
 
 # ---- a Debian root file system with systemd, cached as a tar.zst ----
 include=systemd,systemd-sysv,dbus,libssl3,zlib1g,libgcc-s1,libstdc++6,man-db  # man-db: verify checks Documentation=man:
@@ -90,8 +89,10 @@ work=$(mktemp -d /var/tmp/fleet-pkgtest.XXXXXX)
 root=$work/root
 nspawn_pid=''
 pid1=''
+http_pid=''
 cleanup() {
   local status=$?
+  if [ -n "$http_pid" ]; then kill "$http_pid" 2>/dev/null || true; wait "$http_pid" 2>/dev/null || true; fi
   if [ -n "$nspawn_pid" ] && kill -0 "$nspawn_pid" 2>/dev/null; then
     if $keep && [ "$status" = 0 ]; then
       say "container left running: nsenter -t $pid1 -m -u -i -n -p -- bash   (stop: kill $nspawn_pid; then rm -rf $work)"
@@ -113,7 +114,7 @@ trap cleanup EXIT
 mkdir -p "$root"
 tar -C "$root" --zstd -xf "$rootfs_tar"
 mkdir -p "$root/root/debs"
-cp "$agent_deb" "$coordinator_deb" "$upgrade_deb" "$root/root/debs/"
+cp "$agent_deb" "$coordinator_deb" "$root/root/debs/"
 # The portable armhf agent (build.sh makes it where the linux-arm runtime pack does not restore): its
 # preinst must refuse this container, which has no .NET runtime, before dpkg unpacks anything.
 portable_deb=$debs/fleet-agent_${version}_armhf.deb
@@ -278,20 +279,9 @@ sleep 65
 rss=$(c awk '/^VmRSS:/ { print $2 }' "/proc/$idle_pid/status")
 say "measure: fleet-agent RSS after 60 s idle: $((rss / 1024)) MiB ($rss kB)"
 
-# ---- upgrade to $next: config and identity kept, service restarted ----
-conf_sum=$(c sha256sum /etc/fleet/agent.json)
-id_sum=$(c sha256sum /var/lib/fleet-agent/node.key /var/lib/fleet-agent/node.crt)
-before_pid=$(c systemctl show -p MainPID --value fleet-agent)
-say "upgrading fleet-agent $version -> $next"
-c dpkg -i "/root/debs/$(basename "$upgrade_deb")" >"$work/upgrade.log" 2>&1 || { cat "$work/upgrade.log" >&2; fail "dpkg -i of the upgrade failed (above)"; }
-[ "$(c dpkg-query -W -f='${Version}' fleet-agent)" = "$next" ] || fail "fleet-agent is not at $next after the upgrade"
-[ "$(c sha256sum /etc/fleet/agent.json)" = "$conf_sum" ] || fail "the upgrade changed /etc/fleet/agent.json"
-[ "$(c sha256sum /var/lib/fleet-agent/node.key /var/lib/fleet-agent/node.crt)" = "$id_sum" ] || fail "the upgrade changed the node's key or certificate"
-upgraded() { p=$(c systemctl show -p MainPID --value fleet-agent); [ "$p" != 0 ] && [ "$p" != "$before_pid" ] && connected; }
-wait_for "fleet-agent was not restarted by the upgrade: $(agent_status)" 60 upgraded
-listed_again() { c fleetctl nodes list | grep -qw "$node"; }
-wait_for "node $node is not listed after the upgrade" 30 listed_again
-say "upgraded to $next: config and identity kept, restarted as $(c systemctl show -p MainPID --value fleet-agent), connected as the same node"
+# ---- the agent upgrades itself through Fleet: rolled back when broken, kill -9 during dpkg ----
+# shellcheck source=packaging/test-packages-upgrade.sh
+. "$repo/packaging/test-packages-upgrade.sh"
 
 # ---- fleetctl nodes remove: the agent stops for good (exit 77) and systemd does not restart it ----
 removed_restarts=$(c systemctl show -p NRestarts --value fleet-agent)
