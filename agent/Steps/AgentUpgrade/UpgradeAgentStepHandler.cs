@@ -9,8 +9,8 @@ namespace Fleet.Agent.Steps.AgentUpgrade;
 /// (docs/agent-upgrades.md, "What happens on the node"). In this order, every check before anything
 /// changes: (a) the watchdog's outcome for this step is reported; (b) an upgrade of this step still
 /// pending is waited for; (c) an agent that runs the version, installed by dpkg at that version, is
-/// already satisfied; (d) otherwise, after every refusal that applies, the way back and the new
-/// package are put in the cache and verified, the pending record written, and the watchdog started
+/// already satisfied; (d) otherwise, after every refusal that applies, the new package and the way
+/// back are put in the cache and verified, the pending record written, and the watchdog started
 /// outside the agent's service. dpkg then normally restarts this agent, and the next one answers
 /// the re-sent step from the outcome.
 /// </summary>
@@ -75,9 +75,18 @@ public sealed class UpgradeAgentStepHandler(
         var debArch = DebianArch.Of(arch.Value);
         ClearFinished(id, progress);
 
-        var wayBack = await cache.WayBackAsync(step.Previous, Running, debArch, progress, ct);
         await progress.StateAsync(StepState.Downloading, ct);
         var package = await cache.DownloadAsync(step.Package, debArch, progress, ct);
+        string wayBack;
+        try
+        {
+            wayBack = await cache.WayBackAsync(step.Previous, Running, debArch, progress, ct);
+        }
+        catch
+        {
+            File.Delete(package); // no way back: no upgrade, and nothing of it left
+            throw;
+        }
 
         var record = new PendingUpgrade(id, request.RolloutId, Running, to, package, wayBack, (int)deadline.TotalSeconds, time.GetUtcNow().ToUnixTimeSeconds());
         folder.CopyWatchdog(options.WatchdogScript);

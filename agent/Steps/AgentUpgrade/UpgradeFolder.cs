@@ -67,6 +67,11 @@ public sealed class UpgradeFolder(HostPaths paths)
     /// <summary>The records of a finished upgrade (the package cache stays: it is the next way back).</summary>
     public void RemoveRecords()
     {
+        if (!Directory.Exists(Dir))
+        {
+            return;
+        }
+
         foreach (var file in new[] { OutcomeFile, PendingFile, ConfirmedFile, WatchdogCopy, Path.Join(Dir, "dpkg.log") })
         {
             File.Delete(file);
