@@ -39,6 +39,12 @@ public sealed class AgentOptions
     /// </summary>
     public string SystemctlPath { get; set; } = "systemctl";
 
+    /// <summary>
+    /// systemd-run, which starts the upgrade watchdog outside fleet-agent.service (UpgradeAgent steps):
+    /// a bare name is looked up on PATH, an absolute path is used as given.
+    /// </summary>
+    public string SystemdRunPath { get; set; } = "systemd-run";
+
     /// <summary>kubeadm, for KubeadmJoin and KubeadmUpgrade steps: a bare name is looked up on PATH when a step runs.</summary>
     public string KubeadmPath { get; set; } = "kubeadm";
 

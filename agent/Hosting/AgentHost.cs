@@ -4,6 +4,7 @@ using Fleet.Agent.Facts;
 using Fleet.Agent.Health;
 using Fleet.Agent.Session;
 using Fleet.Agent.Steps;
+using Fleet.Agent.Steps.AgentUpgrade;
 using Fleet.Agent.Steps.Previous;
 using Fleet.V1;
 using Grpc.Net.Client;
@@ -96,6 +97,7 @@ public static class AgentHost
         services.AddSingleton<IStepHandler, RestorePreviousStepHandler>();
         services.AddSingleton<IStepHandler, EtcdSnapshotStepHandler>();
         services.AddPrefetch();
+        services.AddAgentUpgrade();
         services.AddSingleton<StepJournal>();
         services.AddSingleton<StepSink>();
         services.AddSingleton<StepRunner>();

@@ -3,6 +3,7 @@ using Fleet.Agent.Enrollment;
 using Fleet.Agent.Facts;
 using Fleet.Agent.Health;
 using Fleet.Agent.Steps;
+using Fleet.Agent.Steps.AgentUpgrade;
 using Fleet.V1;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
@@ -24,6 +25,7 @@ public sealed class AgentSession(
     ClockOffset clock,
     StepRunner steps,
     StepSink stepSink,
+    UpgradeConfirmation upgrade,
     TimeProvider time,
     ILogger<AgentSession> logger)
 {
@@ -91,6 +93,7 @@ public sealed class AgentSession(
                     if (!accepted)
                     {
                         accepted = true;
+                        upgrade.ConfirmIfPending(); // a pending upgrade to this version: the watchdog's deadline is met
                         established();
                         AgentLog.Connected(logger, credentials.NodeId, interval.Current.TotalSeconds);
                     }

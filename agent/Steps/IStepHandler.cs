@@ -18,4 +18,7 @@ internal static class Results
     public static StepResult AlreadySatisfied(string id, string reason) => new() { Id = id, Outcome = StepOutcome.AlreadySatisfied, Reason = reason };
 
     public static StepResult Failed(string id, string reason) => new() { Id = id, Outcome = StepOutcome.Failed, Reason = reason };
+
+    /// <summary>Failed, and the node was returned to what it ran before (an agent upgrade the watchdog rolled back).</summary>
+    public static StepResult RolledBack(string id, string reason) => new() { Id = id, Outcome = StepOutcome.Failed, Reason = reason, RolledBack = true };
 }

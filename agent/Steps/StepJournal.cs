@@ -39,7 +39,7 @@ public sealed class StepJournal
                         Replaces.Apply(restored);
                         break;
                     case { Id.Length: > 0 } e:
-                        _finished[e.Id] = new StepResult { Id = e.Id, Outcome = (StepOutcome)(e.Outcome ?? 0), Reason = e.Reason ?? "" };
+                        _finished[e.Id] = new StepResult { Id = e.Id, Outcome = (StepOutcome)(e.Outcome ?? 0), Reason = e.Reason ?? "", RolledBack = e.RolledBack ?? false };
                         break;
                 }
             }
@@ -89,7 +89,7 @@ public sealed class StepJournal
     {
         lock (_gate)
         {
-            Append(new Entry(result.Id, (int)result.Outcome, result.Reason));
+            Append(new Entry(result.Id, (int)result.Outcome, result.Reason, RolledBack: result.RolledBack ? true : null));
             _finished[result.Id] = result.Clone();
         }
     }
@@ -146,8 +146,11 @@ public sealed class StepJournal
     private static bool Valid(ReplaceRecord r) =>
         r is { Rollout: not null, Path: not null, PreviousSha256: not null, PreviousVersion: not null, Sha256: not null, Component: not null, Version: not null, StepId: not null };
 
-    /// <summary>One journal line: a step result (id, outcome, reason), or a replace, or a restore.</summary>
-    internal sealed record Entry(string? Id, int? Outcome, string? Reason, ReplaceRecord? Replaced = null, RestoreRecord? Restored = null);
+    /// <summary>
+    /// One journal line: a step result (id, outcome, reason, and rolledBack only when true: a line of an
+    /// earlier agent without it reads as false), or a replace, or a restore.
+    /// </summary>
+    internal sealed record Entry(string? Id, int? Outcome, string? Reason, ReplaceRecord? Replaced = null, RestoreRecord? Restored = null, bool? RolledBack = null);
 }
 
 [JsonSerializable(typeof(StepJournal.Entry))]

@@ -69,6 +69,9 @@ if [ "$kind" = agent ] || [ "$kind" = agent-portable ]; then
     chmod 0755 "$root/usr/bin/fleet-agent"
     install -m 0644 "$here/fleet-agent-portable/README.Debian" "$root/usr/share/doc/$package/README.Debian"
   fi
+  # The local upgrade watchdog (docs/agent-upgrades.md): the agent copies it into its state folder
+  # and runs the copy as the transient unit fleet-agent-upgrade.service.
+  install -D -m 0755 "$here/fleet-agent/fleet-agent-upgrade" "$root/usr/lib/fleet-agent/fleet-agent-upgrade"
   install -d -m 0755 "$root/etc/fleet"
   install -m 0644 "$here/fleet-agent/agent.json" "$root/etc/fleet/agent.json"
   install -m 0644 "$packaging/systemd/fleet-agent.service" "$root/lib/systemd/system/"

@@ -25,7 +25,7 @@ _fleet_agent_args() {
 }
 _fleet_agent_opts() {
   case "$1" in
-    "") echo "--config --coordinator --name --root --state-dir --labels --heartbeat-interval --reconnect-cap --required-cni-plugins --systemctl-path --kubeadm-path --etcdctl-path --kubelet-healthz-url --download-retry-cap --download-stall-timeout --download-max-bytes --binary-dirs" ;;
+    "") echo "--config --coordinator --name --root --state-dir --labels --heartbeat-interval --reconnect-cap --required-cni-plugins --systemctl-path --systemd-run-path --kubeadm-path --etcdctl-path --kubelet-healthz-url --download-retry-cap --download-stall-timeout --download-max-bytes --binary-dirs" ;;
     "enroll") echo "--coordinator --name --root --state-dir --token --token-file --ca-pin --config" ;;
     "completion") echo "--config" ;;
     "man") echo "--config" ;;
