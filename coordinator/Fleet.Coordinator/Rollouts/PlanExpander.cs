@@ -94,7 +94,9 @@ public static class PlanExpander
 
                 if (artifact.Kind != needs.WantedComponentKind)
                 {
-                    problems.Add($"{needs.Component} is a {artifact.Kind} component; a {needs.Kind} step needs a {needs.WantedComponentKind} component");
+                    problems.Add(artifact.Kind == ComponentKinds.Deb
+                        ? $"{needs.Component} is the agent's Debian package (kind {ComponentKinds.Deb}): a {needs.Kind} step never installs it, and no prefetch stages it; upgrade the agent with the upgrade-agent recipe"
+                        : $"{needs.Component} is a {artifact.Kind} component; a {needs.Kind} step needs a {needs.WantedComponentKind} component");
                     continue;
                 }
 
