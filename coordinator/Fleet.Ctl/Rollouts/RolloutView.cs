@@ -131,8 +131,8 @@ public sealed record RolloutNodeView(
     public string FromVersion { get; init; } = "";
 
     /// <summary>The version the rollout moves the node to (upgrade-agent: the fleet-agent version; upgrade-kubernetes: its
-    /// last phase's); empty when there is none. From a coordinator that sends none (before issue 16): the version its last
-    /// wait-ready step (not a rollback step) waits for.</summary>
+    /// last phase's); empty when there is none. From a coordinator that sends none (before issue 16), for a node with a
+    /// from-version: the version its last wait-ready step (not a rollback step) waits for, as fleetctl showed it then.</summary>
     public string ToVersion { get; init; } = "";
 
     /// <summary>"v1.11.3 → v1.12.5", "0.9.0 → 0.9.1"; "-" for a side that is unknown ("- → v1.12.5"); null when both are.</summary>
@@ -160,7 +160,7 @@ public sealed record RolloutNodeView(
         n.Steps.Select(s => new RolloutStepView(s.Index + 1, s.Kind, s.Description, s.Url, s.Sha256, s.State.ToName(), s.Reason, s.StepId, Math.Max(1, s.Phase), s.OnFailure)).ToArray())
     {
         FromVersion = n.FromVersion,
-        ToVersion = n.ToVersion.Length > 0 ? n.ToVersion : WaitReadyVersion(n),
+        ToVersion = n.ToVersion.Length > 0 ? n.ToVersion : n.FromVersion.Length > 0 ? WaitReadyVersion(n) : "",
     };
 }
 
