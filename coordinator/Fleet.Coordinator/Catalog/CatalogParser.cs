@@ -69,7 +69,7 @@ public static partial class CatalogParser
 
             foreach (var (version, arches) in component.Versions)
             {
-                if (component.Kind == ComponentKinds.Deb)
+                if (component.Kind == ComponentKinds.Deb || name == ComponentKinds.AgentComponent)
                 {
                     if (!AgentVersions.IsPackageVersion(version))
                     {
