@@ -127,6 +127,10 @@ public sealed class ClusterTests : IAsyncLifetime
         var lines = table.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(["NAME", "ARCH", "BOARD"], lines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries)[..3]);
         Assert.Contains("LAST SEEN", lines[0]);
+        Assert.Equal(["NAME", "ARCH", "BOARD", "STATUS", "KUBELET", "AGENT", "HEALTH", "LAST", "SEEN"], lines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        var agentVersion = JsonDocument.Parse(amd64.Stdout).RootElement.EnumerateArray().First().GetProperty("agentVersion").GetString();
+        Assert.False(string.IsNullOrEmpty(agentVersion));
+        Assert.Contains($" {agentVersion} ", lines[1]); // the agent version, in the default columns
         Assert.StartsWith("pi-1", lines[1]);
         Assert.Contains("amd64", lines[1]);
         Assert.Contains("online", lines[1]);

@@ -21,7 +21,7 @@ public sealed class MirrorDocument
 
 public sealed class ComponentDocument
 {
-    /// <summary>binary (a single executable file) or cni-plugins (a tarball of plugins).</summary>
+    /// <summary>binary (a single executable file), cni-plugins (a tarball of plugins) or deb (fleet-agent's Debian package).</summary>
     public string? Kind { get; set; }
 
     /// <summary>URL template shared by every version and arch, unless an entry gives its own.</summary>
@@ -41,5 +41,13 @@ public static class ComponentKinds
 {
     public const string Binary = "binary";
     public const string CniPlugins = "cni-plugins";
-    public static readonly string[] All = [Binary, CniPlugins];
+
+    /// <summary>A Debian package, not an executable: only the <see cref="AgentComponent"/> component, installed by the
+    /// agent's upgrade-agent step (docs/agent-upgrades.md), never by a download, install-cni or prefetch step.</summary>
+    public const string Deb = "deb";
+
+    public static readonly string[] All = [Binary, CniPlugins, Deb];
+
+    /// <summary>The one component of kind <see cref="Deb"/>: Fleet installs no other package.</summary>
+    public const string AgentComponent = "fleet-agent";
 }

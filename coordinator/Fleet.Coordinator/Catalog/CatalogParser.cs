@@ -56,6 +56,7 @@ public static partial class CatalogParser
                 problems.Add($"{at}.kind: {(component.Kind is null ? "missing" : $"\"{component.Kind}\" is not a kind")} ({string.Join(", ", ComponentKinds.All)})");
             }
 
+            problems.AddRange(AgentPackageProblems(at, name, component));
             if (component.Url is not null)
             {
                 problems.AddRange(TemplateProblems($"{at}.url", component.Url));
@@ -68,7 +69,14 @@ public static partial class CatalogParser
 
             foreach (var (version, arches) in component.Versions)
             {
-                if (!VersionPattern().IsMatch(version))
+                if (component.Kind == ComponentKinds.Deb || name == ComponentKinds.AgentComponent)
+                {
+                    if (!AgentVersions.IsPackageVersion(version))
+                    {
+                        problems.Add($"{at}.versions.{version}: not a fleet-agent version such as 0.9.1 (X.Y.Z, no v)");
+                    }
+                }
+                else if (!VersionPattern().IsMatch(version))
                 {
                     problems.Add($"{at}.versions.{version}: not a version such as v1.2.3");
                 }
@@ -114,6 +122,19 @@ public static partial class CatalogParser
         }
 
         return problems;
+    }
+
+    /// <summary>fleet-agent is a Debian package (kind deb) and a deb is fleet-agent: the only package Fleet installs is its own agent.</summary>
+    private static IEnumerable<string> AgentPackageProblems(string at, string name, ComponentDocument component)
+    {
+        if (name == ComponentKinds.AgentComponent && component.Kind is not null && component.Kind != ComponentKinds.Deb)
+        {
+            yield return $"{at}.kind: {ComponentKinds.AgentComponent} is the agent's Debian package: its kind is {ComponentKinds.Deb}, not \"{component.Kind}\"";
+        }
+        else if (component.Kind == ComponentKinds.Deb && name != ComponentKinds.AgentComponent)
+        {
+            yield return $"{at}.kind: {ComponentKinds.Deb} is for the {ComponentKinds.AgentComponent} component only (Fleet installs no other Debian package); \"{name}\" cannot be a {ComponentKinds.Deb}";
+        }
     }
 
     private static IEnumerable<string> TemplateProblems(string path, string template)

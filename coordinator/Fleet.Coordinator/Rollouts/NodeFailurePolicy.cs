@@ -32,6 +32,11 @@ public static class NodeFailurePolicy
             problems.Add("strategy.onNodeFailure: rollback needs a step that replaces files (download or install-cni); these steps replace nothing, so there is nothing to roll back");
         }
 
+        if (policy == OnNodeFailure.Rollback && recipe is UpgradeAgentRecipe)
+        {
+            problems.Add("strategy.onNodeFailure: rollback does not apply to upgrade-agent: the agent rolls itself back (the node's watchdog puts the previous package back when the new agent does not report within the deadline); leave it out");
+        }
+
         return policy;
     }
 

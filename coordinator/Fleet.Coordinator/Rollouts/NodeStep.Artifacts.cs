@@ -21,6 +21,12 @@ public abstract partial record NodeStep
 
         public string? Sha256 { get; init; }
 
+        [JsonIgnore]
+        public override string ArtifactUrl => Url ?? "";
+
+        [JsonIgnore]
+        public override string ArtifactSha256 => Sha256 ?? "";
+
         /// <summary>The catalog component kind this step can install (<see cref="ComponentKinds"/>).</summary>
         [JsonIgnore]
         public abstract string WantedComponentKind { get; }

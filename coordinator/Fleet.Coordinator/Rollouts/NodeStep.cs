@@ -19,6 +19,7 @@ public static class StepKinds
     public const string Prefetch = "prefetch";
     public const string EtcdSnapshot = "etcd-snapshot";
     public const string RestorePrevious = "restore-previous";
+    public const string UpgradeAgent = "upgrade-agent";
 }
 
 /// <summary>
@@ -43,6 +44,7 @@ public static class StepKinds
 [JsonDerivedType(typeof(Prefetch), StepKinds.Prefetch)]
 [JsonDerivedType(typeof(EtcdSnapshot), StepKinds.EtcdSnapshot)]
 [JsonDerivedType(typeof(RestorePrevious), StepKinds.RestorePrevious)]
+[JsonDerivedType(typeof(UpgradeAgent), StepKinds.UpgradeAgent)]
 public abstract partial record NodeStep
 {
     /// <summary>One of <see cref="StepKinds"/>; in JSON it is the discriminator.</summary>
@@ -73,14 +75,22 @@ public abstract partial record NodeStep
     /// <summary>What an operator reads: "download kubelet v1.12.5 (arm64) to /usr/bin/kubelet", "drain pi1".</summary>
     public abstract string Describe(string kubeNode, Arch arch);
 
+    /// <summary>The URL of what the step installs, as views show it; "" for a step that installs nothing.</summary>
+    [JsonIgnore]
+    public virtual string ArtifactUrl => "";
+
+    /// <summary>The sha256 of what the step installs, as views show it; "" for a step that installs nothing.</summary>
+    [JsonIgnore]
+    public virtual string ArtifactSha256 => "";
+
     /// <summary>The step as a rollout view shows it, pending.</summary>
     public RolloutStep ToView(int index) => new()
     {
         Index = index,
         Kind = Kind,
         Description = Description,
-        Url = (this as Artifact)?.Url ?? "",
-        Sha256 = (this as Artifact)?.Sha256 ?? "",
+        Url = ArtifactUrl,
+        Sha256 = ArtifactSha256,
         State = RolloutStepState.Pending,
         Phase = Phase,
         OnFailure = OnFailure,

@@ -76,6 +76,9 @@ public sealed class RecipeDocument
 
     [YamlMember(Alias = "upgrade-kubernetes", ApplyNamingConventions = false)]
     public UpgradeDocument? UpgradeKubernetes { get; set; }
+
+    [YamlMember(Alias = "upgrade-agent", ApplyNamingConventions = false)]
+    public UpgradeAgentDocument? UpgradeAgent { get; set; }
 }
 
 public sealed class InstallCniDocument

@@ -14,8 +14,12 @@ public sealed record ClusterView(string? ServerVersion, IReadOnlyDictionary<stri
 /// <summary>One node's part: its Kubernetes node name and its resolved steps.</summary>
 public sealed record NodePlan(NodeRecord Node, string KubeNode, bool ControlPlane, IReadOnlyList<NodeStep> Steps)
 {
-    /// <summary>The node's kubelet version when the rollout was planned (the cluster view); "" when unknown. // issue 15 rollback</summary>
+    /// <summary>The node's kubelet version when the rollout was planned (the cluster view); for upgrade-agent its agent
+    /// version; "" when unknown. // issue 15 rollback</summary>
     public string FromVersion { get; init; } = "";
+
+    /// <summary>The version the rollout moves the node to (<see cref="RolloutVersions.To"/>); "" for a plan without one.</summary>
+    public string ToVersion { get; init; } = "";
 }
 
 /// <summary>
@@ -42,6 +46,24 @@ public static class PlanExpander
             .Select(n => n.Name)
             .Order(StringComparer.Ordinal)
             .ToList();
+        if (plan.Recipe is UpgradeAgentRecipe agent)
+        {
+            if (catalog is null)
+            {
+                return ([], ["no catalog has been applied yet (fleetctl catalog apply -f FILE)"]);
+            }
+
+            foreach (var node in targets)
+            {
+                if (UpgradeAgentPlanner.Resolve(agent, node, catalog, plan.Strategy.Timeouts, KubeName(node), problems) is { } step)
+                {
+                    result.Add(new NodePlan(node, KubeName(node), false, [step]) { FromVersion = step.Previous.Version, ToVersion = agent.Version });
+                }
+            }
+
+            return (result, problems);
+        }
+
         foreach (var node in targets)
         {
             var kubeName = KubeName(node);
@@ -72,7 +94,9 @@ public static class PlanExpander
 
                 if (artifact.Kind != needs.WantedComponentKind)
                 {
-                    problems.Add($"{needs.Component} is a {artifact.Kind} component; a {needs.Kind} step needs a {needs.WantedComponentKind} component");
+                    problems.Add(artifact.Kind == ComponentKinds.Deb
+                        ? $"{needs.Component} is the agent's Debian package (kind {ComponentKinds.Deb}): a {needs.Kind} step never installs it, and no prefetch stages it; upgrade the agent with the upgrade-agent recipe"
+                        : $"{needs.Component} is a {artifact.Kind} component; a {needs.Kind} step needs a {needs.WantedComponentKind} component");
                     continue;
                 }
 
@@ -80,7 +104,7 @@ public static class PlanExpander
             }
 
             var fromVersion = kubeName.Length > 0 && cluster.Nodes.TryGetValue(kubeName, out var kubeNode) ? kubeNode.KubeletVersion : "";
-            result.Add(new NodePlan(node, kubeName, isControlPlane, steps) { FromVersion = fromVersion });
+            result.Add(new NodePlan(node, kubeName, isControlPlane, steps) { FromVersion = fromVersion, ToVersion = RolloutVersions.To(plan.Recipe, hops, steps) });
         }
 
         problems.AddRange(unserved.Select(u => $"{u.Key}: {string.Join(", ", u.Value)}"));

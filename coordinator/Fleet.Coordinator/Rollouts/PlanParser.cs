@@ -190,10 +190,15 @@ public static partial class PlanParser
             recipes.Add("upgrade-kubernetes");
         }
 
+        if (doc.Recipe?.UpgradeAgent is not null)
+        {
+            recipes.Add("upgrade-agent");
+        }
+
         if (recipes.Count + (doc.Steps is null ? 0 : 1) != 1)
         {
             problems.Add(recipes.Count + (doc.Steps is null ? 0 : 1) == 0
-                ? "recipe or steps: give one (recipe: install-cni, join or upgrade-kubernetes; or a list of steps)"
+                ? "recipe or steps: give one (recipe: install-cni, join, upgrade-kubernetes or upgrade-agent; or a list of steps)"
                 : $"recipe or steps: give exactly one, not {string.Join(" and ", recipes.Concat(doc.Steps is null ? [] : ["steps"]))}");
             return null;
         }
@@ -224,6 +229,11 @@ public static partial class PlanParser
             {
                 EtcdSnapshot = EtcdSnapshotPlan.ForUpgrade(upgrade, timeouts, problems),
             };
+        }
+
+        if (doc.Recipe?.UpgradeAgent is { } agent)
+        {
+            return UpgradeAgentParser.Parse(agent, problems);
         }
 
         var steps = new List<NodeStep>();

@@ -38,6 +38,11 @@ public sealed class RollbackPlanner(IRolloutStore store, IKubernetesClusterProvi
             throw new RolloutStateException($"rollout {id} is {view.State.ToName()}: abort it first (fleetctl rollout abort {id}), then roll it back");
         }
 
+        if (original.Nodes.Values.Any(n => n.Steps.Any(s => s is NodeStep.UpgradeAgent)))
+        {
+            throw new RolloutStateException($"rollout {id} upgraded {Catalog.ComponentKinds.AgentComponent}: `rollout rollback` does not undo that; apply upgrade-agent with the previous version (a node whose new agent did not report already rolled itself back)");
+        }
+
         var replaced = view.Nodes.Where(n => Replaced(original.Nodes[n.Name].Steps, n)).ToList();
         if (replaced.Count == 0)
         {

@@ -251,6 +251,12 @@ public sealed partial class RolloutDriver(StepExecutor executor, RolloutTransiti
             await SetStepAsync(run, name, i, RolloutStepState.Failed, outcome.Reason, stopping);
             var error = $"step {i + 1} ({step.Description}): {outcome.Reason}";
             await LogAsync(run, name, "error", $"{label}: failed: {outcome.Reason}", stopping);
+            if (outcome.RolledBack)
+            {
+                await SetNodeAsync(run, name, RolloutNodeState.RolledBack, error, stopping); // the node put itself back (upgrade-agent's watchdog)
+                return;
+            }
+
             if (await RollBackIfReplacedAsync(run, name, error, observer, stopping))
             {
                 return; // strategy.onNodeFailure: rollback (RolloutDriver.Rollback.cs)

@@ -298,7 +298,7 @@ public sealed class RolloutEngine(IRolloutStore store, RolloutPreflight prefligh
         RolloutPhases.Fill(view, prepared.Batches);
         foreach (var node in prepared.Nodes.OrderBy(n => batchOf[n.Node.Name]).ThenBy(n => n.Node.Name, StringComparer.Ordinal))
         {
-            var v = new RolloutNode { Name = node.Node.Name, Arch = node.Node.Facts.Arch, Batch = batchOf[node.Node.Name], State = RolloutNodeState.Pending, FromVersion = node.FromVersion };
+            var v = new RolloutNode { Name = node.Node.Name, Arch = node.Node.Facts.Arch, Batch = batchOf[node.Node.Name], State = RolloutNodeState.Pending, FromVersion = node.FromVersion, ToVersion = node.ToVersion };
             v.Steps.AddRange(node.Steps.Select((s, i) => s.ToView(i)));
             view.Nodes.Add(v);
         }

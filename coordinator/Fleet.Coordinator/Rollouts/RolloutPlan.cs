@@ -110,6 +110,17 @@ public sealed record UpgradeRecipe(string Version, string BinDir) : Recipe
     public override bool NeedsKubernetes => true;
 }
 
+/// <summary>fleet-agent upgrades itself on each node (docs/agent-upgrades.md): one upgrade-agent step per node, no cordon
+/// or drain (workloads are not touched), no prefetch.</summary>
+/// <param name="Version">the fleet-agent package version, X.Y.Z</param>
+/// <param name="Deadline">for the new agent to start, connect and report its version, else the node's watchdog rolls back</param>
+public sealed record UpgradeAgentRecipe(string Version, TimeSpan Deadline) : Recipe
+{
+    public override string Describe() => $"upgrade-agent {Version}";
+
+    public override bool NeedsKubernetes => false;
+}
+
 public sealed record StepsRecipe(IReadOnlyList<NodeStep> Steps) : Recipe
 {
     public override string Describe() => $"steps ({string.Join(", ", Steps.Select(s => s.Kind))})";

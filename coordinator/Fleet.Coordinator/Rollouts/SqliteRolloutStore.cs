@@ -61,8 +61,8 @@ public sealed class SqliteRolloutStore(SqliteDatabase database) : IRolloutStore
         foreach (var node in prepared.Nodes)
         {
             await using (var insert = Command(connection, tx, """
-                INSERT INTO rollout_nodes (rollout_id, name, node_id, arch, kube_node, batch, state, error, cordoned, from_version)
-                VALUES ($id, $name, $node_id, $arch, $kube, $batch, $state, '', 0, $from)
+                INSERT INTO rollout_nodes (rollout_id, name, node_id, arch, kube_node, batch, state, error, cordoned, from_version, to_version)
+                VALUES ($id, $name, $node_id, $arch, $kube, $batch, $state, '', 0, $from, $to)
                 """))
             {
                 insert.Parameters.AddWithValue("$id", id);
@@ -73,6 +73,7 @@ public sealed class SqliteRolloutStore(SqliteDatabase database) : IRolloutStore
                 insert.Parameters.AddWithValue("$batch", batchOf[node.Node.Name]);
                 insert.Parameters.AddWithValue("$state", RolloutNodeState.Pending.ToName());
                 insert.Parameters.AddWithValue("$from", node.FromVersion);
+                insert.Parameters.AddWithValue("$to", node.ToVersion);
                 await insert.ExecuteNonQueryAsync(ct);
             }
 
@@ -253,7 +254,7 @@ public sealed class SqliteRolloutStore(SqliteDatabase database) : IRolloutStore
         }
 
         var nodes = new Dictionary<string, StoredNode>(StringComparer.Ordinal);
-        await using (var query = Command(connection, null, "SELECT name, node_id, arch, kube_node, batch, state, error, cordoned, from_version FROM rollout_nodes WHERE rollout_id = $id ORDER BY batch, name"))
+        await using (var query = Command(connection, null, "SELECT name, node_id, arch, kube_node, batch, state, error, cordoned, from_version, to_version FROM rollout_nodes WHERE rollout_id = $id ORDER BY batch, name"))
         {
             query.Parameters.AddWithValue("$id", id);
             await using var reader = await query.ExecuteReaderAsync(ct);
@@ -271,6 +272,7 @@ public sealed class SqliteRolloutStore(SqliteDatabase database) : IRolloutStore
                     Error = reader.GetString(6),
                     CordonedByFleet = reader.GetInt64(7) != 0,
                     FromVersion = reader.GetString(8),
+                    ToVersion = reader.GetString(9) is { Length: > 0 } to ? to : RolloutVersions.OfSteps(nodeSteps.Select(s => s.Spec)), // a row stored before to_version
                 };
                 for (var i = 0; i < nodeSteps.Count; i++)
                 {
@@ -280,8 +282,8 @@ public sealed class SqliteRolloutStore(SqliteDatabase database) : IRolloutStore
                         Index = i,
                         Kind = spec.Kind,
                         Description = spec.Description,
-                        Url = (spec as NodeStep.Artifact)?.Url ?? "",
-                        Sha256 = (spec as NodeStep.Artifact)?.Sha256 ?? "",
+                        Url = spec.ArtifactUrl,
+                        Sha256 = spec.ArtifactSha256,
                         State = state,
                         Reason = reason,
                         StepId = spec.RunsOnAgent ? StepIds.For(id, rollout.Nonce, name, i, attempt) : "",

@@ -9,6 +9,10 @@ namespace Fleet.Coordinator.Rollouts;
 /// </summary>
 public sealed record StepOutcomeText(bool Succeeded, string Reason)
 {
+    /// <summary>Failed, and the node put itself back to what it ran before (StepResult.rolled_back: upgrade-agent's
+    /// watchdog); the reason says why. The node ends rolled-back, not failed.</summary>
+    public bool RolledBack { get; init; }
+
     private const string AlreadySatisfied = "already satisfied: ";
     private const string FromJournal = " (answered from the node's journal)";
 
@@ -19,7 +23,7 @@ public sealed record StepOutcomeText(bool Succeeded, string Reason)
         {
             StepOutcome.Succeeded => new(true, reason),
             StepOutcome.AlreadySatisfied => new(true, AlreadySatisfied + reason),
-            _ => new(false, reason.Length > 0 ? reason : "failed without a reason"),
+            _ => new(false, reason.Length > 0 ? reason : "failed without a reason") { RolledBack = result.RolledBack },
         };
     }
 

@@ -133,6 +133,11 @@ public sealed class SqliteDatabase
         -- `fleetctl rollout rollback` wait for the node to be Ready at again.
         ALTER TABLE rollout_nodes ADD COLUMN from_version TEXT NOT NULL DEFAULT '';
         """,
+        """
+        -- The version the rollout moves each node to (upgrade-agent: the fleet-agent version; upgrade-kubernetes: its last
+        -- phase's); "" for rows stored before (read from their last wait-ready step) and for recipes without one.
+        ALTER TABLE rollout_nodes ADD COLUMN to_version TEXT NOT NULL DEFAULT '';
+        """,
     ];
 
     private readonly string _connectionString;

@@ -9,22 +9,22 @@ internal static class NodeTables
     public static TableWriter List(IEnumerable<NodeView> views, bool wide, DateTimeOffset now)
     {
         Column[] columns = wide
-            ? [new("NAME"), new("ARCH"), new("BOARD", Free: true), new("STATUS"), new("KUBELET"), new("HEALTH", Free: true), new("LAST SEEN"), new("MACHINE"), new("OS", Free: true),
-                new("KERNEL"), new("CPUS"), new("MEMORY"), new("RUNTIME", Free: true), new("CNI PLUGINS"), new("AGENT"), new("LABELS", Free: true)]
-            : [new("NAME"), new("ARCH"), new("BOARD", Free: true), new("STATUS"), new("KUBELET"), new("HEALTH", Free: true), new("LAST SEEN")];
+            ? [new("NAME"), new("ARCH"), new("BOARD", Free: true), new("STATUS"), new("KUBELET"), new("AGENT"), new("HEALTH", Free: true), new("LAST SEEN"), new("MACHINE"), new("OS", Free: true),
+                new("KERNEL"), new("CPUS"), new("MEMORY"), new("RUNTIME", Free: true), new("CNI PLUGINS"), new("LABELS", Free: true)]
+            : [new("NAME"), new("ARCH"), new("BOARD", Free: true), new("STATUS"), new("KUBELET"), new("AGENT"), new("HEALTH", Free: true), new("LAST SEEN")];
         var table = new TableWriter(columns);
         foreach (var v in views)
         {
             var cells = new List<Cell>
             {
-                v.Name, v.Arch, Cell.OrDash(v.Board), Cell.Status(v.Status), Cell.OrDash(v.Kubelet), HealthSummary(v), Ago.Format(now - v.LastSeen) + " ago",
+                v.Name, v.Arch, Cell.OrDash(v.Board), Cell.Status(v.Status), Cell.OrDash(v.Kubelet), Cell.OrDash(v.AgentVersion), HealthSummary(v), Ago.Format(now - v.LastSeen) + " ago",
             };
             if (wide)
             {
                 cells.AddRange(
                 [
                     Cell.OrDash(v.RawMachine), Cell.OrDash(v.Os), Cell.OrDash(v.Kernel), v.Cpus.ToString(CultureInfo.InvariantCulture), Memory(v.MemoryBytes),
-                    Cell.OrDash(v.ContainerRuntime), v.CniPlugins.Count == 0 ? "-" : v.CniPlugins.Count.ToString(CultureInfo.InvariantCulture), Cell.OrDash(v.AgentVersion), LabelsText(v.Labels),
+                    Cell.OrDash(v.ContainerRuntime), v.CniPlugins.Count == 0 ? "-" : v.CniPlugins.Count.ToString(CultureInfo.InvariantCulture), LabelsText(v.Labels),
                 ]);
             }
 

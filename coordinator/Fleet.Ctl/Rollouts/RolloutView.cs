@@ -127,25 +127,25 @@ public sealed record RolloutNodeView(
     bool CordonedByFleet,
     IReadOnlyList<RolloutStepView> Steps)
 {
-    /// <summary>The node's kubelet version when the rollout was planned; empty when unknown.</summary>
+    /// <summary>The node's version when the rollout was planned (its kubelet's; upgrade-agent: its agent's); empty when unknown.</summary>
     public string FromVersion { get; init; } = "";
 
-    /// <summary>"v1.11.3 → v1.12.5" (the version its last wait-ready step waits for), "v1.11.3" alone without one; null when unknown.</summary>
-    public string? VersionChange
-    {
-        get
-        {
-            if (FromVersion.Length == 0)
-            {
-                return null;
-            }
+    /// <summary>The version the rollout moves the node to (upgrade-agent: the fleet-agent version; upgrade-kubernetes: its
+    /// last phase's); empty when there is none. From a coordinator that sends none (before issue 16), for a node with a
+    /// from-version: the version its last wait-ready step (not a rollback step) waits for, as fleetctl showed it then.</summary>
+    public string ToVersion { get; init; } = "";
 
-            var to = Steps.LastOrDefault(s => s.Kind == "wait-ready" && !s.OnFailure) is { } wait && wait.Description.LastIndexOf(" at ", StringComparison.Ordinal) is var at and >= 0
-                ? wait.Description[(at + 4)..]
-                : null;
-            return to is null ? FromVersion : $"{FromVersion} → {to}";
-        }
-    }
+    /// <summary>"v1.11.3 → v1.12.5", "0.9.0 → 0.9.1"; "-" for a side that is unknown ("- → v1.12.5"); null when both are.</summary>
+    public string? VersionChange =>
+        FromVersion.Length == 0 && ToVersion.Length == 0 ? null : $"{Or(FromVersion)} → {Or(ToVersion)}";
+
+    private static string Or(string version) => version.Length > 0 ? version : "-";
+
+    /// <summary>A coordinator before issue 16 sends no to_version: the version its last wait-ready step of a normal pass waits for.</summary>
+    private static string WaitReadyVersion(RolloutNode n) =>
+        n.Steps.LastOrDefault(s => s.Kind == "wait-ready" && !s.OnFailure) is { } wait && wait.Description.LastIndexOf(" at ", StringComparison.Ordinal) is var at and >= 0
+            ? wait.Description[(at + 4)..]
+            : "";
 
     public static RolloutNodeView From(RolloutNode n) => new(
         n.Name,
@@ -160,6 +160,7 @@ public sealed record RolloutNodeView(
         n.Steps.Select(s => new RolloutStepView(s.Index + 1, s.Kind, s.Description, s.Url, s.Sha256, s.State.ToName(), s.Reason, s.StepId, Math.Max(1, s.Phase), s.OnFailure)).ToArray())
     {
         FromVersion = n.FromVersion,
+        ToVersion = n.ToVersion.Length > 0 ? n.ToVersion : n.FromVersion.Length > 0 ? WaitReadyVersion(n) : "",
     };
 }
 

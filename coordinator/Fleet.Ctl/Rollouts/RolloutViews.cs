@@ -34,6 +34,12 @@ internal static class RolloutViews
         {
             w.WriteLine(skipped);
         }
+
+        if (VersionTable(plan) is { } versions)
+        {
+            w.WriteLine();
+            versions.Write(w, TerminalInfo.Piped);
+        }
         if (plan.Phases is not { Count: > 1 } phases)
         {
             PrintBatches(w, plan, 1, 0);
@@ -104,17 +110,46 @@ internal static class RolloutViews
         return table;
     }
 
-    /// <summary>A rollout's nodes: NODE, ARCH, BATCH, STATE, STEP, DETAIL (the step and the detail are cut to fit a terminal).</summary>
+    /// <summary>The header of the column of each node's version change ("0.9.0 → 0.9.1").</summary>
+    public const string FromTo = "FROM → TO";
+
+    /// <summary>A rollout's nodes: NODE, ARCH, BATCH, STATE, STEP, DETAIL (the step and the detail are cut to fit a terminal);
+    /// FROM → TO after BATCH when the rollout moves some node between versions.</summary>
     public static TableWriter Nodes(RolloutView r)
     {
-        var table = new TableWriter(new Column("NODE"), new Column("ARCH"), new Column("BATCH"), new Column("STATE"), new Column("STEP", Free: true), new Column("DETAIL", Free: true));
+        var versions = HasVersions(r);
+        var table = new TableWriter(
+        [
+            new Column("NODE"), new Column("ARCH"), new Column("BATCH"), .. versions ? [new Column(FromTo)] : Array.Empty<Column>(),
+            new Column("STATE"), new Column("STEP", Free: true), new Column("DETAIL", Free: true),
+        ]);
         foreach (var n in r.Nodes)
         {
-            table.AddRow(n.Name, n.Arch, n.Batch.ToString(CultureInfo.InvariantCulture), Cell.Status(n.State), Cell.OrDash(CurrentStep(n)), Cell.OrDash(Detail(n)));
+            Cell[] change = versions ? [n.VersionChange ?? "-"] : [];
+            table.AddRow([n.Name, n.Arch, n.Batch.ToString(CultureInfo.InvariantCulture), .. change, Cell.Status(n.State), Cell.OrDash(CurrentStep(n)), Cell.OrDash(Detail(n))]);
         }
 
         return table;
     }
+
+    /// <summary>`rollout plan`: NODE, ARCH, BATCH, FROM → TO, when the rollout moves some node between versions; null otherwise.</summary>
+    public static TableWriter? VersionTable(RolloutView plan)
+    {
+        if (!HasVersions(plan))
+        {
+            return null;
+        }
+
+        var table = new TableWriter(new Column("NODE"), new Column("ARCH"), new Column("BATCH"), new Column(FromTo));
+        foreach (var n in plan.Nodes)
+        {
+            table.AddRow(n.Name, n.Arch, n.Batch.ToString(CultureInfo.InvariantCulture), n.VersionChange ?? "-");
+        }
+
+        return table;
+    }
+
+    private static bool HasVersions(RolloutView r) => r.Nodes.Any(n => n.VersionChange is not null);
 
     public static void PrintRollout(TextWriter w, TerminalInfo terminal, RolloutView r, bool wide)
     {

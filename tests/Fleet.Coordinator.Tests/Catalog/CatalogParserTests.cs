@@ -54,7 +54,7 @@ public partial class CatalogParserTests
             "components.kubelet.url: unknown placeholder {platform} (known: {version}, {arch}, {os})",
             "components.kubelet.versions.v1.27.0.arm.sha256: not 64 hex characters",
             "components.kubelet.versions.v1.27.0.x86: \"x86\" is not an architecture (amd64, arm64, arm)",
-            "components.crictl.kind: \"tarball\" is not a kind (binary, cni-plugins)",
+            "components.crictl.kind: \"tarball\" is not a kind (binary, cni-plugins, deb)",
             "components.crictl.versions.1.27: not a version such as v1.2.3",
             "components.crictl.versions.1.27.amd64.url: missing, and components.crictl.url gives no template",
         ], problems);

@@ -32,6 +32,7 @@ public sealed class RolloutRig : IAsyncDisposable
     private readonly SqliteDatabase _database;
     private readonly SqliteNodeStore _nodes;
     private readonly Dictionary<string, ScriptedAgent> _agents = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _serials = new(StringComparer.Ordinal);
     private RolloutPreflight _preflight = null!;
 
     private RolloutRig(GateOptions? gateOptions)
@@ -99,7 +100,7 @@ public sealed class RolloutRig : IAsyncDisposable
     private async Task AddNodeAsync(string name, bool controlPlane)
     {
         var id = $"id-{name}";
-        var serial = $"5e{_agents.Count:00}";
+        var serial = _serials[name] = $"5e{_agents.Count:00}";
         await new SqliteEnrollmentStore(_database).AddEnrollmentAsync(
             new EnrollmentRecord(id, name, true, "token", T0),
             new IssuedCertificate(serial, ClientSubject.NodeKind, name, id, T0, T0.AddDays(30), null),
@@ -107,6 +108,14 @@ public sealed class RolloutRig : IAsyncDisposable
         await _nodes.UpsertHelloAsync(id, serial, new NodeFacts { NodeName = name, Arch = Arch.Amd64, RawMachine = "x86_64", AgentVersion = "0.1.0" }, T0, CancellationToken.None);
         Cluster.AddNode(name, "v1.12.0", controlPlane);
         _agents[name] = new ScriptedAgent(id, name, Registry, Dispatcher);
+    }
+
+    /// <summary>The node says Hello again with this arch and agent version ("" for none), as a reconnecting agent would.</summary>
+    public async Task SetFactsAsync(string name, Arch arch, string agentVersion)
+    {
+        var agent = _agents[name];
+        var raw = arch switch { Arch.Arm64 => "aarch64", Arch.Arm => "armv7l", _ => "x86_64" };
+        await _nodes.UpsertHelloAsync(agent.NodeId, _serials[name], new NodeFacts { NodeName = name, Arch = arch, RawMachine = raw, AgentVersion = agentVersion }, T0, CancellationToken.None);
     }
 
     /// <summary>Stores a catalog as `fleetctl catalog apply` does (the parser checks it first).</summary>

@@ -34,6 +34,10 @@ public sealed class ScriptedAgent
     /// <summary>The outcome of each step sent (null: leave it running), when the agent answers by itself.</summary>
     public Func<StepRequest, StepOutcome?>? Answer { get; set; }
 
+    /// <summary>The whole result of each step sent (its id is filled in; null: leave it running), when the agent answers by
+    /// itself with more than an outcome (a reason, rolled_back); checked before <see cref="Answer"/>.</summary>
+    public Func<StepRequest, StepResult?>? Respond { get; set; }
+
     /// <summary>Every message sent to this node, in order, across reconnects.</summary>
     public IReadOnlyList<CoordinatorMessage> Received => [.. _received];
 
@@ -55,6 +59,17 @@ public sealed class ScriptedAgent
             await foreach (var message in agent.Outbox.Reader.ReadAllAsync(agent.Closed))
             {
                 _received.Enqueue(message);
+                if (Respond is { } respond && message.StepRequest is { } asked)
+                {
+                    if (respond(asked) is { } result)
+                    {
+                        result.Id = asked.Id;
+                        _dispatcher.OnResult(NodeId, result);
+                    }
+
+                    continue;
+                }
+
                 if (Answer is { } answer && message.StepRequest is { } request)
                 {
                     if (answer(request) is { } outcome)
