@@ -46,9 +46,12 @@ reports() { [ "$(reported_version)" = "$1" ] && connected; }
 # apply_upgrade VERSION: starts an upgrade-agent rollout of node to VERSION; prints its id.
 apply_upgrade() {
   local out
-  out=$(c fleetctl rollout apply -f - <<EOF
+  # onFailure: abort: a rolled-back node ends the rollout (failed) instead of pausing it, which would
+  # hold the node from the next case's rollout.
+  out=$(c fleetctl rollout apply -f - 2>&1 <<EOF
 name: agent-$1
 target: { names: [$node] }
+strategy: { onFailure: abort }
 recipe:
   upgrade-agent: { version: "$1", deadline: $deadline }
 EOF
@@ -129,9 +132,19 @@ say "upgrade to $next through Fleet: succeeded ($(c fleetctl rollout get "$id" -
 id=$(apply_upgrade "$version")
 installing() { [ "$(c systemctl is-active fleet-agent-upgrade.service 2>/dev/null || true)" = active ]; }
 wait_for "the upgrade watchdog (fleet-agent-upgrade.service) did not start: $(c journalctl -u fleet-agent --no-pager -n 10 2>&1)" 120 installing
+# Aim for dpkg's run (a few hundred milliseconds): look for a dpkg process for up to 10 s, then kill
+# the agent either way, and say which moment it hit (after dpkg, the watchdog is still waiting for the
+# confirmation: the installation is not over).
+dpkg_running() { c sh -c 'for f in /proc/[0-9]*/comm; do [ "$(cat "$f" 2>/dev/null)" = dpkg ] && exit 0; done; exit 1'; }
+moment="after dpkg had returned, while the watchdog waited for the confirmation"
+for _ in $(seq 1 200); do
+  if dpkg_running; then moment="while dpkg was running"; break; fi
+  installing || break
+  sleep 0.05
+done
 victim=$(c systemctl show -p MainPID --value fleet-agent)
 c sh -c 'kill -KILL "$1"' sh "$victim" || true
-say "killed the agent ($victim) while fleet-agent-upgrade.service was installing $version"
+say "killed the agent ($victim) $moment (fleet-agent-upgrade.service installing $version)"
 finish "$id"
 ended=$(installed_version)
 case "$ended" in "$version" | "$next") ;; *) fail "after kill -9 during the installation, fleet-agent is \"$ended\"" ;; esac
