@@ -229,13 +229,14 @@ public sealed class UpgradeAgentRolloutTests : IAsyncLifetime
     {
         Respond((node, request) => node == "w1" && request.StepCase == StepRequest.StepOneofCase.Download ? RolledBack() : Succeeded());
 
-        var id = await _rig.ApplyAsync("target: { names: [w1] }
-strategy: { prefetch: false }
-steps:
-  - cordon: {}
-  - download: { component: kubelet, version: v1.12.5, dest: /usr/bin/kubelet }
-  - uncordon: {}
-");
+        var id = await _rig.ApplyAsync("""
+            target: { names: [w1] }
+            strategy: { prefetch: false }
+            steps:
+              - cordon: {}
+              - download: { component: kubelet, version: v1.12.5, dest: /usr/bin/kubelet }
+              - uncordon: {}
+            """);
         var paused = await _rig.WaitForStateAsync(id, RolloutState.Paused);
 
         var w1 = paused.Nodes.Single();
