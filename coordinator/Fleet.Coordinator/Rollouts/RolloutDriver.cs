@@ -251,9 +251,11 @@ public sealed partial class RolloutDriver(StepExecutor executor, RolloutTransiti
             await SetStepAsync(run, name, i, RolloutStepState.Failed, outcome.Reason, stopping);
             var error = $"step {i + 1} ({step.Description}): {outcome.Reason}";
             await LogAsync(run, name, "error", $"{label}: failed: {outcome.Reason}", stopping);
-            if (outcome.RolledBack)
+            if (outcome.RolledBack && step is NodeStep.UpgradeAgent)
             {
-                await SetNodeAsync(run, name, RolloutNodeState.RolledBack, error, stopping); // the node put itself back (upgrade-agent's watchdog)
+                // The node put itself back (upgrade-agent's watchdog). Only this step has a way back on the node: a node that
+                // says rolled_back of any other step is failed as it stands, and what Fleet cordoned is uncordoned below.
+                await SetNodeAsync(run, name, RolloutNodeState.RolledBack, error, stopping);
                 return;
             }
 

@@ -35,7 +35,7 @@ internal static class RolloutCommand
     {
         var file = FileOption();
         var output = OutputOption.Create(wide: false);
-        var plan = new Command("plan", "Dry run: preflight, the batches, and each node's steps with the URL and sha256 for its arch; nothing is touched") { file, output };
+        var plan = new Command("plan", "Dry run: preflight, the batches, each node's versions (FROM → TO) and steps with the URL and sha256 for its arch; nothing is touched") { file, output };
         plan.SetAction((parse, ct) => ctx.CallAsync(parse, async (connection, stdout) =>
         {
             var yaml = await InputFile.ReadAsync(parse.GetValue(file)!, ct);

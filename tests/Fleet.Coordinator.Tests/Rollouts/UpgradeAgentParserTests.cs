@@ -111,6 +111,21 @@ public sealed class UpgradeAgentParserTests
     }
 
     [Fact]
+    public void TheDocumentedPlan_Parses()
+    {
+        var doc = File.ReadAllText(Path.Join(Fleet.Testing.Repo.Root, "docs", "agent-upgrades.md"));
+        var yaml = System.Text.RegularExpressions.Regex.Matches(doc, "```yaml\n(.*?)```", System.Text.RegularExpressions.RegexOptions.Singleline)
+            .Select(m => m.Groups[1].Value)
+            .Single(y => y.Contains("upgrade-agent:", StringComparison.Ordinal));
+
+        var (plan, problems) = PlanParser.Parse(yaml);
+
+        Assert.Empty(problems);
+        Assert.Equal(new UpgradeAgentRecipe("0.9.1", TimeSpan.FromMinutes(2)), plan!.Recipe);
+        Assert.Equal((1, 2), (plan.Strategy.Canary, plan.Strategy.BatchSize.Value));
+    }
+
+    [Fact]
     public void OnNodeFailureFail_AndTheUsualStrategy_Apply()
     {
         var (plan, problems) = Parse("{ version: 0.9.1 }", "strategy: { onNodeFailure: fail, batchSize: 2, canary: 1, failureThreshold: 2, onFailure: abort }\n");

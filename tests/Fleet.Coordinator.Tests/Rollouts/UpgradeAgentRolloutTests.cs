@@ -225,6 +225,27 @@ public sealed class UpgradeAgentRolloutTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RolledBack_OfAnotherStep_IsNotBelieved_TheNodeIsFailed_AndUncordoned()
+    {
+        Respond((node, request) => node == "w1" && request.StepCase == StepRequest.StepOneofCase.Download ? RolledBack() : Succeeded());
+
+        var id = await _rig.ApplyAsync("""
+            target: { names: [w1] }
+            strategy: { prefetch: false }
+            steps:
+              - cordon: {}
+              - download: { component: kubelet, version: v1.12.5, dest: /usr/bin/kubelet }
+              - uncordon: {}
+            """);
+        var paused = await _rig.WaitForStateAsync(id, RolloutState.Paused);
+
+        var w1 = paused.Nodes.Single();
+        Assert.Equal(RolloutNodeState.Failed, w1.State); // only upgrade-agent has a way back on the node
+        Assert.Equal($"step 2 (download kubelet v1.12.5 (amd64) to /usr/bin/kubelet): {RolledBackReason}", w1.Error);
+        Assert.False(_rig.Cluster.IsCordoned("w1")); // what Fleet cordoned is uncordoned, as after any failure
+    }
+
+    [Fact]
     public async Task CoordinatorRestart_MidStep_TheStoredStepIsSentAgain_Identically()
     {
         var first = new TaskCompletionSource<StepRequest>(TaskCreationOptions.RunContinuationsAsynchronously);
