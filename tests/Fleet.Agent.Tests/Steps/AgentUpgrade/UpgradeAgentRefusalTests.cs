@@ -63,7 +63,8 @@ public sealed class UpgradeAgentRefusalTests : IAsyncLifetime
     {
         var ex = await Assert.ThrowsAsync<StepFailedException>(() => _h.RunAsync(_h.Request(_h.Package(maxBytes: 100)))).DefaultTimeout();
 
-        Assert.Equal($"{_h.Artifacts.Server.Url("/files/fleet-agent_0.9.1_amd64.deb")} is over the size cap of 100 bytes", ex.Message);
+        var size = new FileInfo(Path.Join(_h.Artifacts.Server.Root, "fleet-agent_0.9.1_amd64.deb")).Length;
+        Assert.Equal($"{_h.Artifacts.Server.Url("/files/fleet-agent_0.9.1_amd64.deb")} is {size} bytes, over the size cap of 100 bytes", ex.Message);
         AssertNothingChanged();
     }
 
