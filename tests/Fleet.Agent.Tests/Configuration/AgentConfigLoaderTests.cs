@@ -548,7 +548,7 @@ public sealed class AgentConfigLoaderTests : IDisposable
     public void Flags_ListEverySettingsFlag()
     {
         Assert.Equal(
-            ["--coordinator", "--name", "--root", "--state-dir", "--labels", "--heartbeat-interval", "--reconnect-cap", "--required-cni-plugins", "--systemctl-path", "--kubeadm-path", "--etcdctl-path", "--kubelet-healthz-url",
+            ["--coordinator", "--name", "--root", "--state-dir", "--labels", "--heartbeat-interval", "--reconnect-cap", "--required-cni-plugins", "--systemctl-path", "--systemd-run-path", "--kubeadm-path", "--etcdctl-path", "--kubelet-healthz-url",
              "--download-retry-cap", "--download-stall-timeout", "--download-max-bytes", "--binary-dirs", "--token", "--token-file", "--ca-pin"],
             AgentConfigLoader.Flags);
         Assert.All(AgentConfigLoader.FlagHelp, f => Assert.False(string.IsNullOrWhiteSpace(f.Description)));
