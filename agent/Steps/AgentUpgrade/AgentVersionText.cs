@@ -19,5 +19,5 @@ public static class AgentVersionText
         id.Length is > 0 and <= 200 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or ':' or '-');
 
     /// <summary>The value quoted for a message, cut so a hostile value cannot flood a log line.</summary>
-    public static string Show(string value) => "\"" + (value.Length <= 80 ? value : value[..80] + "…") + "\"";
+    public static string Show(string value) => "\"" + (value.Length <= 300 ? value : value[..300] + "…") + "\"";
 }

@@ -22,6 +22,7 @@ public sealed class AgentConfigLoaderTests : IDisposable
         { "heartbeatInterval", "FLEET_HEARTBEAT_INTERVAL", "--heartbeat-interval", "10s", "20s", "0.5s" },
         { "kubeadmPath", "FLEET_KUBEADM_PATH", "--kubeadm-path", "/file/kubeadm", "kubeadm-env", "/flag/kubeadm" },
         { "systemctlPath", "FLEET_SYSTEMCTL_PATH", "--systemctl-path", "/file/systemctl", "/env/systemctl", "systemctl-flag" },
+        { "systemdRunPath", "FLEET_SYSTEMD_RUN_PATH", "--systemd-run-path", "/file/systemd-run", "systemd-run-env", "/flag/systemd-run" },
         { "etcdctlPath", "FLEET_ETCDCTL_PATH", "--etcdctl-path", "/file/etcdctl", "etcdctl-env", "/flag/etcdctl" },
         { "kubeletHealthzUrl", "FLEET_KUBELET_HEALTHZ_URL", "--kubelet-healthz-url", "http://127.0.0.1:1/healthz", "http://127.0.0.2:2/healthz", "http://[::1]:3/healthz" },
     };
@@ -117,6 +118,7 @@ public sealed class AgentConfigLoaderTests : IDisposable
         Assert.Equal(defaults.ReconnectCap, options.ReconnectCap);
         Assert.Equal(defaults.RequiredCniPlugins, options.RequiredCniPlugins);
         Assert.Equal("systemctl", options.SystemctlPath);
+        Assert.Equal("systemd-run", options.SystemdRunPath);
         Assert.Equal("kubeadm", options.KubeadmPath);
         Assert.Equal("etcdctl", options.EtcdctlPath);
         Assert.Equal("http://127.0.0.1:10248/healthz", options.KubeletHealthzUrl);
@@ -546,7 +548,7 @@ public sealed class AgentConfigLoaderTests : IDisposable
     public void Flags_ListEverySettingsFlag()
     {
         Assert.Equal(
-            ["--coordinator", "--name", "--root", "--state-dir", "--labels", "--heartbeat-interval", "--reconnect-cap", "--required-cni-plugins", "--systemctl-path", "--kubeadm-path", "--etcdctl-path", "--kubelet-healthz-url",
+            ["--coordinator", "--name", "--root", "--state-dir", "--labels", "--heartbeat-interval", "--reconnect-cap", "--required-cni-plugins", "--systemctl-path", "--systemd-run-path", "--kubeadm-path", "--etcdctl-path", "--kubelet-healthz-url",
              "--download-retry-cap", "--download-stall-timeout", "--download-max-bytes", "--binary-dirs", "--token", "--token-file", "--ca-pin"],
             AgentConfigLoader.Flags);
         Assert.All(AgentConfigLoader.FlagHelp, f => Assert.False(string.IsNullOrWhiteSpace(f.Description)));
@@ -576,6 +578,7 @@ public sealed class AgentConfigLoaderTests : IDisposable
         "heartbeatInterval" => $"{options.HeartbeatInterval.TotalSeconds}s",
         "kubeadmPath" => options.KubeadmPath,
         "systemctlPath" => options.SystemctlPath,
+        "systemdRunPath" => options.SystemdRunPath,
         "etcdctlPath" => options.EtcdctlPath,
         "kubeletHealthzUrl" => options.KubeletHealthzUrl,
         _ => throw new ArgumentOutOfRangeException(nameof(key), key, "not a layered setting in this test"),

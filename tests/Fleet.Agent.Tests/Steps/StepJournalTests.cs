@@ -28,6 +28,31 @@ public sealed class StepJournalTests : IDisposable
     }
 
     [Fact]
+    public void Record_RolledBack_KeptThroughARestart()
+    {
+        New().Record(new StepResult { Id = "upgrade-1", Outcome = StepOutcome.Failed, Reason = "rolled back to fleet-agent 0.9.0: x", RolledBack = true });
+
+        Assert.True(New().TryGet("upgrade-1", out var result));
+
+        Assert.True(result.RolledBack);
+        Assert.Equal("rolled back to fleet-agent 0.9.0: x", result.Reason);
+        Assert.Contains("\"rolledBack\":true", File.ReadAllText(JournalPath));
+    }
+
+    [Fact]
+    public void Load_LineOfAnEarlierAgentWithoutTheFlag_IsNotRolledBack()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(JournalPath)!);
+        File.WriteAllText(JournalPath, "{\"id\":\"step-1\",\"outcome\":2,\"reason\":\"failed\"}\n");
+
+        Assert.True(New().TryGet("step-1", out var result));
+
+        Assert.False(result.RolledBack);
+        New().Record(Result("step-2", StepOutcome.Succeeded, "ok"));
+        Assert.DoesNotContain("rolledBack", File.ReadAllText(JournalPath)); // written only when true
+    }
+
+    [Fact]
     public void Record_SameInstance_AnswersACopyMarkedFromJournal()
     {
         var journal = New();
