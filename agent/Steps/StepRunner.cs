@@ -41,7 +41,7 @@ public sealed class StepRunner(IEnumerable<IStepHandler> handlers, StepJournal j
                 }
 
                 var cts = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-                var task = Task.Run(() => RunAsync(request, cts), CancellationToken.None);
+                var task = Task.Run(() => RunAsync(request, cts, stopping), CancellationToken.None);
                 _running[request.Id] = (cts, task);
                 return task;
             }
@@ -64,7 +64,7 @@ public sealed class StepRunner(IEnumerable<IStepHandler> handlers, StepJournal j
         }
     }
 
-    private async Task<StepResult> RunAsync(StepRequest request, CancellationTokenSource cts)
+    private async Task<StepResult> RunAsync(StepRequest request, CancellationTokenSource cts, CancellationToken stopping)
     {
         var timeout = request.Timeout?.ToTimeSpan() is { } t && t > TimeSpan.Zero ? t : DefaultTimeout;
         using var timeoutCts = new CancellationTokenSource(timeout, time);
@@ -130,6 +130,14 @@ public sealed class StepRunner(IEnumerable<IStepHandler> handlers, StepJournal j
             }
 
             cts.Dispose();
+        }
+
+        if (cancelled && stopping.IsCancellationRequested)
+        {
+            // The agent itself is stopping (systemctl stop or restart; dpkg restarting it for an upgrade):
+            // there is nothing to report, and a "cancelled" sent now would fail a step that is not over.
+            // The coordinator sends it again to the agent that connects next, which runs or answers it.
+            return result;
         }
 
         return await ReportAsync(result, CancellationToken.None);

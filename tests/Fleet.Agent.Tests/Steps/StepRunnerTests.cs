@@ -187,7 +187,7 @@ public sealed class StepRunnerTests : IDisposable
     }
 
     [Fact]
-    public async Task Start_AgentStopping_FailsCancelledAndIsNotJournaled()
+    public async Task Start_AgentStopping_FailsCancelled_IsNotJournaled_AndIsNotReported()
     {
         var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var handler = new FakeHandler(async (r, _, ct) =>
@@ -204,6 +204,8 @@ public sealed class StepRunnerTests : IDisposable
 
         Assert.Equal("cancelled", (await running.DefaultTimeout()).Reason);
         Assert.False(Journal().TryGet("step-1", out _));
+        // Not sent: the step is not over (dpkg restarting the agent mid-upgrade); the next agent answers it.
+        Assert.DoesNotContain(Sent(), m => m.StepResult is not null);
     }
 
     [Fact]
