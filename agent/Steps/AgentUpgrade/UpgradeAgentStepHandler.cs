@@ -254,7 +254,10 @@ public sealed class UpgradeAgentStepHandler(
             UpgradeResult.RolledBack => Results.RolledBack(id, $"rolled back to fleet-agent {outcome.From}: {outcome.Reason}"),
             _ => Results.Failed(id, outcome.Reason),
         };
-        folder.RemoveRecords();
+
+        // The records stay until the next upgrade clears them (ClearFinished): the step runner journals
+        // this result only after it returns, and a step re-sent after a crash in between must get the
+        // same answer, not start the upgrade again.
         return result;
     }
 

@@ -41,7 +41,9 @@ public sealed class UpgradeAgentStepHandlerTests : IAsyncLifetime
         var run = Assert.Single(_h.Doubles.Calls("systemd-run"));
         Assert.Equal($"--unit=fleet-agent-upgrade.service --collect --quiet --description=fleet-agent upgrade 0.9.0 to 0.9.1 (step {UpgradeHarness.StepId}) --property=RuntimeMaxSec=1920 /bin/sh {_h.Folder.WatchdogCopy} {_h.Folder.StateDir}", run);
         Assert.Equal(["fleet-agent_0.9.1_amd64.deb"], _h.Cached()); // pruned to the version now running
-        Assert.Empty(Directory.GetFiles(_h.Folder.Dir)); // the records are gone once answered
+        // The outcome stays until the next upgrade (an answer re-sent after a crash before the journal line is the same).
+        Assert.Contains(_h.Folder.OutcomeFile, Directory.GetFiles(_h.Folder.Dir));
+        Assert.False(File.Exists(_h.Folder.PendingFile)); // the watchdog removed it on the confirmation
     }
 
     [Fact]

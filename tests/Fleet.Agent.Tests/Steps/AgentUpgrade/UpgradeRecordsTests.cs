@@ -18,7 +18,7 @@ public sealed class UpgradeRecordsTests : IAsyncLifetime
     public async Task DisposeAsync() => await _h.DisposeAsync();
 
     [Fact]
-    public async Task Run_OutcomeConfirmed_OnTheNewVersion_Succeeded_RecordsRemoved_CacheKept()
+    public async Task Run_OutcomeConfirmed_OnTheNewVersion_Succeeded_OutcomeKeptForARerun_CacheKept()
     {
         WriteOutcome(UpgradeResult.Confirmed, "fleet-agent 0.9.1 connected and reported its version", seconds: 7);
         Directory.CreateDirectory(_h.Folder.CacheDir);
@@ -28,7 +28,11 @@ public sealed class UpgradeRecordsTests : IAsyncLifetime
 
         Assert.Equal(StepOutcome.Succeeded, result.Outcome);
         Assert.Equal("fleet-agent 0.9.0 → 0.9.1, confirmed after 7 s", result.Reason);
-        Assert.False(File.Exists(_h.Folder.OutcomeFile));
+        // Kept until the next upgrade: the agent may crash before the runner journals the result, and the
+        // step re-sent then must get the same answer.
+        Assert.True(File.Exists(_h.Folder.OutcomeFile));
+        var again = await _h.RunAsync(_h.Request(), UpgradeHarness.To).DefaultTimeout();
+        Assert.Equal((result.Outcome, result.Reason), (again.Outcome, again.Reason));
         Assert.Equal(["fleet-agent_0.9.1_amd64.deb"], _h.Cached());
         Assert.Empty(_h.Doubles.Calls("dpkg-query")); // answered before anything is asked
     }
