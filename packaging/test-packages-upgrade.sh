@@ -152,6 +152,4 @@ consistent "$ended"
 say "kill -9 during the installation: rollout $(node_field "$id" state), the node runs $ended (dpkg, coordinator and process agree)"
 c journalctl -u fleet-agent-upgrade --no-pager -o cat | tail -3 | sed 's/^/test-packages:   watchdog: /'
 
-kill "$http_pid" 2>/dev/null || true
-wait "$http_pid" 2>/dev/null || true
-http_pid=''
+# The package server stays up for test-packages-bare.sh; cleanup stops it (by its PID).

@@ -12,7 +12,8 @@
 #      process and see systemd restart it; 60 s idle (the watchdog must not fire; RSS measured);
 #      the agent upgrading itself through Fleet (test-packages-upgrade.sh: a real rebuild at the next
 #      version succeeds; broken packages rolled back by the local watchdog; kill -9 during dpkg);
-#      remove (service gone, state kept), purge (state gone), for both packages.
+#      remove (service gone, state kept), purge (state gone), for both packages; between the two, an
+#      agent installed without the package upgrading itself side by side (test-packages-bare.sh).
 # Fails with a line "test-packages: FAILED: ..." and a non-zero exit; always stops the container it
 # started (by PID) and removes its copy of the root file system.
 #
@@ -307,6 +308,10 @@ c test ! -e /var/lib/fleet-agent || fail "dpkg -P left /var/lib/fleet-agent"
 c test ! -e /etc/fleet/agent.json || fail "dpkg -P left /etc/fleet/agent.json"
 c test ! -e /etc/systemd/system/multi-user.target.wants/fleet-agent.service || fail "dpkg -P left the unit enabled"
 say "fleet-agent removed (service gone, state kept), then purged (state gone)"
+
+# ---- an agent installed without the package: side-by-side versions, an atomic switch ----
+# shellcheck source=packaging/test-packages-bare.sh
+. "$repo/packaging/test-packages-bare.sh"
 
 c dpkg -r fleet-coordinator >"$work/remove.log" 2>&1 || { cat "$work/remove.log" >&2; fail "dpkg -r fleet-coordinator failed"; }
 [ "$(c systemctl is-active fleet-coordinator || true)" != active ] || fail "fleet-coordinator still active after dpkg -r"
