@@ -113,7 +113,15 @@ public sealed class UpgradeAgentStepHandler(
         }
 
         var record = new PendingUpgrade(id, request.RolloutId, Running, to, package, wayBack, (int)deadline.TotalSeconds, time.GetUtcNow().ToUnixTimeSeconds(), install?.Base ?? "");
-        folder.CopyWatchdog(options.WatchdogScript);
+        if (install is null)
+        {
+            folder.CopyWatchdog(options.WatchdogScript);
+        }
+        else
+        {
+            folder.CopyEmbeddedWatchdog(); // a bare install has no packaged script
+        }
+
         folder.WritePending(record);
         await progress.StateAsync(StepState.Installing, ct);
         try
@@ -189,7 +197,7 @@ public sealed class UpgradeAgentStepHandler(
                 : $"{UpgradeWatchdog.Unit} is already {state}, upgrading fleet-agent {pending.From} to {pending.To} for step {pending.Step}");
         }
 
-        if (!File.Exists(options.WatchdogScript))
+        if (install is null && !File.Exists(options.WatchdogScript))
         {
             throw Refuse($"the upgrade watchdog {options.WatchdogScript} is missing (the fleet-agent package brings it)");
         }

@@ -40,6 +40,16 @@ public sealed class FactsCollectorTests : IDisposable
     }
 
     [Fact]
+    public async Task Collect_AgentInstall_DebWhenDpkgsListNamesTheProgram_ElseEmpty()
+    {
+        Assert.Equal("", (await Collector().CollectAsync(CancellationToken.None)).AgentInstall);
+
+        _root.Write("/var/lib/dpkg/info/fleet-agent.list", "/usr/bin/fleet-agent\n");
+
+        Assert.Equal("deb", (await Collector().CollectAsync(CancellationToken.None)).AgentInstall);
+    }
+
+    [Fact]
     public async Task Collect_NoDeviceTree_UsesDmiVendorAndProduct()
     {
         _root.Write("/sys/class/dmi/id/sys_vendor", "QEMU\n");

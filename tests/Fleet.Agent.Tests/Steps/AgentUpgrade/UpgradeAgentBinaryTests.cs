@@ -67,12 +67,17 @@ public sealed class UpgradeAgentBinaryTests : IAsyncLifetime
         Assert.Empty(_h.Cached()); // no package cache for a bare install
         var run = Assert.Single(_h.Doubles.Calls("systemd-run"));
         Assert.EndsWith($"/bin/sh {_h.Folder.WatchdogCopy} {_h.Folder.StateDir}", run);
+        Assert.Equal(await File.ReadAllTextAsync(Path.Join(Repo.Root, "packaging/debian/fleet-agent/fleet-agent-upgrade")), await File.ReadAllTextAsync(_h.Folder.WatchdogCopy)); // the embedded copy
     }
 
     [Fact]
     public async Task Run_NewVersionNeverConfirms_SwitchedBackAtTheDeadline_RolledBackWithTheReason()
     {
-        var result = await Run(Request(deadlineSeconds: 1)).DefaultTimeout();
+        // A bare install has no packaged watchdog: the agent runs the one it carries.
+        var handler = _h.Handler(UpgradeHarness.From, program: Program, watchdogScript: "/nonexistent/fleet-agent-upgrade");
+        var request = Request(deadlineSeconds: 1);
+
+        var result = await handler.RunAsync(request, _h.Artifacts.Progress(request.Id), CancellationToken.None).DefaultTimeout();
 
         Assert.True(result.RolledBack);
         Assert.Equal("rolled back to fleet-agent 0.9.0: fleet-agent 0.9.1 did not connect and report its version within 1s (fleet-agent.service: failed, exit status 2, 0 restarts)", result.Reason);

@@ -50,11 +50,11 @@ internal sealed class UpgradeHarness : IAsyncDisposable
     }
 
     /// <summary>The handler of an agent that runs <paramref name="running"/> on an x86-64 node.</summary>
-    public UpgradeAgentStepHandler Handler(string running = From, string? dpkgQuery = null, TimeSpan? poll = null, string? program = null)
+    public UpgradeAgentStepHandler Handler(string running = From, string? dpkgQuery = null, TimeSpan? poll = null, string? program = null, string? watchdogScript = null)
     {
         var upgrade = new AgentUpgradeOptions
         {
-            WatchdogScript = Path.Join(Repo.Root, "packaging/debian/fleet-agent/fleet-agent-upgrade"),
+            WatchdogScript = watchdogScript ?? Path.Join(Repo.Root, "packaging/debian/fleet-agent/fleet-agent-upgrade"),
             DpkgQueryPath = dpkgQuery ?? Doubles.PathOf("dpkg-query"),
             RunningVersion = running,
             PollInterval = poll ?? TimeSpan.FromMilliseconds(50),
