@@ -1,12 +1,13 @@
 using System.Reflection;
 using Fleet.Agent.Configuration;
 using Fleet.Agent.Hosting;
+using Fleet.Agent.Steps.AgentUpgrade;
 using Fleet.V1;
 
 namespace Fleet.Agent.Facts;
 
 /// <summary>Collects what the node is, from the real sources under --root, for the Hello message.</summary>
-public sealed class FactsCollector(AgentOptions options, HostPaths paths, IUname uname, CniPlugins cni, KubernetesVersionProbe versions)
+public sealed class FactsCollector(AgentOptions options, HostPaths paths, IUname uname, CniPlugins cni, KubernetesVersionProbe versions, AgentInstall install)
 {
     private static readonly (string Name, string Socket)[] RuntimeSockets =
     [
@@ -34,6 +35,7 @@ public sealed class FactsCollector(AgentOptions options, HostPaths paths, IUname
             CpuCount = CpuCount(),
             MemoryTotalBytes = memInfo.GetValueOrDefault("MemTotal"),
             AgentVersion = AgentVersion,
+            AgentInstall = install.Current.Kind,
             KubeletVersion = await versions.KubeletAsync(ct),
             KubeadmVersion = await versions.KubeadmAsync(ct),
             ContainerRuntime = ContainerRuntime(),

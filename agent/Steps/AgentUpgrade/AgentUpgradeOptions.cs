@@ -22,6 +22,9 @@ public sealed class AgentUpgradeOptions
     /// <summary>The version this agent runs, as it reports it (NodeFacts.agent_version, without "+build").</summary>
     public string RunningVersion { get; set; } = FactsCollector.AgentVersion;
 
+    /// <summary>The running program (<see cref="AgentInstall.RunningProgram"/>), whose place says how the agent is installed.</summary>
+    public string ProgramPath { get; set; } = AgentInstall.RunningProgram();
+
     /// <summary>How often a waiting step looks for the watchdog's outcome.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 

@@ -9,8 +9,10 @@ public static class AgentUpgradeServices
     {
         services.AddSingleton(new AgentUpgradeOptions());
         services.AddSingleton<UpgradeFolder>();
+        services.AddSingleton<AgentInstall>();
         services.AddSingleton<PackageControlFields>();
         services.AddSingleton<AgentPackageCache>();
+        services.AddSingleton<BinaryAgentVersions>();
         services.AddSingleton<InstalledAgentPackage>();
         services.AddSingleton<UpgradeWatchdog>();
         services.AddSingleton<UpgradeConfirmation>();

@@ -10,15 +10,34 @@ namespace Fleet.Agent.Steps.AgentUpgrade;
 /// <param name="Package">The new package's real path, in STATE_DIR/agent-packages.</param>
 /// <param name="Previous">The package of <paramref name="From"/>, the way back, in the same folder.</param>
 /// <param name="Started">Unix time the agent handed over.</param>
-public sealed record PendingUpgrade(string Step, string Rollout, string From, string To, string Package, string Previous, int DeadlineSeconds, long Started)
+/// <param name="Base">
+/// "" for the package (no mode and base keys); for a bare install (mode=binary) BASE, and then
+/// <paramref name="Package"/> is BASE/versions/TO/fleet-agent and <paramref name="Previous"/> BASE/versions/FROM/fleet-agent.
+/// </param>
+public sealed record PendingUpgrade(string Step, string Rollout, string From, string To, string Package, string Previous, int DeadlineSeconds, long Started, string Base = "")
 {
-    private static readonly string[] Keys = ["step", "rollout", "from", "to", "package", "previous", "deadline", "started"];
+    private static readonly string[] Keys = ["step", "rollout", "from", "to", "package", "previous", "deadline", "started", "mode", "base"];
 
-    public string Format() => KeyValueRecord.Format(
-    [
-        ("step", Step), ("rollout", Rollout), ("from", From), ("to", To), ("package", Package), ("previous", Previous),
-        ("deadline", DeadlineSeconds.ToString(CultureInfo.InvariantCulture)), ("started", Started.ToString(CultureInfo.InvariantCulture)),
-    ]);
+    public bool IsBinary => Base.Length > 0;
+
+    public string Format()
+    {
+        List<(string, string)> values =
+        [
+            ("step", Step), ("rollout", Rollout), ("from", From), ("to", To), ("package", Package), ("previous", Previous),
+            ("deadline", DeadlineSeconds.ToString(CultureInfo.InvariantCulture)), ("started", Started.ToString(CultureInfo.InvariantCulture)),
+        ];
+        if (IsBinary)
+        {
+            values.Add(("mode", AgentInstallation.Binary));
+            values.Add(("base", Base));
+        }
+
+        return KeyValueRecord.Format(values);
+    }
+
+    /// <summary>BASE/versions/VERSION/fleet-agent.</summary>
+    public static string BinaryPath(string baseDir, string version) => $"{baseDir}/versions/{version}/fleet-agent";
 
     /// <summary>Parsed and checked: throws <see cref="InvalidDataException"/> naming the bad value.</summary>
     /// <param name="cacheDir">The package cache: both packages must be files directly in it, named for their versions.</param>
@@ -34,8 +53,35 @@ public sealed record PendingUpgrade(string Step, string Rollout, string From, st
 
         var from = Version(v, "from");
         var to = Version(v, "to");
-        var package = PackagePath(v, "package", cacheDir, to);
-        var previous = PackagePath(v, "previous", cacheDir, from);
+        var mode = v.GetValueOrDefault("mode", AgentInstallation.Deb);
+        var baseDir = "";
+        string package, previous;
+        if (mode == AgentInstallation.Binary)
+        {
+            baseDir = KeyValueRecord.Required(v, "base");
+            if (!AgentVersionText.IsSafeBase(baseDir))
+            {
+                throw new InvalidDataException($"base: {AgentVersionText.Show(baseDir)} is not an absolute path of letters, digits and /._- without . or .. parts");
+            }
+
+            package = BinaryPath(v, "package", baseDir, to);
+            previous = BinaryPath(v, "previous", baseDir, from);
+        }
+        else if (mode == AgentInstallation.Deb)
+        {
+            if (v.ContainsKey("base"))
+            {
+                throw new InvalidDataException("base is given, but mode is not binary");
+            }
+
+            package = PackagePath(v, "package", cacheDir, to);
+            previous = PackagePath(v, "previous", cacheDir, from);
+        }
+        else
+        {
+            throw new InvalidDataException($"mode: {AgentVersionText.Show(mode)} is not deb or binary");
+        }
+
         var deadline = KeyValueRecord.Required(v, "deadline");
         if (!int.TryParse(deadline, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) || seconds is < 1 or > 3600)
         {
@@ -48,7 +94,7 @@ public sealed record PendingUpgrade(string Step, string Rollout, string From, st
             throw new InvalidDataException($"started: {AgentVersionText.Show(startedText)} is not a unix time");
         }
 
-        return new PendingUpgrade(step, rollout, from, to, package, previous, seconds, started);
+        return new PendingUpgrade(step, rollout, from, to, package, previous, seconds, started, baseDir);
     }
 
     internal static string Id(IReadOnlyDictionary<string, string> v, string key)
@@ -61,6 +107,13 @@ public sealed record PendingUpgrade(string Step, string Rollout, string From, st
     {
         var version = KeyValueRecord.Required(v, key);
         return AgentVersionText.IsValid(version) ? version : throw new InvalidDataException($"{key}: {AgentVersionText.Show(version)} is not a version X.Y.Z");
+    }
+
+    private static string BinaryPath(IReadOnlyDictionary<string, string> v, string key, string baseDir, string version)
+    {
+        var path = KeyValueRecord.Required(v, key);
+        var expected = BinaryPath(baseDir, version);
+        return path == expected ? path : throw new InvalidDataException($"{key}: {AgentVersionText.Show(path)} is not {expected}");
     }
 
     private static string PackagePath(IReadOnlyDictionary<string, string> v, string key, string cacheDir, string version)

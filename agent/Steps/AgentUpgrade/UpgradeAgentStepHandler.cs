@@ -1,4 +1,5 @@
 using Fleet.Agent.Configuration;
+using Fleet.Agent.Hosting;
 using Fleet.V1;
 using Microsoft.Extensions.Logging;
 
@@ -12,17 +13,21 @@ namespace Fleet.Agent.Steps.AgentUpgrade;
 /// already satisfied; (d) otherwise, after every refusal that applies, the new package and the way
 /// back are put in the cache and verified, the pending record written, and the watchdog started
 /// outside the agent's service. dpkg then normally restarts this agent, and the next one answers
-/// the re-sent step from the outcome.
+/// the re-sent step from the outcome. A package of kind BINARY is for an agent installed side by side
+/// ("Agents installed without the package"): the new version goes to BASE/versions/T, the way back is
+/// the running version's folder, and the watchdog switches BASE/current.
 /// </summary>
 public sealed class UpgradeAgentStepHandler(
     AgentOptions agentOptions,
     AgentUpgradeOptions options,
     UpgradeFolder folder,
     AgentPackageCache cache,
+    BinaryAgentVersions binaries,
     InstalledAgentPackage installed,
     UpgradeWatchdog watchdog,
     UpgradeConfirmation confirmation,
     NodeArch arch,
+    HostPaths paths,
     TimeProvider time,
     ILogger<UpgradeAgentStepHandler> logger) : IStepHandler
 {
@@ -63,33 +68,60 @@ public sealed class UpgradeAgentStepHandler(
             return await WaitAsync(pending, progress, ct);
         }
 
-        // (c) Already there, and dpkg agrees.
-        var to = step.Package.Version;
-        if (to == Running && await installed.ProblemAsync(Running, ct) is null)
+        var binary = step.Package.Kind switch
         {
-            return Results.AlreadySatisfied(id, $"fleet-agent {Running} runs, installed from its package");
+            AgentPackageKind.Unspecified or AgentPackageKind.Deb => false,
+            AgentPackageKind.Binary => true,
+            _ => throw Refuse($"package.kind: {(int)step.Package.Kind} is not deb or binary"),
+        };
+
+        // (c) Already there: dpkg agrees, or BASE/current is the running version's folder.
+        var to = step.Package.Version;
+        var install = binary ? AgentInstall.Detect(paths, options.ProgramPath, Running) : null;
+        if (to == Running && (binary ? install!.Kind == AgentInstallation.Binary : await installed.ProblemAsync(Running, ct) is null))
+        {
+            return Results.AlreadySatisfied(id, binary
+                ? $"fleet-agent {Running} runs from {install!.Base}/versions/{Running}, and {install.Base}/current points there"
+                : $"fleet-agent {Running} runs, installed from its package");
         }
 
         // (d) A new upgrade: every refusal before anything changes.
-        var deadline = await CheckAsync(request, step, pending, ct);
-        var debArch = DebianArch.Of(arch.Value);
+        var deadline = await CheckAsync(request, step, pending, install, ct);
         ClearFinished(id, progress);
 
         await progress.StateAsync(StepState.Downloading, ct);
-        var package = await cache.DownloadAsync(step.Package, debArch, progress, ct);
-        string wayBack;
-        try
+        string package, wayBack;
+        if (install is not null)
         {
-            wayBack = await cache.WayBackAsync(step.Previous, Running, debArch, progress, ct);
+            package = await binaries.DownloadAsync(step.Package, install.Base, progress, ct);
+            wayBack = PendingUpgrade.BinaryPath(install.Base, Running);
+            progress.Log($"the way back: {wayBack}, the running version");
         }
-        catch
+        else
         {
-            File.Delete(package); // no way back: no upgrade, and nothing of it left
-            throw;
+            var debArch = DebianArch.Of(arch.Value);
+            package = await cache.DownloadAsync(step.Package, debArch, progress, ct);
+            try
+            {
+                wayBack = await cache.WayBackAsync(step.Previous, Running, debArch, progress, ct);
+            }
+            catch
+            {
+                File.Delete(package); // no way back: no upgrade, and nothing of it left
+                throw;
+            }
         }
 
-        var record = new PendingUpgrade(id, request.RolloutId, Running, to, package, wayBack, (int)deadline.TotalSeconds, time.GetUtcNow().ToUnixTimeSeconds());
-        folder.CopyWatchdog(options.WatchdogScript);
+        var record = new PendingUpgrade(id, request.RolloutId, Running, to, package, wayBack, (int)deadline.TotalSeconds, time.GetUtcNow().ToUnixTimeSeconds(), install?.Base ?? "");
+        if (install is null)
+        {
+            folder.CopyWatchdog(options.WatchdogScript);
+        }
+        else
+        {
+            folder.CopyEmbeddedWatchdog(); // a bare install has no packaged script
+        }
+
         folder.WritePending(record);
         await progress.StateAsync(StepState.Installing, ct);
         try
@@ -103,14 +135,22 @@ public sealed class UpgradeAgentStepHandler(
         }
 
         AgentUpgradeLog.WatchdogStarted(logger, id, UpgradeWatchdog.Unit, Running, to, record.DeadlineSeconds);
-        progress.Log($"the watchdog {UpgradeWatchdog.Unit} installs fleet-agent {to} and waits {DurationText.Format(deadline)} for it to connect (journalctl -u {UpgradeWatchdog.Unit}); this agent is restarted by the installation");
+        progress.Log(install is null
+            ? $"the watchdog {UpgradeWatchdog.Unit} installs fleet-agent {to} and waits {DurationText.Format(deadline)} for it to connect (journalctl -u {UpgradeWatchdog.Unit}); this agent is restarted by the installation"
+            : $"the watchdog {UpgradeWatchdog.Unit} switches {install.Base}/current to versions/{to}, restarts fleet-agent.service and waits {DurationText.Format(deadline)} for it to connect (journalctl -u {UpgradeWatchdog.Unit})");
         return await WaitAsync(record, progress, ct);
     }
 
     /// <summary>The refusals of a new upgrade, each naming what is wrong; returns the deadline.</summary>
-    private async Task<TimeSpan> CheckAsync(StepRequest request, UpgradeAgentStep step, PendingUpgrade? pending, CancellationToken ct)
+    /// <param name="install">For a BINARY package, how this agent is installed now; null for the package.</param>
+    private async Task<TimeSpan> CheckAsync(StepRequest request, UpgradeAgentStep step, PendingUpgrade? pending, AgentInstallation? install, CancellationToken ct)
     {
         CheckPackage("package", step.Package);
+        if (install is not null && step.Previous is not null)
+        {
+            throw Refuse("previous: a binary upgrade names no previous package (the way back is the running version's folder)");
+        }
+
         if (step.Previous is not null)
         {
             CheckPackage("previous", step.Previous);
@@ -141,7 +181,11 @@ public sealed class UpgradeAgentStepHandler(
             throw Refuse($"this agent's own version {AgentVersionText.Show(Running)} is not X.Y.Z: it was not built as a fleet-agent package");
         }
 
-        if (await installed.ProblemAsync(Running, ct) is { } problem)
+        if (install is not null)
+        {
+            CheckSideBySide(install, step.Package.Version);
+        }
+        else if (await installed.ProblemAsync(Running, ct) is { } problem)
         {
             throw Refuse($"this agent was not installed from the fleet-agent package ({problem}, not \"install ok installed {Running}\"): upgrading such an agent is not built");
         }
@@ -153,12 +197,44 @@ public sealed class UpgradeAgentStepHandler(
                 : $"{UpgradeWatchdog.Unit} is already {state}, upgrading fleet-agent {pending.From} to {pending.To} for step {pending.Step}");
         }
 
-        if (!File.Exists(options.WatchdogScript))
+        if (install is null && !File.Exists(options.WatchdogScript))
         {
             throw Refuse($"the upgrade watchdog {options.WatchdogScript} is missing (the fleet-agent package brings it)");
         }
 
         return deadline;
+    }
+
+    /// <summary>A bare install's refusals: the layout, BASE, T's folder, the way back.</summary>
+    private void CheckSideBySide(AgentInstallation install, string to)
+    {
+        if (install.Kind != AgentInstallation.Binary)
+        {
+            throw Refuse(install.Kind == AgentInstallation.Deb
+                ? "the package is a bare binary, but this agent was installed from the fleet-agent package"
+                : $"the package is a bare binary, but this agent is not installed side by side ({install.Why})");
+        }
+
+        if (!AgentVersionText.IsSafeBase(install.Base))
+        {
+            throw Refuse($"the install folder {AgentVersionText.Show(install.Base)} is not an absolute path of letters, digits and /._- only (the watchdog would refuse it)");
+        }
+
+        if (to == Running)
+        {
+            throw Refuse($"fleet-agent {to} is the running version; {install.Base}/current does not point at it");
+        }
+
+        var wayBack = PendingUpgrade.BinaryPath(install.Base, Running);
+        if (new FileInfo(wayBack) is not { Exists: true, LinkTarget: null })
+        {
+            throw Refuse($"no way back: {wayBack} is not a file of its own");
+        }
+
+        if (BinaryAgentVersions.FolderProblem(install.Base, to) is { } problem)
+        {
+            throw Refuse(problem);
+        }
     }
 
     private void CheckPackage(string name, AgentPackage package)

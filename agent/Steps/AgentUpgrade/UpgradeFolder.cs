@@ -64,6 +64,18 @@ public sealed class UpgradeFolder(HostPaths paths)
         WriteDurably(WatchdogCopy, File.ReadAllText(script));
     }
 
+    /// <summary>
+    /// The watchdog this agent carries (embedded from packaging/debian/fleet-agent/fleet-agent-upgrade at
+    /// build time), for an install without the package, which brings no script of its own.
+    /// </summary>
+    public void CopyEmbeddedWatchdog()
+    {
+        using var stream = typeof(UpgradeFolder).Assembly.GetManifestResourceStream("fleet-agent-upgrade")
+            ?? throw new StepFailedException("this agent was built without its upgrade watchdog (the embedded fleet-agent-upgrade): nothing was changed");
+        using var reader = new StreamReader(stream);
+        WriteDurably(WatchdogCopy, reader.ReadToEnd());
+    }
+
     /// <summary>The records of a finished upgrade (the package cache stays: it is the next way back).</summary>
     public void RemoveRecords()
     {

@@ -1,3 +1,4 @@
+using Fleet.Agent.Steps.AgentUpgrade;
 using Fleet.Agent.Configuration;
 using Fleet.Agent.Facts;
 using Fleet.Agent.Hosting;
@@ -36,6 +37,16 @@ public sealed class FactsCollectorTests : IDisposable
         Assert.Equal(FactsCollector.AgentVersion, facts.AgentVersion);
         Assert.Matches(@"^\d+\.\d+\.\d+", facts.AgentVersion);
         Assert.DoesNotContain('+', facts.AgentVersion);
+    }
+
+    [Fact]
+    public async Task Collect_AgentInstall_DebWhenDpkgsListNamesTheProgram_ElseEmpty()
+    {
+        Assert.Equal("", (await Collector().CollectAsync(CancellationToken.None)).AgentInstall);
+
+        _root.Write("/var/lib/dpkg/info/fleet-agent.list", "/usr/bin/fleet-agent\n");
+
+        Assert.Equal("deb", (await Collector().CollectAsync(CancellationToken.None)).AgentInstall);
     }
 
     [Fact]
@@ -190,6 +201,6 @@ public sealed class FactsCollectorTests : IDisposable
         options ??= _root.Options();
         var paths = new HostPaths(options);
         var versions = new KubernetesVersionProbe(options, paths, new ProcessRunner(), NullLogger<KubernetesVersionProbe>.Instance);
-        return new FactsCollector(options, paths, uname ?? new FakeUname("Pi-Node-1", "6.6.31-v8+", "aarch64"), new CniPlugins(paths), versions);
+        return new FactsCollector(options, paths, uname ?? new FakeUname("Pi-Node-1", "6.6.31-v8+", "aarch64"), new CniPlugins(paths), versions, new AgentInstall(paths, new AgentUpgradeOptions { ProgramPath = "/usr/bin/fleet-agent" }));
     }
 }

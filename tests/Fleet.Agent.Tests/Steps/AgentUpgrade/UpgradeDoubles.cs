@@ -19,6 +19,12 @@ namespace Fleet.Agent.Tests.Steps.AgentUpgrade;
 ///                          as the new agent does once connected
 ///   dpkg.hold              `dpkg -i` waits until DIR/dpkg.go exists (after recording its call)
 ///   agent.show             what `systemctl show ... fleet-agent.service` prints
+///   restart.base           for a bare install: BASE; `systemctl restart fleet-agent.service` appends where
+///                          BASE/current points to DIR/restarts ("versions/0.9.1")
+///   restart.confirm        with restart.base, "STATE VERSION": a restart while BASE/current points at
+///                          versions/VERSION writes VERSION into STATE/agent-upgrade/confirmed (the new agent connects)
+///   restart.hold           `systemctl restart` waits until DIR/restart.go exists (after recording its call)
+///   restart.fail           `systemctl restart` fails (exit 1)
 /// </summary>
 internal sealed class UpgradeDoubles : IDisposable
 {
@@ -45,6 +51,20 @@ internal sealed class UpgradeDoubles : IDisposable
                 echo "$state"; [ "$state" = active ] && exit 0; exit 3 ;;
               "show -p") if [ -f {{d}}/agent.show ]; then cat {{d}}/agent.show; else printf 'ActiveState=failed\nSubState=failed\nExecMainStatus=2\nNRestarts=0\n'; fi ;;
               "is-active --quiet") exit 3 ;;
+              "restart fleet-agent.service")
+                if [ -f {{d}}/restart.base ]; then
+                  base=$(cat {{d}}/restart.base)
+                  target=$(readlink "$base/current")
+                  echo "$target" >> {{d}}/restarts
+                  if [ -f {{d}}/restart.confirm ]; then
+                    read -r state version < {{d}}/restart.confirm
+                    [ "$target" = "versions/$version" ] && echo "$version" > "$state/agent-upgrade/confirmed"
+                  fi
+                fi
+                if [ -f {{d}}/restart.hold ]; then
+                  while [ ! -f {{d}}/restart.go ]; do sleep 0.05; done
+                fi
+                [ -f {{d}}/restart.fail ] && { echo "Job for fleet-agent.service failed." >&2; exit 1; } ;;
             esac
             exit 0
             """);

@@ -50,23 +50,28 @@ internal sealed class UpgradeHarness : IAsyncDisposable
     }
 
     /// <summary>The handler of an agent that runs <paramref name="running"/> on an x86-64 node.</summary>
-    public UpgradeAgentStepHandler Handler(string running = From, string? dpkgQuery = null, TimeSpan? poll = null)
+    public UpgradeAgentStepHandler Handler(string running = From, string? dpkgQuery = null, TimeSpan? poll = null, string? program = null, string? watchdogScript = null)
     {
         var upgrade = new AgentUpgradeOptions
         {
-            WatchdogScript = Path.Join(Repo.Root, "packaging/debian/fleet-agent/fleet-agent-upgrade"),
+            WatchdogScript = watchdogScript ?? Path.Join(Repo.Root, "packaging/debian/fleet-agent/fleet-agent-upgrade"),
             DpkgQueryPath = dpkgQuery ?? Doubles.PathOf("dpkg-query"),
             RunningVersion = running,
             PollInterval = poll ?? TimeSpan.FromMilliseconds(50),
         };
+        if (program is not null)
+        {
+            upgrade.ProgramPath = program;
+        }
+
         var process = new StepProcess(TimeProvider.System, NullLogger<StepProcess>.Instance);
         var runner = new ProcessRunner();
         var cache = new AgentPackageCache(Folder, Artifacts.Downloader(), new PackageControlFields(process, upgrade), Artifacts.Options);
         return new UpgradeAgentStepHandler(
-            Artifacts.Options, upgrade, Folder, cache, new InstalledAgentPackage(upgrade, runner),
+            Artifacts.Options, upgrade, Folder, cache, new BinaryAgentVersions(Artifacts.Downloader(), Artifacts.Options, ArtifactHarness.Arch("x86_64")), new InstalledAgentPackage(upgrade, runner),
             new UpgradeWatchdog(Artifacts.Options, upgrade, process, runner, Folder),
             new UpgradeConfirmation(Folder, upgrade, NullLogger<UpgradeConfirmation>.Instance),
-            ArtifactHarness.Arch("x86_64"), TimeProvider.System, NullLogger<UpgradeAgentStepHandler>.Instance);
+            ArtifactHarness.Arch("x86_64"), new HostPaths(Artifacts.Options), TimeProvider.System, NullLogger<UpgradeAgentStepHandler>.Instance);
     }
 
     public AgentPackage Package(string version = To, string? name = null, string? sha = null, Arch arch = Arch.Amd64, long maxBytes = 0) => new()
