@@ -57,7 +57,7 @@ public static class PlanExpander
             {
                 if (UpgradeAgentPlanner.Resolve(agent, node, catalog, plan.Strategy.Timeouts, KubeName(node), problems) is { } step)
                 {
-                    result.Add(new NodePlan(node, KubeName(node), false, [step]) { FromVersion = step.Previous.Version, ToVersion = agent.Version });
+                    result.Add(new NodePlan(node, KubeName(node), false, [step]) { FromVersion = step.FromVersion, ToVersion = agent.Version });
                 }
             }
 
