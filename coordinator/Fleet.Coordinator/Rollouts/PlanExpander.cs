@@ -92,6 +92,14 @@ public static class PlanExpander
                     continue;
                 }
 
+                if (needs.Component == ComponentKinds.AgentBinaryComponent)
+                {
+                    // The running agent's own executable: written by a download step it would bypass the side-by-side
+                    // layout, the atomic switch and the watchdog's way back (docs/agent-upgrades.md).
+                    problems.Add($"{needs.Component} is the agent's own executable: a {needs.Kind} step never installs it, and no prefetch stages it; upgrade the agent with the upgrade-agent recipe");
+                    continue;
+                }
+
                 if (artifact.Kind != needs.WantedComponentKind)
                 {
                     problems.Add(artifact.Kind == ComponentKinds.Deb

@@ -211,4 +211,14 @@ public sealed class UpgradeAgentBinaryRolloutTests : IAsyncLifetime
         Assert.Equal((AgentPackageKind.Binary, (AgentPackage?)null), (resent.UpgradeAgent.Package.Kind, resent.UpgradeAgent.Previous));
         await _rig.WaitForStateAsync(id, RolloutState.Succeeded);
     }
+
+    [Theory]
+    [InlineData("steps:\n  - download: { component: fleet-agent-binary, version: 0.9.1, dest: /opt/fleet-agent/current/fleet-agent }\n", "download")]
+    [InlineData("steps:\n  - install-cni: { component: fleet-agent-binary, version: 0.9.1 }\n", "install-cni")]
+    public async Task Preflight_TheAgentsExecutableInADownloadOrInstallCniStep_IsRefused(string steps, string kind)
+    {
+        var problems = await RefusedAsync($"target: {{}}\n{steps}");
+
+        Assert.Equal([$"fleet-agent-binary is the agent's own executable: a {kind} step never installs it, and no prefetch stages it; upgrade the agent with the upgrade-agent recipe"], problems);
+    }
 }
