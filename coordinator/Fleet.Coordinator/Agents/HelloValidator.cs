@@ -86,6 +86,7 @@ public static class HelloValidator
             ("kernel", facts.Kernel), ("board_model", facts.BoardModel), ("agent_version", facts.AgentVersion),
             ("kubelet_version", facts.KubeletVersion), ("kubeadm_version", facts.KubeadmVersion),
             ("container_runtime", facts.ContainerRuntime), ("hostname", facts.Hostname),
+            ("agent_install", facts.AgentInstall),
         }
             .Concat(facts.CniPlugins.Select(p => ("cni_plugins", p)))
             .Concat(facts.Labels.SelectMany(l => new[] { ("labels (key)", l.Key), ("labels (value)", l.Value) }));

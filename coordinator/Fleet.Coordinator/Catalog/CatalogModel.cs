@@ -50,4 +50,11 @@ public static class ComponentKinds
 
     /// <summary>The one component of kind <see cref="Deb"/>: Fleet installs no other package.</summary>
     public const string AgentComponent = "fleet-agent";
+
+    /// <summary>The agent's bare executable (kind <see cref="Binary"/>, one Native AOT fleet-agent per arch), for nodes installed
+    /// without the package: side-by-side versions and an atomic switch (docs/agent-upgrades.md).</summary>
+    public const string AgentBinaryComponent = "fleet-agent-binary";
+
+    /// <summary>fleet-agent or fleet-agent-binary: its version keys are the agent's (X.Y.Z, <see cref="AgentVersions"/>).</summary>
+    public static bool IsAgentComponent(string name) => name is AgentComponent or AgentBinaryComponent;
 }

@@ -69,11 +69,11 @@ public static partial class CatalogParser
 
             foreach (var (version, arches) in component.Versions)
             {
-                if (component.Kind == ComponentKinds.Deb || name == ComponentKinds.AgentComponent)
+                if (component.Kind == ComponentKinds.Deb || ComponentKinds.IsAgentComponent(name))
                 {
                     if (!AgentVersions.IsPackageVersion(version))
                     {
-                        problems.Add($"{at}.versions.{version}: not a fleet-agent version such as 0.9.1 (X.Y.Z, no v)");
+                        problems.Add($"{at}.versions.{version}: not a {ComponentKinds.AgentComponent} version such as 0.9.1 (X.Y.Z, no v)");
                     }
                 }
                 else if (!VersionPattern().IsMatch(version))
@@ -124,12 +124,17 @@ public static partial class CatalogParser
         return problems;
     }
 
-    /// <summary>fleet-agent is a Debian package (kind deb) and a deb is fleet-agent: the only package Fleet installs is its own agent.</summary>
+    /// <summary>fleet-agent is a Debian package (kind deb) and a deb is fleet-agent: the only package Fleet installs is its own agent.
+    /// fleet-agent-binary is the agent's bare executable (kind binary), for nodes installed without the package.</summary>
     private static IEnumerable<string> AgentPackageProblems(string at, string name, ComponentDocument component)
     {
         if (name == ComponentKinds.AgentComponent && component.Kind is not null && component.Kind != ComponentKinds.Deb)
         {
             yield return $"{at}.kind: {ComponentKinds.AgentComponent} is the agent's Debian package: its kind is {ComponentKinds.Deb}, not \"{component.Kind}\"";
+        }
+        else if (name == ComponentKinds.AgentBinaryComponent && component.Kind is not null && component.Kind != ComponentKinds.Binary)
+        {
+            yield return $"{at}.kind: {ComponentKinds.AgentBinaryComponent} is the agent's bare executable (for nodes installed without the package): its kind is {ComponentKinds.Binary}, not \"{component.Kind}\"";
         }
         else if (component.Kind == ComponentKinds.Deb && name != ComponentKinds.AgentComponent)
         {

@@ -57,7 +57,7 @@ public static class PlanExpander
             {
                 if (UpgradeAgentPlanner.Resolve(agent, node, catalog, plan.Strategy.Timeouts, KubeName(node), problems) is { } step)
                 {
-                    result.Add(new NodePlan(node, KubeName(node), false, [step]) { FromVersion = step.Previous.Version, ToVersion = agent.Version });
+                    result.Add(new NodePlan(node, KubeName(node), false, [step]) { FromVersion = step.FromVersion, ToVersion = agent.Version });
                 }
             }
 
@@ -89,6 +89,14 @@ public static class PlanExpander
                 if (artifact is null)
                 {
                     (unserved.TryGetValue(problem, out var names) ? names : unserved[problem] = []).Add(node.Name);
+                    continue;
+                }
+
+                if (needs.Component == ComponentKinds.AgentBinaryComponent)
+                {
+                    // The running agent's own executable: written by a download step it would bypass the side-by-side
+                    // layout, the atomic switch and the watchdog's way back (docs/agent-upgrades.md).
+                    problems.Add($"{needs.Component} is the agent's own executable: a {needs.Kind} step never installs it, and no prefetch stages it; upgrade the agent with the upgrade-agent recipe");
                     continue;
                 }
 

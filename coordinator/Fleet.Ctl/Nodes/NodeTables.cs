@@ -9,7 +9,7 @@ internal static class NodeTables
     public static TableWriter List(IEnumerable<NodeView> views, bool wide, DateTimeOffset now)
     {
         Column[] columns = wide
-            ? [new("NAME"), new("ARCH"), new("BOARD", Free: true), new("STATUS"), new("KUBELET"), new("AGENT"), new("HEALTH", Free: true), new("LAST SEEN"), new("MACHINE"), new("OS", Free: true),
+            ? [new("NAME"), new("ARCH"), new("BOARD", Free: true), new("STATUS"), new("KUBELET"), new("AGENT"), new("HEALTH", Free: true), new("LAST SEEN"), new("INSTALL"), new("MACHINE"), new("OS", Free: true),
                 new("KERNEL"), new("CPUS"), new("MEMORY"), new("RUNTIME", Free: true), new("CNI PLUGINS"), new("LABELS", Free: true)]
             : [new("NAME"), new("ARCH"), new("BOARD", Free: true), new("STATUS"), new("KUBELET"), new("AGENT"), new("HEALTH", Free: true), new("LAST SEEN")];
         var table = new TableWriter(columns);
@@ -23,7 +23,7 @@ internal static class NodeTables
             {
                 cells.AddRange(
                 [
-                    Cell.OrDash(v.RawMachine), Cell.OrDash(v.Os), Cell.OrDash(v.Kernel), v.Cpus.ToString(CultureInfo.InvariantCulture), Memory(v.MemoryBytes),
+                    Cell.OrDash(v.AgentInstall), Cell.OrDash(v.RawMachine), Cell.OrDash(v.Os), Cell.OrDash(v.Kernel), v.Cpus.ToString(CultureInfo.InvariantCulture), Memory(v.MemoryBytes),
                     Cell.OrDash(v.ContainerRuntime), v.CniPlugins.Count == 0 ? "-" : v.CniPlugins.Count.ToString(CultureInfo.InvariantCulture), LabelsText(v.Labels),
                 ]);
             }
@@ -59,7 +59,7 @@ internal static class NodeTables
         facts.AddRow("Kernel", Cell.OrDash(v.Kernel));
         facts.AddRow("CPUs", v.Cpus.ToString(CultureInfo.InvariantCulture));
         facts.AddRow("Memory", Memory(v.MemoryBytes));
-        facts.AddRow("Agent", Cell.OrDash(v.AgentVersion));
+        facts.AddRow("Agent", AgentText(v));
         facts.AddRow("Kubelet", Cell.OrDash(v.Kubelet));
         facts.AddRow("Kubeadm", Cell.OrDash(v.Kubeadm));
         facts.AddRow("Container runtime", Cell.OrDash(v.ContainerRuntime));
@@ -82,6 +82,11 @@ internal static class NodeTables
 
         return checks;
     }
+
+    /// <summary>The agent's version and how it is installed: "0.9.0 (binary)", "0.9.0 (deb)"; "0.9.0 (install unknown)" when
+    /// the agent reported neither (Fleet cannot upgrade it, docs/agent-upgrades.md).</summary>
+    public static string AgentText(NodeView v) =>
+        $"{(v.AgentVersion.Length == 0 ? "-" : v.AgentVersion)} ({(v.AgentInstall.Length == 0 ? "install unknown" : v.AgentInstall)})";
 
     private static string Memory(long bytes) => $"{bytes / (1024 * 1024)} MiB";
 }

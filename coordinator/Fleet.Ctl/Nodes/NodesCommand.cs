@@ -50,7 +50,7 @@ internal static class NodesCommand
         var arch = new Option<string>("--arch") { Description = "Only nodes of this architecture: amd64, arm64 or arm" };
         var status = new Option<string>("--status") { Description = "Only nodes in this status: online, stale or offline" };
         var selector = new Option<string[]>("--selector", "-l") { Description = "Only nodes with these labels: key=value, repeatable or comma-separated; every one must match (as kubectl -l)", AllowMultipleArgumentsPerToken = false };
-        var list = new Command("list", "List nodes: NAME, ARCH, BOARD, STATUS, KUBELET, AGENT (the fleet-agent version), HEALTH (worst check), LAST SEEN; -o wide adds LABELS and more") { output, arch, status, selector };
+        var list = new Command("list", "List nodes: NAME, ARCH, BOARD, STATUS, KUBELET, AGENT (the fleet-agent version), HEALTH (worst check), LAST SEEN; -o wide adds INSTALL (how the agent is installed: deb, binary or -), LABELS and more") { output, arch, status, selector };
         list.Aliases.Add("ls");
         list.SetAction((parse, ct) => ctx.CallAsync(parse, async (connection, stdout) =>
         {

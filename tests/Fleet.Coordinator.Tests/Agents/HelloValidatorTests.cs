@@ -51,6 +51,7 @@ public class HelloValidatorTests
         { "labels", "facts.labels: 65 labels, at most 64" },
         { "cni", "facts.cni_plugins: 257 entries, at most 256" },
         { "field", "facts.os_release: 1025 characters, at most 1024" },
+        { "agent-install", "facts.agent_install: 1025 characters, at most 1024" },
         { "label-value", "facts.labels (value): 2000 characters, at most 1024" },
         { "step-ids", "finished_step_ids: 1025 entries, at most 1024" },
         { "step-id", "finished_step_ids: an id of 5000 characters, at most 1024" },
@@ -76,6 +77,9 @@ public class HelloValidatorTests
                 break;
             case "field":
                 hello.Facts.OsRelease = new string('o', 1025);
+                break;
+            case "agent-install":
+                hello.Facts.AgentInstall = new string('b', 1025);
                 break;
             case "label-value":
                 hello.Facts.Labels["role"] = new string('w', 2000);

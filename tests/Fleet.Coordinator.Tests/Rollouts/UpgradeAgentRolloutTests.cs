@@ -108,12 +108,12 @@ public sealed class UpgradeAgentRolloutTests : IAsyncLifetime
 
         var byNode = _sent.ToDictionary(s => s.Node, s => s.Request.UpgradeAgent);
         Assert.Equal(
-            (new AgentPackage { Url = "https://pkg.example/fleet-agent_0.9.1_arm64.deb", Sha256 = ShaNewArm64, Version = "0.9.1", Arch = Arch.Arm64, MaxBytes = 1L << 30 },
-             new AgentPackage { Url = "https://pkg.example/fleet-agent_0.1.0_arm64.deb", Sha256 = ShaOldArm64, Version = "0.1.0", Arch = Arch.Arm64, MaxBytes = 1L << 30 }),
+            (new AgentPackage { Url = "https://pkg.example/fleet-agent_0.9.1_arm64.deb", Sha256 = ShaNewArm64, Version = "0.9.1", Arch = Arch.Arm64, MaxBytes = 1L << 30, Kind = AgentPackageKind.Deb },
+             new AgentPackage { Url = "https://pkg.example/fleet-agent_0.1.0_arm64.deb", Sha256 = ShaOldArm64, Version = "0.1.0", Arch = Arch.Arm64, MaxBytes = 1L << 30, Kind = AgentPackageKind.Deb }),
             (byNode["w2"].Package, byNode["w2"].Previous));
         Assert.Equal(
-            (new AgentPackage { Url = "https://pkg.example/fleet-agent_0.9.1_armhf.deb", Sha256 = ShaNewArm, Version = "0.9.1", Arch = Arch.Arm, MaxBytes = 1L << 30 },
-             new AgentPackage { Url = "https://pkg.example/fleet-agent_0.1.0_armhf.deb", Sha256 = ShaOldArm, Version = "0.1.0", Arch = Arch.Arm, MaxBytes = 1L << 30 }),
+            (new AgentPackage { Url = "https://pkg.example/fleet-agent_0.9.1_armhf.deb", Sha256 = ShaNewArm, Version = "0.9.1", Arch = Arch.Arm, MaxBytes = 1L << 30, Kind = AgentPackageKind.Deb },
+             new AgentPackage { Url = "https://pkg.example/fleet-agent_0.1.0_armhf.deb", Sha256 = ShaOldArm, Version = "0.1.0", Arch = Arch.Arm, MaxBytes = 1L << 30, Kind = AgentPackageKind.Deb }),
             (byNode["w3"].Package, byNode["w3"].Previous));
         Assert.Equal((ShaNew64, ShaOld64, Arch.Amd64), (byNode["w1"].Package.Sha256, byNode["w1"].Previous.Sha256, byNode["w1"].Package.Arch));
         Assert.All(byNode.Values, s => Assert.Equal(TimeSpan.FromSeconds(30), s.Deadline.ToTimeSpan()));

@@ -64,7 +64,7 @@ internal static class EveryTable
 
     private static NodeView Node(string name, string arch, string reason) => new(
         name, "n-" + name, "online", true, true, arch, arch == "arm" ? "armv7l" : arch, "Hardkernel ODROID-HC1 " + reason[..Math.Min(20, reason.Length)], "Debian GNU/Linux 12 (bookworm)",
-        "6.1.0-21-armmp-lpae", 8, 2L << 30, "0.1.0", "v1.12.5", "v1.12.5", "containerd 1.6.20", ["bridge", "loopback"], new Dictionary<string, string> { ["role"] = "worker", ["fleet.io/zone"] = "kitchen-shelf-" + name }, reason == "ok" ? "ok" : "failing",
+        "6.1.0-21-armmp-lpae", 8, 2L << 30, "0.1.0", "binary", "v1.12.5", "v1.12.5", "containerd 1.6.20", ["bridge", "loopback"], new Dictionary<string, string> { ["role"] = "worker", ["fleet.io/zone"] = "kitchen-shelf-" + name }, reason == "ok" ? "ok" : "failing",
         [new CheckView("kubelet", reason == "ok" ? "ok" : "failing", reason)], Now.AddSeconds(-5), Now.AddDays(-3), Now.AddSeconds(-5));
 
     private static RolloutView Rollout() => new(

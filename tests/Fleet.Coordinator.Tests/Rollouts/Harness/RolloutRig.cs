@@ -105,17 +105,17 @@ public sealed class RolloutRig : IAsyncDisposable
             new EnrollmentRecord(id, name, true, "token", T0),
             new IssuedCertificate(serial, ClientSubject.NodeKind, name, id, T0, T0.AddDays(30), null),
             CancellationToken.None);
-        await _nodes.UpsertHelloAsync(id, serial, new NodeFacts { NodeName = name, Arch = Arch.Amd64, RawMachine = "x86_64", AgentVersion = "0.1.0" }, T0, CancellationToken.None);
+        await _nodes.UpsertHelloAsync(id, serial, new NodeFacts { NodeName = name, Arch = Arch.Amd64, RawMachine = "x86_64", AgentVersion = "0.1.0", AgentInstall = "deb" }, T0, CancellationToken.None);
         Cluster.AddNode(name, "v1.12.0", controlPlane);
         _agents[name] = new ScriptedAgent(id, name, Registry, Dispatcher);
     }
 
     /// <summary>The node says Hello again with this arch and agent version ("" for none), as a reconnecting agent would.</summary>
-    public async Task SetFactsAsync(string name, Arch arch, string agentVersion)
+    public async Task SetFactsAsync(string name, Arch arch, string agentVersion, string agentInstall = "deb")
     {
         var agent = _agents[name];
         var raw = arch switch { Arch.Arm64 => "aarch64", Arch.Arm => "armv7l", _ => "x86_64" };
-        await _nodes.UpsertHelloAsync(agent.NodeId, _serials[name], new NodeFacts { NodeName = name, Arch = arch, RawMachine = raw, AgentVersion = agentVersion }, T0, CancellationToken.None);
+        await _nodes.UpsertHelloAsync(agent.NodeId, _serials[name], new NodeFacts { NodeName = name, Arch = arch, RawMachine = raw, AgentVersion = agentVersion, AgentInstall = agentInstall }, T0, CancellationToken.None);
     }
 
     /// <summary>Stores a catalog as `fleetctl catalog apply` does (the parser checks it first).</summary>
