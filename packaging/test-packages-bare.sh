@@ -15,6 +15,8 @@
 
 bare=/opt/fleet-agent
 node=node-2
+agent_publish=$(ls -td "$repo"/.cache/packaging/agent-linux-x64-"$version"-*/ 2>/dev/null | head -1)
+[ -n "$agent_publish" ] && [ -f "$agent_publish/fleet-agent" ] || fail "no published linux-x64 agent $version in .cache/packaging"
 next_publish=$(ls -td "$repo"/.cache/packaging/agent-linux-x64-"$next"-*/ 2>/dev/null | head -1)
 [ -n "$next_publish" ] && [ -f "$next_publish/fleet-agent" ] || fail "no published linux-x64 agent $next in .cache/packaging"
 
