@@ -240,6 +240,28 @@ public sealed class UpgradeAgentBinaryTests : IAsyncLifetime
         AssertNothingChanged();
     }
 
+    [Theory]
+    [InlineData("/opt/../etc")]
+    [InlineData("/opt/x;reboot")]
+    [InlineData("opt/fleet-agent")]
+    public async Task Run_HostileBaseInThePendingRecordOfThisStep_FailsNamingIt_NothingRuns(string hostile)
+    {
+        _h.Folder.EnsureDirs();
+        var pending = new PendingUpgrade(UpgradeHarness.StepId, "r7", UpgradeHarness.From, UpgradeHarness.To,
+            PendingUpgrade.BinaryPath(_base, UpgradeHarness.To), PendingUpgrade.BinaryPath(_base, UpgradeHarness.From), 120, 1_780_000_000, _base);
+        var text = pending.Format().Replace($"base={_base}\n", $"base={hostile}\n", StringComparison.Ordinal);
+        await File.WriteAllTextAsync(_h.Folder.PendingFile, text);
+
+        var ex = await Assert.ThrowsAsync<InvalidDataException>(() => Run(Request())).DefaultTimeout();
+
+        Assert.Equal($"the pending upgrade record {_h.Folder.PendingFile} is unusable: base: \"{hostile}\" is not an absolute path of letters, digits and /._- without . or .. parts", ex.Message);
+        Assert.Equal(text, await File.ReadAllTextAsync(_h.Folder.PendingFile)); // left as found, for the operator to read
+        Assert.Empty(_h.Doubles.Calls("systemd-run"));
+        Assert.Empty(_h.Doubles.Calls("systemctl"));
+        Assert.Equal([UpgradeHarness.From], Versions);
+        Assert.Equal($"versions/{UpgradeHarness.From}", Current);
+    }
+
     private AgentPackage Package(string version = UpgradeHarness.To, string? sha = null, string? name = null) => new()
     {
         Url = _h.Artifacts.Server.Url($"/files/{name ?? $"fleet-agent-{version}-amd64"}"),
