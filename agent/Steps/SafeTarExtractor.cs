@@ -142,6 +142,12 @@ public static class SafeTarExtractor
 
     private static void RequireLinkInside(string root, string linkPath, string target, string shown)
     {
+        if (target.Contains('\0', StringComparison.Ordinal))
+        {
+            // A PAX linkpath can hold one; no file name can (Path.GetFullPath would throw, found by SafeTarExtractorMutationTests).
+            throw new StepFailedException($"archive entry \"{shown}\" is a link to a name with a NUL character; refusing it");
+        }
+
         // "a/../.." climbs from wherever a really leads when a is itself a link; only leading ".."
         // segments (from the link's own folder, which is no link) resolve here as the kernel does.
         if (target.Split('/').Where(s => s is not ("" or ".")).SkipWhile(s => s == "..").Contains(".."))
