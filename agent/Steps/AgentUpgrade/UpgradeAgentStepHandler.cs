@@ -187,7 +187,7 @@ public sealed class UpgradeAgentStepHandler(
         }
         else if (await installed.ProblemAsync(Running, ct) is { } problem)
         {
-            throw Refuse($"this agent was not installed from the fleet-agent package ({problem}, not \"install ok installed {Running}\"): upgrading such an agent is not built");
+            throw Refuse($"this agent was not installed from the fleet-agent package ({problem}, not \"install ok installed {Running}\"): a deb upgrade needs the package; an agent installed side by side takes fleet-agent-binary");
         }
 
         if (await watchdog.StateAsync(ct) is var state && UpgradeWatchdog.IsRunning(state))

@@ -141,7 +141,7 @@ public sealed class UpgradeAgentRefusalTests : IAsyncLifetime
     {
         var ex = await Assert.ThrowsAsync<StepFailedException>(() => _h.Handler(dpkgQuery: "dpkg-query").RunAsync(_h.Request(), _h.Artifacts.Progress(), CancellationToken.None)).DefaultTimeout();
 
-        Assert.StartsWith("refusing to upgrade the agent: this agent was not installed from the fleet-agent package (dpkg-query: exit code 1: dpkg-query: no packages found matching fleet-agent, not \"install ok installed 0.9.0\"): upgrading such an agent is not built", ex.Message);
+        Assert.StartsWith("refusing to upgrade the agent: this agent was not installed from the fleet-agent package (dpkg-query: exit code 1: dpkg-query: no packages found matching fleet-agent, not \"install ok installed 0.9.0\"): a deb upgrade needs the package; an agent installed side by side takes fleet-agent-binary", ex.Message);
         AssertNothingChanged();
     }
 
