@@ -233,7 +233,9 @@ public sealed partial class RolloutPhasesTests : IAsyncLifetime
         var after = _sent.Skip(before.Count).ToList();
         Assert.Equal([("w1", 13), ("w1", 16), ("w1", 17), ("w1", 18), ("w1", 19)], after.Where(s => s.Node == "w1"));
         Assert.DoesNotContain(after, s => s.Index < 11 || s.Node == "cp1");
-        Assert.Equal(["w2"], after.Where(s => s.Node != "w1").Select(s => s.Node).Distinct());
+        // w2 shares w1's batch: it may still have had steps to run at the restart, or none (it can finish
+        // before the snapshot above); no other node is sent anything again.
+        Assert.All(after.Where(s => s.Node != "w1"), s => Assert.Equal("w2", s.Node));
         Assert.Equal(2, done.CurrentPhase);
         Assert.All(done.Nodes, n => Assert.Equal(RolloutNodeState.Succeeded, n.State));
         Assert.Equal("v1.14.10", _rig.Cluster.KubeletVersionOf("w1"));
