@@ -2,18 +2,11 @@ namespace Fleet.Agent.Steps.AgentUpgrade;
 
 /// <summary>
 /// The texts of an agent upgrade that reach file names, unit arguments and the watchdog's record: a
-/// version is X.Y.Z (digits only, as Fleet builds fleet-agent), a step or rollout id letters, digits and
+/// version is X.Y.Z (<see cref="AgentPackageVersion"/>), a step or rollout id letters, digits and
 /// "._:-". Anything else is refused before any file is written, so a hostile value never reaches a shell.
 /// </summary>
 public static class AgentVersionText
 {
-    /// <summary>X.Y.Z, each part 1 to 9 digits ("0.9.1"); no "v", no suffix.</summary>
-    public static bool IsValid(string version)
-    {
-        var parts = version.Split('.');
-        return parts.Length == 3 && parts.All(p => p.Length is > 0 and <= 9 && p.All(char.IsAsciiDigit));
-    }
-
     /// <summary>A step or rollout id as the coordinator makes them ("r7-abc-node-1-0-retry1"), at most 200 characters.</summary>
     public static bool IsValidId(string id) =>
         id.Length is > 0 and <= 200 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or ':' or '-');

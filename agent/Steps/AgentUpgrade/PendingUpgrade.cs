@@ -106,7 +106,7 @@ public sealed record PendingUpgrade(string Step, string Rollout, string From, st
     internal static string Version(IReadOnlyDictionary<string, string> v, string key)
     {
         var version = KeyValueRecord.Required(v, key);
-        return AgentVersionText.IsValid(version) ? version : throw new InvalidDataException($"{key}: {AgentVersionText.Show(version)} is not a version X.Y.Z");
+        return AgentPackageVersion.IsValid(version) ? version : throw new InvalidDataException($"{key}: {AgentVersionText.Show(version)} is not a version X.Y.Z");
     }
 
     private static string BinaryPath(IReadOnlyDictionary<string, string> v, string key, string baseDir, string version)

@@ -176,7 +176,7 @@ public sealed class UpgradeAgentStepHandler(
             throw Refuse($"this agent runs with --root {agentOptions.Root}: dpkg installs onto the real /, so an agent in a sandbox does not upgrade itself");
         }
 
-        if (!AgentVersionText.IsValid(Running))
+        if (!AgentPackageVersion.IsValid(Running))
         {
             throw Refuse($"this agent's own version {AgentVersionText.Show(Running)} is not X.Y.Z: it was not built as a fleet-agent package");
         }
@@ -239,7 +239,7 @@ public sealed class UpgradeAgentStepHandler(
 
     private void CheckPackage(string name, AgentPackage package)
     {
-        if (!AgentVersionText.IsValid(package.Version))
+        if (!AgentPackageVersion.IsValid(package.Version))
         {
             throw Refuse($"{name}.version: {AgentVersionText.Show(package.Version)} is not a version X.Y.Z");
         }

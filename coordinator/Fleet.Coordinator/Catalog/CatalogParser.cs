@@ -71,7 +71,7 @@ public static partial class CatalogParser
             {
                 if (component.Kind == ComponentKinds.Deb || ComponentKinds.IsAgentComponent(name))
                 {
-                    if (!AgentVersions.IsPackageVersion(version))
+                    if (!AgentPackageVersion.IsValid(version))
                     {
                         problems.Add($"{at}.versions.{version}: not a {ComponentKinds.AgentComponent} version such as 0.9.1 (X.Y.Z, no v)");
                     }

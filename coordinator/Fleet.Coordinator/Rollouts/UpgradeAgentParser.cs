@@ -29,7 +29,7 @@ public static class UpgradeAgentParser
         {
             problems.Add($"{At}.version: missing (the fleet-agent version to install, such as 0.9.1)");
         }
-        else if (!AgentVersions.IsPackageVersion(version))
+        else if (!AgentPackageVersion.IsValid(version))
         {
             problems.Add($"{At}.version: \"{doc.Version}\" is not a fleet-agent version such as 0.9.1 (X.Y.Z, no v)");
         }
